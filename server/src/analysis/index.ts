@@ -8,5 +8,5 @@ import type { Config, FileReport } from './types';
 export function analyzeProject(models: ModuleModel[], _config: Config, focus?: Set<string>): FileReport[] {
   return models
     .filter((m) => !focus || focus.has(m.path))
-    .map((m) => ({ path: m.path, findings: [], threadTargets: [] }));
+    .map((m) => ({ path: m.path, findings: [], threadTargets: [], locks: [] }));
 }

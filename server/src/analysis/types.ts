@@ -100,10 +100,25 @@ export interface ThreadTarget {
   runsIn: 'thread' | 'process';
 }
 
+/** A lock object and what it guards, for the lock hover. */
+export interface LockInfo {
+  /** The lock as written where it is used: `stats_lock`, `self._lock`. */
+  name: string;
+  /** Where it is created (or first used, when created elsewhere). */
+  span: Span;
+  /** `Lock`, `RLock`, `Condition`, `Semaphore`... */
+  kind: string;
+  /** State written while it is held. */
+  guards: string[];
+  /** Spans of the `with`/`acquire` sites, for hovers on any use. */
+  uses: Span[];
+}
+
 export interface FileReport {
   path: string;
   findings: Finding[];
   threadTargets: ThreadTarget[];
+  locks: LockInfo[];
   /** A per-file problem that stopped analysis (unreadable, binary, not UTF-8, too large). */
   error?: string;
 }
