@@ -1,12 +1,211 @@
 /**
- * Runs every analysis over a set of module models and gathers per-file
- * reports. Pure: no LSP, fs or child_process. Placeholder until the rules land.
+ * Runs every analysis over a set of module models analysed together (so
+ * calls between files resolve) and gathers per-file reports: thread targets
+ * with their classification, findings with fixes, and lock facts for hovers.
+ * Pure: no LSP, fs or child_process.
  */
 import type { ModuleModel } from '../model/types';
-import type { Config, FileReport } from './types';
+import { decide, evidenceOf, newClassifyContext, reasonsFor } from './classify';
+import { lockNameFor, newModuleLock, wrapInWith } from './fixes';
+import { libraryRoots } from './library';
+import { type LockBinding, lockBindings } from './locks';
+import { attrsFromParams, type Entry, funcKey, type Visit, walkCalls } from './reach';
+import { indexProject, type ModuleIndex, methodOf, type ProjectIndex } from './resolve';
+import { blockingInAsync } from './rules/blockingInAsync';
+import { cpuBoundThread } from './rules/cpuBoundThread';
+import { processPoolHazard } from './rules/processPoolHazard';
+import { type Hit, racyWrites, sharedMutationFinding } from './rules/sharedMutation';
+import { applySuppressions } from './suppress';
+import { findSpawns, isPicklableTarget, type SpawnSite } from './targets';
+import type { Config, FileReport, Finding, Fix, LockInfo, ThreadTarget } from './types';
 
-export function analyzeProject(models: ModuleModel[], _config: Config, focus?: Set<string>): FileReport[] {
-  return models
-    .filter((m) => !focus || focus.has(m.path))
-    .map((m) => ({ path: m.path, findings: [], threadTargets: [], locks: [] }));
+export function analyzeProject(models: ModuleModel[], config: Config, focus?: Set<string>): FileReport[] {
+  const project = indexProject(models);
+  const cctx = newClassifyContext(project, config);
+  const locks = new Map<ModuleIndex, LockBinding[]>();
+  const locksOf = (mod: ModuleIndex) => {
+    let l = locks.get(mod);
+    if (!l) {
+      l = lockBindings(mod, config);
+      locks.set(mod, l);
+    }
+    return l;
+  };
+  const sites = new Map<ModuleIndex, SpawnSite[]>();
+  for (const mod of project.modules) sites.set(mod, findSpawns(project, mod));
+  const targets = buildTargets(project, sites, cctx);
+  const roots = threadRoots(sites, targets);
+  roots.push(...libraryRoots(project, config, sites, locksOf));
+  const reach = walkCalls(cctx, config, roots, locksOf);
+  const hitsByMod = new Map<ModuleIndex, Hit[]>();
+  for (const visits of reach.visits.values()) {
+    const concurrent = visits.some((v) => v.entry.concurrent) || new Set(visits.map((v) => v.entry.name)).size > 1;
+    if (!concurrent) continue;
+    const { mod, scope } = visits[0].ref;
+    const hits = racyWrites(mod, scope, visits, config, locksOf(mod));
+    hitsByMod.set(mod, [...(hitsByMod.get(mod) ?? []), ...hits]);
+  }
+  const reports: FileReport[] = [];
+  for (const mod of project.modules) {
+    if (focus && !focus.has(mod.model.path)) continue;
+    const modSites = sites.get(mod) ?? [];
+    const lockInfos = lockInfo(mod, locksOf(mod));
+    let findings: Finding[] = [
+      ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locksOf(mod)),
+      ...cpuBoundThread(mod, modSites, targets, (s) => s.targets.map(funcKey)),
+      ...blockingInAsync(mod),
+      ...processPoolHazard(mod, modSites),
+    ];
+    findings = applyConfig(applySuppressions(mod.model, findings), config);
+    findings.sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col || a.rule.localeCompare(b.rule));
+    const threadTargets = [...targets.values()]
+      .filter((t) => targetModule.get(t) === mod)
+      .sort((a, b) => a.span.line - b.span.line);
+    reports.push({ path: mod.model.path, findings, threadTargets, locks: lockInfos });
+  }
+  return reports;
+}
+
+const targetModule = new WeakMap<ThreadTarget, ModuleIndex>();
+
+function buildTargets(
+  project: ProjectIndex,
+  sites: Map<ModuleIndex, SpawnSite[]>,
+  cctx: ReturnType<typeof newClassifyContext>,
+): Map<string, ThreadTarget> {
+  const targets = new Map<string, ThreadTarget>();
+  for (const mod of project.modules) {
+    for (const site of sites.get(mod) ?? []) {
+      if (site.runsIn !== 'thread') continue;
+      for (const ref of site.targets) {
+        const k = funcKey(ref);
+        let t = targets.get(k);
+        if (!t) {
+          const e = evidenceOf(cctx, ref);
+          const classification = decide(e);
+          if (process.env.GIL_LENS_DEBUG_CLASSIFY)
+            console.error(ref.scope.name, classification, e.io.toFixed(2), e.native.toFixed(2), e.cpu.toFixed(2));
+          const cls = ref.mod.model.scopes[ref.scope.parent];
+          t = {
+            name: cls?.kind === 'class' ? `${cls.name}.${ref.scope.name}` : ref.scope.name,
+            span: ref.scope.span,
+            spawns: [],
+            classification,
+            reasons: reasonsFor(e, classification),
+            concurrent: false,
+            picklable: isPicklableTarget(ref),
+            runsIn: 'thread',
+          };
+          targets.set(k, t);
+          targetModule.set(t, ref.mod);
+        }
+        t.spawns.push({
+          kind: site.kind,
+          span: site.call.span,
+          api: site.call.callee,
+          concurrent: site.concurrent,
+          executor: site.executor,
+        });
+        t.concurrent ||= site.concurrent || t.spawns.length > 1;
+      }
+    }
+  }
+  return targets;
+}
+
+function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, ThreadTarget>): Visit[] {
+  const roots: Visit[] = [];
+  for (const [mod, list] of sites) {
+    for (const site of list) {
+      if (site.runsIn !== 'thread') continue;
+      for (const ref of site.targets) {
+        const t = targets.get(funcKey(ref));
+        const entry: Entry = {
+          name: t?.name ?? ref.scope.name,
+          concurrent: t?.concurrent ?? site.concurrent,
+          because: 'runs in several threads at once',
+        };
+        let sharedAttrs = new Set<string>();
+        if (site.kind === 'thread-subclass') {
+          const cls = mod.model.scopes[ref.scope.parent];
+          const init = cls ? methodOf(mod, cls, '__init__') : undefined;
+          if (init) sharedAttrs = attrsFromParams(mod, init, site.sharedParams);
+        }
+        if (!entry.concurrent) entry.because = 'runs in a thread';
+        roots.push({
+          ref,
+          entry,
+          ctx: {
+            sharedParams: site.kind === 'thread-subclass' ? new Set() : site.sharedParams,
+            selfShared: site.selfShared,
+            sharedAttrs,
+          },
+        });
+      }
+    }
+  }
+  return roots;
+}
+
+function lockInfo(mod: ModuleIndex, bindings: LockBinding[]): LockInfo[] {
+  const infos: LockInfo[] = [];
+  for (const b of bindings) {
+    if (b.kind === 'local') continue;
+    const info: LockInfo = { name: b.name, span: b.span, kind: b.kind, guards: [], uses: [] };
+    for (const r of mod.model.regions) {
+      if (r.kind !== 'with' || !r.items.some((i) => i.expr === b.name)) continue;
+      info.uses.push(r.items.find((i) => i.expr === b.name)!.span);
+      for (const w of mod.model.writes) {
+        if (w.start < r.bodyStart || w.end > r.end) continue;
+        for (const t of w.targets)
+          if (t.kind !== 'identifier' || mod.globals.get(w.scope)?.has(t.text))
+            info.guards.push(t.kind === 'subscript' ? t.object! : t.text);
+      }
+    }
+    for (const c of mod.model.calls) if (c.method === 'acquire' && c.receiver === b.name) info.uses.push(c.span);
+    info.guards = [...new Set(info.guards)];
+    infos.push(info);
+  }
+  return infos;
+}
+
+function sharedMutationFindings(mod: ModuleIndex, hits: Hit[], infos: LockInfo[], bindings: LockBinding[]): Finding[] {
+  const seen = new Set<number>();
+  const findings: Finding[] = [];
+  for (const hit of hits.sort((a, b) => a.stmtStart - b.stmtStart)) {
+    if (seen.has(hit.stmtStart)) continue;
+    seen.add(hit.stmtStart);
+    const existing = infos.find((i) => i.guards.includes(hit.state))?.name;
+    const classLock = hit.state.startsWith('self.')
+      ? bindings.find((b) => b.mutex && b.name.startsWith('self.') && hit.scope.parent >= 0)?.name
+      : undefined;
+    const lock = existing ?? classLock;
+    findings.push(sharedMutationFinding(hit, lockFix(mod, hit, lock), lock));
+  }
+  return findings;
+}
+
+function lockFix(mod: ModuleIndex, hit: Hit, lock: string | undefined): Fix[] {
+  const name = lock ?? lockNameFor(hit.state);
+  const wrap = wrapInWith(mod.model, hit.stmt, name);
+  if (!wrap) return [];
+  const edits = lock ? [wrap] : [...newModuleLock(mod.model, name), wrap];
+  return [
+    {
+      title: lock ? `Hold \`${lock}\` around this update` : `Guard with a new module-level lock \`${name}\``,
+      edits,
+      isPreferred: true,
+    },
+  ];
+}
+
+function applyConfig(findings: Finding[], config: Config): Finding[] {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const sev = config.rules[f.rule];
+    if (sev === 'off') continue;
+    // A configured severity overrides the rule's default; library-mode hints stay hints unless set explicitly.
+    out.push({ ...f, severity: f.severity === 'hint' && sev === 'warning' ? 'hint' : sev });
+  }
+  return out;
 }

@@ -242,6 +242,7 @@ function regionOf(node: Node, kind: RegionKind, id: number, scope: number): Regi
     span: spanOf(node),
     start: node.startIndex,
     end: node.endIndex,
+    bodyStart: node.childForFieldName('body')?.startIndex ?? node.startIndex,
     vars: [],
     expr: '',
     items: [],

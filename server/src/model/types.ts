@@ -66,6 +66,8 @@ export interface Region {
   span: Span;
   start: number;
   end: number;
+  /** Where the repeated or guarded body starts: a for-loop's iterable is evaluated once, before it. */
+  bodyStart: number;
   /** Loop or comprehension variable texts (`for a, b in ...` gives `a, b`). */
   vars: string[];
   /** Iterated expression (loops, comprehensions) or if-condition text. */

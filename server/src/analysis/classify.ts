@@ -1,0 +1,243 @@
+/**
+ * Classification of thread targets: does the body wait (io), run C code that
+ * releases the GIL (native), run Python bytecode that holds it (cpu), or a
+ * substantial mix? Evidence is gathered per function, following calls into
+ * functions of the analysed files, and each piece carries a reason that
+ * points at the line that decided it.
+ *
+ * Scores: a wait or heavy native call counts about 2-3; a loop whose body does
+ * no waiting or native work counts by its size and nesting; recursion counts
+ * as heavy CPU work. Helpers' evidence is discounted a little per call level.
+ */
+import type { Call, Scope } from '../model/types';
+import { CALLS, type CallFact, ORIGIN_METHODS, WAIT_METHODS, WAITABLE_NAME } from './knowledge';
+import {
+  bindingInChain,
+  classOfValue,
+  type FunctionRef,
+  lookup,
+  loopsOf,
+  type ModuleIndex,
+  methodOf,
+  type ProjectIndex,
+  qualify,
+  resolveFunction,
+} from './resolve';
+import type { Classification, Config, Reason } from './types';
+
+export interface Evidence {
+  io: number;
+  native: number;
+  cpu: number;
+  reasons: Reason[];
+}
+
+export interface ClassifyContext {
+  project: ProjectIndex;
+  config: Config;
+  memo: Map<string, Evidence>;
+  active: Set<string>;
+}
+
+const HELPER_DISCOUNT = 0.8;
+const MAX_DEPTH = 5;
+
+export function newClassifyContext(project: ProjectIndex, config: Config): ClassifyContext {
+  return { project, config, memo: new Map(), active: new Set() };
+}
+
+function key(ref: FunctionRef): string {
+  return `${ref.mod.model.path}#${ref.scope.id}`;
+}
+
+function empty(): Evidence {
+  return { io: 0, native: 0, cpu: 0, reasons: [] };
+}
+
+/** What one call does, from the knowledge tables and what its receiver was bound to. */
+function factOf(
+  ctx: ClassifyContext,
+  mod: ModuleIndex,
+  scope: Scope,
+  call: Call,
+  origins: Map<string, string>,
+): CallFact | undefined {
+  const q = qualify(mod, call.callee);
+  if (ctx.config.extraIo.includes(q)) return { kind: 'io', weight: 2, why: 'does I/O (configured)' };
+  if (ctx.config.extraNative.includes(q)) return { kind: 'native', weight: 3, why: 'releases the GIL (configured)' };
+  const direct = lookup(CALLS, q);
+  if (direct) return direct;
+  if (call.receiver && call.method) {
+    const origin = origins.get(call.receiver);
+    const viaOrigin = origin ? ORIGIN_METHODS.get(origin) : undefined;
+    if (viaOrigin) return viaOrigin;
+    const waits = WAIT_METHODS.get(call.method);
+    const last = call.receiver.split('.').pop() ?? '';
+    if (waits && WAITABLE_NAME.test(last) && !resolveCallee(ctx, mod, scope, call)) return waits;
+  }
+  return undefined;
+}
+
+/** Receivers bound to calls in this function: `with urlopen(u) as resp`, `sha = hashlib.sha256()`. */
+function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
+  const origins = new Map<string, string>();
+  for (const r of mod.model.regions) {
+    if (r.kind !== 'with' || r.start < scope.start || r.end > scope.end) continue;
+    for (const item of r.items) {
+      if (item.alias && item.isCall) origins.set(item.alias, qualify(mod, item.expr.slice(0, item.expr.indexOf('('))));
+    }
+  }
+  for (const w of mod.writesByScope.get(scope.id) ?? []) {
+    if (w.valueCallee && w.targets.length === 1) origins.set(w.targets[0].text, qualify(mod, w.valueCallee));
+  }
+  return origins;
+}
+
+/** A call to a function or method defined in the analysed files. */
+export function resolveCallee(
+  ctx: ClassifyContext,
+  mod: ModuleIndex,
+  scope: Scope,
+  call: Call,
+): FunctionRef | undefined {
+  if (call.calleeKind === 'identifier') {
+    const fn = resolveFunction(ctx.project, mod, scope.id, call.callee);
+    if (fn) return fn;
+    const cls = mod.classes.get(call.callee)?.[0];
+    const init = cls ? methodOf(mod, cls, '__init__') : undefined;
+    return init ? { mod, scope: init } : undefined;
+  }
+  if (call.calleeKind === 'attribute' && call.receiver && call.method) {
+    const cls = classOfValue(mod, scope.id, call.receiver);
+    const m = cls ? methodOf(mod, cls, call.method) : undefined;
+    if (m) return { mod, scope: m };
+    if (
+      call.receiver !== 'self' &&
+      !mod.imports.has(call.receiver.split('.')[0]) &&
+      !bindingInChain(mod, scope.id, call.receiver)
+    ) {
+      const all = mod.methods.get(call.method) ?? [];
+      if (all.length === 1) return { mod, scope: all[0] };
+    }
+  }
+  return undefined;
+}
+
+function add(e: Evidence, kind: 'io' | 'native' | 'cpu', weight: number, reason: Reason): void {
+  e[kind] += weight;
+  if (e.reasons.length < 12) e.reasons.push(reason);
+}
+
+function merge(into: Evidence, from: Evidence, factor: number, via: string, line: number): void {
+  into.io += from.io * factor;
+  into.native += from.native * factor;
+  into.cpu += from.cpu * factor;
+  const top = from.reasons.filter((r) => r.kind !== 'note').slice(0, 3);
+  for (const r of top) {
+    if (into.reasons.length < 12)
+      into.reasons.push({ ...r, text: `${r.text} (in \`${via}\`, called at line ${line + 1})` });
+  }
+}
+
+/** Evidence for one function, memoised; recursion shows up as a call to a function on the stack. */
+export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): Evidence {
+  const k = key(ref);
+  const cached = ctx.memo.get(k);
+  if (cached) return cached;
+  if (ctx.active.has(k) || depth > MAX_DEPTH) return empty();
+  ctx.active.add(k);
+  const { mod, scope } = ref;
+  const e = empty();
+  const origins = originsOf(mod, scope);
+  const calls = mod.callsByScope.get(scope.id) ?? [];
+  // Which calls wait or run native code, directly or through helpers: loops around them are not CPU loops.
+  const offloaded = new Set<number>();
+  for (const call of calls) {
+    const fact = factOf(ctx, mod, scope, call, origins);
+    const line = call.span.line;
+    if (fact && fact.kind !== 'neutral') {
+      add(e, fact.kind, fact.weight, {
+        text: `line ${line + 1}: \`${call.callee}\` ${fact.why}`,
+        line,
+        kind: fact.kind,
+      });
+      if (fact.kind !== 'cpu') offloaded.add(call.id);
+      continue;
+    }
+    if (fact) continue;
+    const callee = resolveCallee(ctx, mod, scope, call);
+    if (!callee) continue;
+    if (key(callee) === k || ctx.active.has(key(callee))) {
+      add(e, 'cpu', 4, {
+        text: `line ${line + 1}: recursive call to \`${callee.scope.name}\` runs Python code`,
+        line,
+        kind: 'cpu',
+      });
+      continue;
+    }
+    const sub = evidenceOf(ctx, callee, depth + 1);
+    merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line);
+    if (sub.io + sub.native > sub.cpu) offloaded.add(call.id);
+  }
+  addLoops(mod, scope, calls, offloaded, e);
+  ctx.active.delete(k);
+  ctx.memo.set(k, e);
+  return e;
+}
+
+function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<number>, e: Evidence): void {
+  const loops = mod.model.regions.filter(
+    (r) => r.scope === scope.id && (r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension'),
+  );
+  const waiting = new Set<number>();
+  for (const call of calls) {
+    if (!offloaded.has(call.id)) continue;
+    for (const loop of loopsOf(mod, call.regions, call.start)) waiting.add(loop.id);
+  }
+  for (const loop of loops) {
+    if (waiting.has(loop.id)) continue;
+    const line = loop.span.line;
+    if (loop.kind === 'comprehension') {
+      add(e, 'cpu', 0.75, { text: `line ${line + 1}: comprehension runs Python code`, line, kind: 'cpu' });
+      continue;
+    }
+    const size = Math.min(loop.span.endLine - loop.span.line, 12);
+    const nested = loops.some(
+      (o) =>
+        o.id !== loop.id &&
+        o.kind !== 'comprehension' &&
+        o.start > loop.start &&
+        o.end <= loop.end &&
+        !waiting.has(o.id),
+    );
+    const weight = (1 + size / 4) * (nested ? 2 : 1);
+    const what = nested ? 'nested loops run' : 'loop runs';
+    add(e, 'cpu', weight, {
+      text: `line ${line + 1}: ${what} pure-Python code, which holds the GIL`,
+      line,
+      kind: 'cpu',
+    });
+  }
+}
+
+/** Turn scores into a class. Thresholds are documented in README "Classification". */
+export function decide(e: Evidence): Classification {
+  const { io, native, cpu } = e;
+  if (io >= 1.5 && cpu >= 3) return 'mixed';
+  if (native >= 2.5 && cpu >= 3 && cpu >= native) return 'mixed';
+  if (io >= 2 && native >= 3) return 'mixed';
+  if (io >= 1 && io >= native && (io >= cpu || cpu < 3)) return 'io';
+  if (native >= 1.5 && native >= cpu * 0.75) return 'native';
+  if (cpu >= 1) return 'cpu';
+  if (native > 0) return 'native';
+  if (io > 0) return 'io';
+  return 'unknown';
+}
+
+/** Reasons sorted so that the deciding kind comes first. */
+export function reasonsFor(e: Evidence, cls: Classification): Reason[] {
+  const rank = (r: Reason) => (r.kind === cls ? 0 : cls === 'mixed' ? 0 : 1);
+  const sorted = [...e.reasons].sort((a, b) => rank(a) - rank(b) || a.line - b.line);
+  if (sorted.length === 0) return [{ text: 'no waiting, native work or loops were found', line: 0, kind: 'note' }];
+  return sorted.slice(0, 6);
+}

@@ -1,0 +1,316 @@
+/**
+ * The knowledge tables: which calls wait on I/O, which run native code that
+ * releases the GIL, which hold the GIL in C, which block an event loop, which
+ * make locks, pools and unpicklable objects. Everything the analyses know
+ * about libraries lives here, as data, so extending gil-lens to a new library
+ * is a one-line change. Keys are fully qualified names after import
+ * resolution (`numpy.dot`, not `np.dot`); a key ending in `.*` matches every
+ * member of that module or object.
+ *
+ * Weights say how much one call tells about where a thread spends its time:
+ * 2 is a real wait or heavy native call, 0.5 a light one.
+ */
+
+export type WorkKind = 'io' | 'native' | 'cpu' | 'neutral';
+
+export interface CallFact {
+  kind: WorkKind;
+  weight: number;
+  /** Short human text used in reasons: "waits on the network". */
+  why: string;
+}
+
+const IO_NETWORK = 'waits on the network (the GIL is released meanwhile)';
+const IO_FILE = 'does file I/O (the GIL is released while it waits)';
+const IO_SLEEP = 'sleeps (the GIL is released meanwhile)';
+const IO_PROC = 'waits for a subprocess';
+const IO_WAIT = 'blocks waiting for another thread';
+const IO_DB = 'waits on a database';
+const NATIVE = 'runs in C and releases the GIL on large inputs';
+const HOLDS = 'runs in C but holds the GIL';
+
+function facts(kind: WorkKind, weight: number, why: string, names: string[]): [string, CallFact][] {
+  return names.map((n) => [n, { kind, weight, why }]);
+}
+
+/** Calls by qualified name. */
+export const CALLS: Map<string, CallFact> = new Map([
+  ...facts('io', 2, IO_SLEEP, ['time.sleep']),
+  ...facts('io', 2, IO_NETWORK, [
+    'requests.*',
+    'httpx.get',
+    'httpx.post',
+    'httpx.put',
+    'httpx.delete',
+    'httpx.request',
+    'httpx.Client',
+    'urllib.request.urlopen',
+    'urllib.request.urlretrieve',
+    'urllib3.*',
+    'http.client.HTTPConnection',
+    'http.client.HTTPSConnection',
+    'socket.create_connection',
+    'socket.getaddrinfo',
+    'socket.gethostbyname',
+    'socket.socket',
+    'smtplib.SMTP',
+    'ftplib.FTP',
+    'boto3.client',
+    'redis.Redis',
+    'paramiko.SSHClient',
+  ]),
+  ...facts('io', 2, IO_FILE, [
+    'open',
+    'io.open',
+    'os.fdopen',
+    'gzip.open',
+    'bz2.open',
+    'lzma.open',
+    'shutil.copy',
+    'shutil.copy2',
+    'shutil.copyfile',
+    'shutil.copytree',
+    'shutil.move',
+    'shutil.rmtree',
+    'os.read',
+    'os.write',
+    'os.walk',
+    'os.listdir',
+    'os.scandir',
+    'tempfile.mkstemp',
+    'tempfile.TemporaryDirectory',
+    'tempfile.NamedTemporaryFile',
+    'pathlib.Path.read_text',
+    'pathlib.Path.read_bytes',
+    'pathlib.Path.write_text',
+    'pathlib.Path.write_bytes',
+  ]),
+  ...facts('io', 1, IO_FILE, ['os.makedirs', 'os.path.exists', 'os.path.getsize', 'os.stat', 'os.unlink', 'os.remove']),
+  ...facts('io', 2, IO_PROC, [
+    'subprocess.run',
+    'subprocess.call',
+    'subprocess.check_call',
+    'subprocess.check_output',
+    'subprocess.Popen',
+    'os.system',
+    'os.popen',
+    'os.waitpid',
+  ]),
+  ...facts('io', 2, IO_DB, [
+    'sqlite3.connect',
+    'psycopg2.connect',
+    'psycopg.connect',
+    'pymysql.connect',
+    'pymongo.MongoClient',
+  ]),
+  ...facts('io', 1, IO_WAIT, ['select.select', 'input']),
+  ...facts('native', 3, NATIVE, [
+    'hashlib.sha1',
+    'hashlib.sha224',
+    'hashlib.sha256',
+    'hashlib.sha384',
+    'hashlib.sha512',
+    'hashlib.sha3_256',
+    'hashlib.sha3_512',
+    'hashlib.blake2b',
+    'hashlib.blake2s',
+    'hashlib.md5',
+    'hashlib.new',
+    'hashlib.file_digest',
+    'hashlib.pbkdf2_hmac',
+    'hashlib.scrypt',
+    'zlib.compress',
+    'zlib.decompress',
+    'zlib.compressobj',
+    'zlib.decompressobj',
+    'bz2.compress',
+    'bz2.decompress',
+    'lzma.compress',
+    'lzma.decompress',
+    'numpy.*',
+    'scipy.*',
+    'cv2.*',
+    'PIL.Image.open',
+    'torch.*',
+    'tensorflow.*',
+    'numba.*',
+    'pandas.read_csv',
+    'pyarrow.*',
+  ]),
+  ...facts('native', 0.5, 'is C code that is quick and releases the GIL only briefly', [
+    'zlib.crc32',
+    'zlib.adler32',
+    'binascii.crc32',
+  ]),
+  ...facts('cpu', 0.5, HOLDS, [
+    'json.loads',
+    'json.dumps',
+    'json.load',
+    'json.dump',
+    'pickle.loads',
+    'pickle.dumps',
+    're.match',
+    're.search',
+    're.findall',
+    're.finditer',
+    're.sub',
+    're.split',
+    'sorted',
+    'math.factorial',
+    'csv.reader',
+    'csv.DictReader',
+    'xml.etree.ElementTree.fromstring',
+  ]),
+  ...facts('neutral', 0, '', [
+    'time.time',
+    'time.monotonic',
+    'time.perf_counter',
+    'time.strftime',
+    'os.urandom',
+    'os.path.join',
+    'os.path.basename',
+    'os.path.dirname',
+    'os.path.relpath',
+    'os.environ.get',
+    'print',
+    'len',
+    'range',
+    'random.random',
+    'random.Random',
+    'random.uniform',
+    'random.randint',
+    'random.choice',
+    'random.gauss',
+  ]),
+]);
+
+/** Methods on objects made by these factories, by the factory's qualified name. */
+export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
+  ...facts('io', 2, IO_FILE, [
+    'open',
+    'io.open',
+    'os.fdopen',
+    'gzip.open',
+    'bz2.open',
+    'lzma.open',
+    'tempfile.NamedTemporaryFile',
+  ]),
+  ...facts('io', 2, IO_NETWORK, [
+    'urllib.request.urlopen',
+    'socket.create_connection',
+    'socket.socket',
+    'http.client.HTTPConnection',
+    'http.client.HTTPSConnection',
+    'smtplib.SMTP',
+    'requests.Session',
+    'httpx.Client',
+  ]),
+  ...facts('io', 2, IO_DB, ['sqlite3.connect', 'psycopg2.connect', 'psycopg.connect', 'pymysql.connect']),
+  ...facts('native', 3, NATIVE, [
+    'hashlib.sha1',
+    'hashlib.sha256',
+    'hashlib.sha512',
+    'hashlib.md5',
+    'hashlib.blake2b',
+    'hashlib.new',
+    'zlib.compressobj',
+    'zlib.decompressobj',
+  ]),
+]);
+
+/** Methods that block whatever the receiver, when its origin is unknown but its name says what it is. */
+export const WAIT_METHODS: Map<string, CallFact> = new Map([
+  ...facts('io', 1.5, IO_WAIT, ['wait', 'join', 'result']),
+  ...facts('io', 1.5, 'waits on a queue', ['get']),
+  ...facts('io', 2, IO_NETWORK, ['recv', 'recv_into', 'sendall', 'accept', 'connect', 'urlopen']),
+]);
+
+/** Receiver names that suggest a queue, event or socket, for WAIT_METHODS. */
+export const WAITABLE_NAME = /(queue|inbox|outbox|jobs|tasks|q|event|cond|sock|conn|future|fut)s?$/i;
+
+/** Calls that block an event loop when made directly in `async def`; value: the async counterpart. */
+export const BLOCKING_IN_ASYNC: Map<string, string> = new Map([
+  ['time.sleep', 'await asyncio.sleep(...)'],
+  ['requests.*', 'an async client such as httpx.AsyncClient or aiohttp, or await asyncio.to_thread(...)'],
+  ['urllib.request.urlopen', 'an async HTTP client, or await asyncio.to_thread(...)'],
+  ['urllib.request.urlretrieve', 'an async HTTP client, or await asyncio.to_thread(...)'],
+  ['open', 'await asyncio.to_thread(...) for the read, or aiofiles'],
+  ['io.open', 'await asyncio.to_thread(...) for the read, or aiofiles'],
+  ['subprocess.run', 'await asyncio.create_subprocess_exec(...)'],
+  ['subprocess.call', 'await asyncio.create_subprocess_exec(...)'],
+  ['subprocess.check_call', 'await asyncio.create_subprocess_exec(...)'],
+  ['subprocess.check_output', 'await asyncio.create_subprocess_exec(...)'],
+  ['os.system', 'await asyncio.create_subprocess_shell(...)'],
+  ['socket.create_connection', 'await asyncio.open_connection(...)'],
+  ['socket.getaddrinfo', 'await loop.getaddrinfo(...)'],
+  ['sqlite3.connect', 'aiosqlite, or await asyncio.to_thread(...)'],
+  ['input', 'await asyncio.to_thread(input, ...)'],
+  ['shutil.copy', 'await asyncio.to_thread(...)'],
+  ['shutil.copy2', 'await asyncio.to_thread(...)'],
+  ['shutil.copyfile', 'await asyncio.to_thread(...)'],
+  ['shutil.copytree', 'await asyncio.to_thread(...)'],
+  ['shutil.rmtree', 'await asyncio.to_thread(...)'],
+]);
+
+export type LockKind = 'Lock' | 'RLock' | 'Condition' | 'Semaphore' | 'BoundedSemaphore' | 'local';
+
+/** Factories of mutexes (and of threading.local, which makes locking unnecessary). */
+export const LOCK_FACTORIES: Map<string, LockKind> = new Map([
+  ['threading.Lock', 'Lock'],
+  ['threading.RLock', 'RLock'],
+  ['threading.Condition', 'Condition'],
+  ['threading.Semaphore', 'Semaphore'],
+  ['threading.BoundedSemaphore', 'BoundedSemaphore'],
+  ['threading._RLock', 'RLock'],
+  ['_thread.allocate_lock', 'Lock'],
+  ['_thread.LockType', 'Lock'],
+  ['multiprocessing.Lock', 'Lock'],
+  ['multiprocessing.RLock', 'RLock'],
+  ['threading.local', 'local'],
+]);
+
+/** Names that read as a mutex when nothing else is known about them. */
+export const LOCK_NAME = /(^|[._])_*(lock|rlock|mutex|cond|condition|cv|guard|sem|semaphore)(_[a-z0-9]+)?$|lock$/i;
+
+export type PoolKind = 'thread-pool' | 'process-pool';
+
+export const EXECUTOR_FACTORIES: Map<string, PoolKind> = new Map([
+  ['concurrent.futures.ThreadPoolExecutor', 'thread-pool'],
+  ['concurrent.futures.thread.ThreadPoolExecutor', 'thread-pool'],
+  ['multiprocessing.pool.ThreadPool', 'thread-pool'],
+  ['multiprocessing.dummy.Pool', 'thread-pool'],
+  ['concurrent.futures.ProcessPoolExecutor', 'process-pool'],
+  ['concurrent.futures.process.ProcessPoolExecutor', 'process-pool'],
+  ['multiprocessing.Pool', 'process-pool'],
+  ['multiprocessing.pool.Pool', 'process-pool'],
+]);
+
+/** Pool methods that hand a callable to workers; `true` when the callable runs over many items. */
+export const POOL_METHODS: Map<string, boolean> = new Map([
+  ['submit', false],
+  ['map', true],
+  ['apply', false],
+  ['apply_async', false],
+  ['map_async', true],
+  ['imap', true],
+  ['imap_unordered', true],
+  ['starmap', true],
+  ['starmap_async', true],
+]);
+
+/** Factories of objects that cannot be pickled to a worker process. */
+export const UNPICKLABLE_FACTORIES = new Set([
+  'open',
+  'io.open',
+  'threading.Lock',
+  'threading.RLock',
+  'threading.Condition',
+  'threading.Event',
+  'threading.Semaphore',
+  'threading.BoundedSemaphore',
+  'threading.Thread',
+  'socket.socket',
+  'socket.create_connection',
+  'sqlite3.connect',
+  'queue.Queue',
+]);

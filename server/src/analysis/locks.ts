@@ -1,0 +1,109 @@
+/**
+ * Lock analysis: which names hold mutexes, which stretches of a function run
+ * with one held (`with lock:`, `acquire()` … `release()`), and what each lock
+ * guards. A Semaphore with more than one slot is not a mutex, and a lock made
+ * fresh inside the `with` protects nothing.
+ */
+import type { Scope, Span } from '../model/types';
+import { LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
+import { type ModuleIndex, qualify } from './resolve';
+import type { Config } from './types';
+
+export interface LockBinding {
+  name: string;
+  kind: LockKind;
+  /** A mutex admits one holder: Lock, RLock, Condition, Semaphore(1). */
+  mutex: boolean;
+  scope: number;
+  span: Span;
+}
+
+export interface Guard {
+  start: number;
+  end: number;
+  lock: string;
+  span: Span;
+}
+
+/** Names bound to lock factories (`x = threading.Lock()`, `self._lock = RLock()`), and threading.local objects. */
+export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
+  const out: LockBinding[] = [];
+  for (const w of mod.model.writes) {
+    if (!w.valueCallee || w.targets.length !== 1) continue;
+    const q = qualify(mod, w.valueCallee);
+    let kind = LOCK_FACTORIES.get(q);
+    if (!kind && config.extraLocks.includes(q)) kind = 'Lock';
+    if (!kind) {
+      const cls = mod.classes.get(w.valueCallee)?.[0];
+      if (cls?.bases.some((b) => qualify(mod, b) === 'threading.local')) kind = 'local';
+    }
+    if (!kind) continue;
+    const slots = /Semaphore\((?:value=)?(\d+)/.exec(w.value);
+    const mutex = kind !== 'local' && !(kind.endsWith('Semaphore') && slots && Number(slots[1]) > 1);
+    out.push({ name: w.targets[0].text, kind, mutex, scope: w.scope, span: w.span });
+  }
+  return out;
+}
+
+export function findLock(bindings: LockBinding[], expr: string): LockBinding | undefined {
+  return bindings.find((b) => b.name === expr);
+}
+
+/** Does this expression name a mutex? Known bindings decide; otherwise the name does. */
+export function isMutex(bindings: LockBinding[], expr: string, config: Config): boolean {
+  const b = findLock(bindings, expr);
+  if (b) return b.mutex;
+  if (config.extraLocks.includes(expr)) return true;
+  return LOCK_NAME.test(expr) && !expr.includes('(');
+}
+
+/** Is this expression a threading.local object (per-thread state)? */
+export function isThreadLocal(bindings: LockBinding[], expr: string): boolean {
+  const root = expr.split(/[.[]/)[0];
+  return bindings.some((b) => b.kind === 'local' && (b.name === root || b.name === expr));
+}
+
+/** Stretches of `scope` that run with a mutex held. */
+export function guardsIn(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
+  const guards: Guard[] = [];
+  for (const r of mod.model.regions) {
+    if (r.kind !== 'with' || r.scope !== scope.id) continue;
+    for (const item of r.items) {
+      if (!item.isCall && isMutex(bindings, item.expr, config)) {
+        guards.push({ start: r.bodyStart, end: r.end, lock: item.expr, span: item.span });
+      }
+    }
+  }
+  const calls = mod.callsByScope.get(scope.id) ?? [];
+  for (const acquire of calls) {
+    if (acquire.method !== 'acquire' || !acquire.receiver || !isMutex(bindings, acquire.receiver, config)) continue;
+    const release = calls.find(
+      (c) => c.method === 'release' && c.receiver === acquire.receiver && c.start > acquire.end,
+    );
+    guards.push({
+      start: acquire.end,
+      end: release ? release.start : scope.end,
+      lock: acquire.receiver,
+      span: acquire.span,
+    });
+  }
+  return guards;
+}
+
+export function guardAt(guards: Guard[], offset: number): Guard | undefined {
+  return guards.find((g) => offset >= g.start && offset < g.end);
+}
+
+/** `with threading.Lock():` makes a new lock on every entry, so it excludes nobody. */
+export function freshLockRegions(mod: ModuleIndex): { span: Span; expr: string; scope: number }[] {
+  const out: { span: Span; expr: string; scope: number }[] = [];
+  for (const r of mod.model.regions) {
+    if (r.kind !== 'with') continue;
+    for (const item of r.items) {
+      if (!item.isCall) continue;
+      const kind = LOCK_FACTORIES.get(qualify(mod, item.expr.slice(0, item.expr.indexOf('('))));
+      if (kind && kind !== 'local') out.push({ span: item.span, expr: item.expr, scope: r.scope });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,177 @@
+/**
+ * Which functions run on which threads, and with what shared: a walk of the
+ * call graph from every thread target (and, in library mode, from every
+ * public entry point that users' threads may call). Each visit carries a
+ * context: which parameters hold objects shared between threads, whether
+ * `self` is shared, which of its attributes are, and whether a caller holds a
+ * lock for the whole call.
+ */
+import type { Call, Scope } from '../model/types';
+import { type ClassifyContext, resolveCallee } from './classify';
+import { guardAt, guardsIn, type LockBinding } from './locks';
+import { type FunctionRef, type ModuleIndex, mentions, paramNames } from './resolve';
+import type { Config } from './types';
+
+export interface ThreadContext {
+  /** Parameters whose objects every concurrent copy shares. */
+  sharedParams: Set<string>;
+  /** The instance (`self`) is shared between threads. */
+  selfShared: boolean;
+  /** Attributes of `self` that hold shared objects (Thread subclasses: passed to `__init__`). */
+  sharedAttrs: Set<string>;
+  /** A caller holds this lock around the call. */
+  heldBy?: string;
+}
+
+export interface Entry {
+  /** Display name of the thread entry: `work`, `Fetcher.run`, `ThroughputMeter.record (public API)`. */
+  name: string;
+  /** Several copies of the entry run at once. */
+  concurrent: boolean;
+  /** Why the code is considered multi-threaded (spawn seen, or a library signal). */
+  because: string;
+}
+
+export interface Visit {
+  ref: FunctionRef;
+  ctx: ThreadContext;
+  entry: Entry;
+}
+
+export interface ReachResult {
+  /** Visits per function key (`path#scope`). */
+  visits: Map<string, Visit[]>;
+}
+
+const MAX_DEPTH = 6;
+
+export function funcKey(ref: FunctionRef): string {
+  return `${ref.mod.model.path}#${ref.scope.id}`;
+}
+
+function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
+  return `${funcKey(ref)}|${ctx.selfShared}|${[...ctx.sharedParams].sort()}|${[...ctx.sharedAttrs].sort()}|${ctx.heldBy ?? ''}|${entry.name}`;
+}
+
+/** Does `expr` denote an object shared in this context? */
+export function isSharedExpr(
+  mod: ModuleIndex,
+  scope: Scope,
+  ctx: ThreadContext,
+  expr: string,
+  moduleNames: Set<string>,
+  locals: Set<string>,
+): boolean {
+  const root = expr.split(/[.[(]/)[0];
+  if (root === 'self') {
+    if (expr === 'self') return ctx.selfShared;
+    const attr = expr.slice(5).split(/[.[(]/)[0];
+    return ctx.selfShared || ctx.sharedAttrs.has(attr);
+  }
+  if (ctx.sharedParams.has(root)) return true;
+  if (locals.has(root)) return false;
+  if (mod.classes.has(root)) return true;
+  return moduleNames.has(root) && !mod.imports.has(root) && scope.kind !== 'module';
+}
+
+/** Names bound in a function (assigned without `global`, parameters, loop variables). */
+export function localNames(mod: ModuleIndex, scope: Scope): Set<string> {
+  const names = new Set<string>(scope.params.map((p) => p.name));
+  const globals = mod.globals.get(scope.id);
+  const nonlocals = mod.nonlocals.get(scope.id);
+  for (const w of mod.writesByScope.get(scope.id) ?? []) {
+    for (const t of w.targets) {
+      if (t.kind === 'identifier' && !globals?.has(t.text) && !nonlocals?.has(t.text)) names.add(t.text);
+    }
+  }
+  for (const r of mod.model.regions) {
+    if (r.scope !== scope.id) continue;
+    for (const v of r.vars) for (const n of v.split(',')) names.add(n.replace(/[()[\]]/g, ''));
+    for (const item of r.items) if (item.alias) names.add(item.alias);
+  }
+  return names;
+}
+
+/** Names bound at module level (globals a function can reach without a declaration). */
+export function moduleNames(mod: ModuleIndex): Set<string> {
+  const names = new Set<string>();
+  for (const w of mod.writesByScope.get(0) ?? [])
+    for (const t of w.targets) if (t.kind === 'identifier') names.add(t.text);
+  for (const s of mod.children.get(0) ?? []) names.add(s.name);
+  return names;
+}
+
+/** Context for a callee: which of its parameters receive shared objects, whether its `self` is shared. */
+function calleeContext(
+  caller: Visit,
+  call: Call,
+  callee: FunctionRef,
+  shared: (expr: string) => boolean,
+  heldBy?: string,
+): ThreadContext {
+  const params = paramNames(callee.mod, callee.scope);
+  const sharedParams = new Set<string>();
+  let position = 0;
+  for (const arg of call.args) {
+    if (arg.splat) break;
+    const name = arg.keyword ?? params[position++];
+    if (name && (arg.kind === 'identifier' || arg.kind === 'attribute' || arg.kind === 'subscript') && shared(arg.text))
+      sharedParams.add(name);
+  }
+  let selfShared = false;
+  let sharedAttrs = new Set<string>();
+  if (call.receiver === 'self') {
+    selfShared = caller.ctx.selfShared;
+    sharedAttrs = caller.ctx.sharedAttrs;
+  } else if (call.receiver) {
+    selfShared = shared(call.receiver);
+  }
+  return { sharedParams, selfShared, sharedAttrs, heldBy: heldBy ?? caller.ctx.heldBy };
+}
+
+export function walkCalls(
+  cctx: ClassifyContext,
+  config: Config,
+  roots: Visit[],
+  lockBindingsOf: (mod: ModuleIndex) => LockBinding[],
+): ReachResult {
+  const visits = new Map<string, Visit[]>();
+  const seen = new Set<string>();
+  const queue: { visit: Visit; depth: number }[] = roots.map((visit) => ({ visit, depth: 0 }));
+  while (queue.length > 0) {
+    const { visit, depth } = queue.shift()!;
+    const k = ctxKey(visit.ref, visit.ctx, visit.entry);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const fk = funcKey(visit.ref);
+    const list = visits.get(fk) ?? [];
+    list.push(visit);
+    visits.set(fk, list);
+    if (depth >= MAX_DEPTH) continue;
+    const { mod, scope } = visit.ref;
+    const guards = guardsIn(mod, scope, lockBindingsOf(mod), config);
+    const locals = localNames(mod, scope);
+    const globalsHere = moduleNames(mod);
+    const shared = (expr: string) => isSharedExpr(mod, scope, visit.ctx, expr, globalsHere, locals);
+    for (const call of mod.callsByScope.get(scope.id) ?? []) {
+      const callee = resolveCallee(cctx, mod, scope, call);
+      if (!callee || callee.scope.kind === 'class') continue;
+      const held = guardAt(guards, call.start)?.lock;
+      const ctx = calleeContext(visit, call, callee, shared, held);
+      queue.push({ visit: { ref: callee, ctx, entry: visit.entry }, depth: depth + 1 });
+    }
+  }
+  return { visits };
+}
+
+/** Attributes `__init__` stores from shared parameters: `self.seen = seen`. */
+export function attrsFromParams(mod: ModuleIndex, init: Scope, shared: Set<string>): Set<string> {
+  const attrs = new Set<string>();
+  for (const w of mod.writesByScope.get(init.id) ?? []) {
+    for (const t of w.targets) {
+      if (t.kind === 'attribute' && t.object === 'self' && t.key && [...shared].some((p) => mentions(w.value, p)))
+        attrs.add(t.key);
+    }
+  }
+  return attrs;
+}

@@ -1,0 +1,216 @@
+/**
+ * Name resolution over module models: imports, functions, classes, methods,
+ * and what a local name was bound to. Every analysis goes through the
+ * indexes built here, once per module, so lookups are maps rather than scans.
+ */
+import type { Call, ModuleModel, Region, Scope, Write } from '../model/types';
+
+export interface ModuleIndex {
+  model: ModuleModel;
+  /** Local name → qualified name, from every import in the module. */
+  imports: Map<string, string>;
+  children: Map<number, Scope[]>;
+  callsByScope: Map<number, Call[]>;
+  writesByScope: Map<number, Write[]>;
+  globals: Map<number, Set<string>>;
+  nonlocals: Map<number, Set<string>>;
+  /** Classes by name (module-wide; nested classes too). */
+  classes: Map<string, Scope[]>;
+  /** Methods by name across all classes of the module. */
+  methods: Map<string, Scope[]>;
+}
+
+export interface ProjectIndex {
+  modules: ModuleIndex[];
+  byName: Map<string, ModuleIndex>;
+}
+
+/** A function or lambda scope together with the module that holds it. */
+export interface FunctionRef {
+  mod: ModuleIndex;
+  scope: Scope;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+export function indexModule(model: ModuleModel): ModuleIndex {
+  const mod: ModuleIndex = {
+    model,
+    imports: new Map(),
+    children: new Map(),
+    callsByScope: new Map(),
+    writesByScope: new Map(),
+    globals: new Map(),
+    nonlocals: new Map(),
+    classes: new Map(),
+    methods: new Map(),
+  };
+  for (const imp of model.imports) mod.imports.set(imp.local, imp.qualified);
+  for (const s of model.scopes) {
+    if (s.parent >= 0) push(mod.children, s.parent, s);
+    if (s.kind === 'class') push(mod.classes, s.name, s);
+    if (s.kind === 'function' && s.parent >= 0 && model.scopes[s.parent].kind === 'class') push(mod.methods, s.name, s);
+  }
+  for (const c of model.calls) push(mod.callsByScope, c.scope, c);
+  for (const w of model.writes) push(mod.writesByScope, w.scope, w);
+  for (const d of model.decls) {
+    const map = d.kind === 'global' ? mod.globals : mod.nonlocals;
+    const set = map.get(d.scope) ?? new Set<string>();
+    for (const n of d.names) set.add(n);
+    map.set(d.scope, set);
+  }
+  return mod;
+}
+
+export function indexProject(models: ModuleModel[]): ProjectIndex {
+  const modules = models.map(indexModule);
+  const byName = new Map<string, ModuleIndex>();
+  for (const m of modules) {
+    byName.set(m.model.moduleName, m);
+    const last = m.model.moduleName.split('.').pop();
+    if (last && !byName.has(last)) byName.set(last, m);
+  }
+  return { modules, byName };
+}
+
+/** `np.sum` → `numpy.sum`; names without an import stay as written (builtins, locals). */
+export function qualify(mod: ModuleIndex, dotted: string): string {
+  const dot = dotted.indexOf('.');
+  const head = dot < 0 ? dotted : dotted.slice(0, dot);
+  const q = mod.imports.get(head);
+  if (!q) return dotted;
+  return dot < 0 ? q : q + dotted.slice(dot);
+}
+
+/** Look a qualified name up in a table whose keys may end in `.*`. */
+export function lookup<V>(table: Map<string, V>, qualified: string): V | undefined {
+  const exact = table.get(qualified);
+  if (exact !== undefined) return exact;
+  let name = qualified;
+  for (let dot = name.lastIndexOf('.'); dot > 0; dot = name.lastIndexOf('.')) {
+    name = name.slice(0, dot);
+    const wild = table.get(`${name}.*`);
+    if (wild !== undefined) return wild;
+  }
+  return undefined;
+}
+
+export function scopeChain(mod: ModuleIndex, scopeId: number): Scope[] {
+  const chain: Scope[] = [];
+  for (let id = scopeId; id >= 0; id = mod.model.scopes[id].parent) chain.push(mod.model.scopes[id]);
+  return chain;
+}
+
+/** The class a method belongs to (the nearest enclosing class scope). */
+export function enclosingClass(mod: ModuleIndex, scopeId: number): Scope | undefined {
+  for (let id = mod.model.scopes[scopeId].parent; id >= 0; id = mod.model.scopes[id].parent) {
+    const s = mod.model.scopes[id];
+    if (s.kind === 'class') return s;
+    if (s.kind === 'function') continue;
+  }
+  return undefined;
+}
+
+/** The function a scope is defined in, skipping a class between (for `self`). */
+export function isModuleLevel(mod: ModuleIndex, scope: Scope): boolean {
+  return (
+    scope.parent === 0 ||
+    (scope.parent > 0 &&
+      mod.model.scopes[scope.parent].kind === 'class' &&
+      isModuleLevel(mod, mod.model.scopes[scope.parent]))
+  );
+}
+
+/** A function visible by `name` from `scopeId`: nested defs first, then module level, then imports. */
+export function resolveFunction(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  scopeId: number,
+  name: string,
+): FunctionRef | undefined {
+  for (const s of scopeChain(mod, scopeId)) {
+    if (s.kind === 'class') continue;
+    const hit = mod.children.get(s.id)?.find((c) => c.kind === 'function' && c.name === name);
+    if (hit) return { mod, scope: hit };
+  }
+  const q = mod.imports.get(name);
+  if (q) {
+    const dot = q.lastIndexOf('.');
+    const other = project.byName.get(q.slice(0, dot).replace(/^\.+/, ''));
+    const fn = other?.children.get(0)?.find((c) => c.kind === 'function' && c.name === q.slice(dot + 1));
+    if (other && fn) return { mod: other, scope: fn };
+  }
+  return undefined;
+}
+
+export function methodOf(mod: ModuleIndex, cls: Scope, name: string, depth = 0): Scope | undefined {
+  const own = mod.children.get(cls.id)?.find((c) => c.kind === 'function' && c.name === name);
+  if (own || depth > 4) return own;
+  for (const base of cls.bases) {
+    const baseCls = mod.classes.get(base)?.[0];
+    if (baseCls) {
+      const hit = methodOf(mod, baseCls, name, depth + 1);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+/** The latest write binding `name` in a scope before `before`, if any. */
+export function bindingOf(
+  mod: ModuleIndex,
+  scopeId: number,
+  name: string,
+  before = Number.POSITIVE_INFINITY,
+): Write | undefined {
+  let best: Write | undefined;
+  for (const w of mod.writesByScope.get(scopeId) ?? []) {
+    if (w.kind !== 'assign' || w.start > before) continue;
+    if (w.targets.length === 1 && w.targets[0].text === name) best = w;
+  }
+  return best;
+}
+
+/** Like bindingOf, searching enclosing function scopes and the module too. */
+export function bindingInChain(mod: ModuleIndex, scopeId: number, name: string, before?: number): Write | undefined {
+  for (const s of scopeChain(mod, scopeId)) {
+    if (s.kind === 'class') continue;
+    const w = bindingOf(mod, s.id, name, s.id === scopeId ? before : undefined);
+    if (w) return w;
+  }
+  return undefined;
+}
+
+/** The class an expression's value is an instance of, when it was bound to `ClassName(...)`. */
+export function classOfValue(mod: ModuleIndex, scopeId: number, expr: string): Scope | undefined {
+  if (expr === 'self') return enclosingClass(mod, scopeId);
+  const w = bindingInChain(mod, scopeId, expr);
+  const callee = w?.valueCallee;
+  return callee ? mod.classes.get(callee)?.[0] : undefined;
+}
+
+/** Regions of a scope that enclose an offset, innermost last (uses the call's or write's region list). */
+export function loopsOf(mod: ModuleIndex, regions: number[], offset: number): Region[] {
+  return regions
+    .map((id) => mod.model.regions[id])
+    .filter((r) => (r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension') && offset >= r.bodyStart);
+}
+
+/** Names a parameter list binds, without `self`/`cls` for methods. */
+export function paramNames(mod: ModuleIndex, scope: Scope): string[] {
+  const names = scope.params.filter((p) => !p.splat).map((p) => p.name);
+  const parent = mod.model.scopes[scope.parent];
+  if (parent?.kind === 'class' && !scope.decorators.includes('staticmethod')) names.shift();
+  return names;
+}
+
+/** Identifiers in an expression text (cheap lexical scan, good enough for "does it mention x"). */
+export function mentions(text: string, name: string): boolean {
+  if (!text.includes(name)) return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_.])${escaped}(?![A-Za-z0-9_])`).test(text);
+}

@@ -1,0 +1,84 @@
+/**
+ * Rule `blocking-in-async`: a blocking call made directly in the body of an
+ * `async def` (including async generators and `__aenter__`) stalls the event
+ * loop and every other coroutine with it. Examples: `time.sleep`,
+ * `requests.get`, `open(...).read()`, `subprocess.run`. Code in a nested
+ * `def` or `lambda` runs wherever it is called (usually a worker thread via
+ * `asyncio.to_thread`), so it is not flagged.
+ *
+ * Advice: the async counterpart, or `await asyncio.to_thread(...)`. Fixes:
+ * `time.sleep(x)` → `await asyncio.sleep(x)` (preferred), and any other call
+ * → `await asyncio.to_thread(f, args...)`.
+ */
+import type { Call } from '../../model/types';
+import { importEdit, textOf } from '../fixes';
+import { BLOCKING_IN_ASYNC } from '../knowledge';
+import { lookup, type ModuleIndex, qualify } from '../resolve';
+import type { Finding, Fix } from '../types';
+
+/** The text between the call's own parentheses: scan back from the closing one, counting depth. */
+function argsText(mod: ModuleIndex, call: Call): string {
+  const text = textOf(mod.model, call.span);
+  const close = text.lastIndexOf(')');
+  let depth = 0;
+  for (let i = close; i >= 0; i--) {
+    if (text[i] === ')') depth++;
+    else if (text[i] === '(' && --depth === 0) return text.slice(i + 1, close);
+  }
+  return '';
+}
+
+function fixesFor(mod: ModuleIndex, call: Call, q: string): Fix[] {
+  const args = argsText(mod, call).trim();
+  const after = mod.model.lines[call.span.endLine]?.[call.span.endCol] ?? '';
+  const chained = after === '.' || after === '[';
+  const imp = importEdit(mod.model, 'asyncio');
+  const wrap = (text: string) => (chained ? `(${text})` : text);
+  const fixes: Fix[] = [];
+  if (q === 'time.sleep') {
+    fixes.push({
+      title: 'Use `await asyncio.sleep(...)`',
+      isPreferred: true,
+      edits: [...(imp ? [imp] : []), { span: call.span, newText: wrap(`await asyncio.sleep(${args})`) }],
+    });
+    return fixes;
+  }
+  const callee = textOf(mod.model, {
+    ...call.span,
+    endLine: call.span.line,
+    endCol: call.span.col + call.callee.length,
+  });
+  if (callee.replace(/\s+/g, '') !== call.callee) return fixes;
+  fixes.push({
+    title: `Run \`${call.callee}\` in a worker thread with \`await asyncio.to_thread(...)\``,
+    isPreferred: true,
+    edits: [
+      ...(imp ? [imp] : []),
+      { span: call.span, newText: wrap(`await asyncio.to_thread(${call.callee}${args ? `, ${args}` : ''})`) },
+    ],
+  });
+  return fixes;
+}
+
+export function blockingInAsync(mod: ModuleIndex): Finding[] {
+  const findings: Finding[] = [];
+  for (const scope of mod.model.scopes) {
+    if (scope.kind !== 'function' || !scope.isAsync) continue;
+    const lines = new Set<number>();
+    for (const call of mod.callsByScope.get(scope.id) ?? []) {
+      if (call.start < scope.bodyStart || call.awaited) continue;
+      const q = qualify(mod, call.callee);
+      const counterpart = lookup(BLOCKING_IN_ASYNC, q);
+      if (!counterpart || lines.has(call.span.line)) continue;
+      lines.add(call.span.line);
+      findings.push({
+        rule: 'blocking-in-async',
+        severity: 'warning',
+        span: call.span,
+        message: `\`${call.callee}\` blocks inside \`async def ${scope.name}\`: the event loop and every other coroutine stall until it returns. Use ${counterpart}.`,
+        fixes: fixesFor(mod, call, q),
+      });
+    }
+  }
+  return findings;
+}

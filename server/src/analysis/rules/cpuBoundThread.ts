@@ -1,0 +1,98 @@
+/**
+ * Rule `cpu-bound-thread`: a CPU-bound target handed to threads so that two
+ * or more run at once (a loop or comprehension of spawns, a pool's `map`,
+ * several submissions). Pure-Python bytecode holds the GIL, so the threads
+ * take turns and the work gets no faster.
+ *
+ * Advice, in order of fit: ProcessPoolExecutor when the target (a module-level
+ * function) and its arguments can be pickled; NumPy when it is a numeric loop;
+ * a free-threaded build (3.13t/3.14t) when the threads must share large state;
+ * never asyncio, which does not run CPU work in parallel. The structured fix
+ * rewrites `ThreadPoolExecutor` to `ProcessPoolExecutor`, with the import,
+ * when that is safe.
+ */
+import { fromImportEdit, importEdit, mainGuardFix } from '../fixes';
+import { type ModuleIndex, qualify } from '../resolve';
+import { isPicklableTarget, type SpawnSite } from '../targets';
+import type { Finding, Fix, ThreadTarget } from '../types';
+
+/** A numeric loop: arithmetic updates inside a loop over `range` or a list. */
+function looksNumeric(site: SpawnSite): boolean {
+  return site.targets.some((ref) =>
+    (ref.mod.writesByScope.get(ref.scope.id) ?? []).some(
+      (w) => w.kind === 'augmented' && /[-+*/]=/.test(w.op) && w.regions.length > 0,
+    ),
+  );
+}
+
+function picklableArgs(site: SpawnSite): boolean {
+  return site.taskArgs.every((a) => a.kind !== 'lambda' && a.kind !== 'generator_expression');
+}
+
+function processPoolFix(mod: ModuleIndex, site: SpawnSite): Fix[] {
+  const creation = site.executorCall;
+  if (!creation || !site.targets.every(isPicklableTarget) || !picklableArgs(site)) return [];
+  const q = qualify(mod, creation.callee);
+  if (q !== 'concurrent.futures.ThreadPoolExecutor') return [];
+  const col = creation.span.col + creation.callee.lastIndexOf('ThreadPoolExecutor');
+  const edits = [
+    {
+      span: { line: creation.span.line, col, endLine: creation.span.line, endCol: col + 'ThreadPoolExecutor'.length },
+      newText: 'ProcessPoolExecutor',
+    },
+  ];
+  if (creation.callee === 'ThreadPoolExecutor' || !creation.callee.includes('.')) {
+    const imp = fromImportEdit(mod.model, 'concurrent.futures', 'ProcessPoolExecutor');
+    if (imp) edits.push(imp);
+  } else if (creation.callee.startsWith('futures.')) {
+    // `from concurrent import futures` already gives futures.ProcessPoolExecutor.
+  } else {
+    const imp = importEdit(mod.model, 'concurrent.futures');
+    if (imp) edits.push(imp);
+  }
+  const fixes: Fix[] = [{ title: 'Use ProcessPoolExecutor (the target is picklable)', edits, isPreferred: true }];
+  if (creation.scope === 0 && !creation.regions.some((id) => /__main__/.test(mod.model.regions[id].expr))) {
+    const guard = mainGuardFix(mod.model, creation.span.line);
+    if (guard) fixes.push(guard);
+  }
+  return fixes;
+}
+
+export function cpuBoundThread(
+  mod: ModuleIndex,
+  sites: SpawnSite[],
+  targets: Map<string, ThreadTarget>,
+  keyOf: (s: SpawnSite) => string[],
+): Finding[] {
+  const findings: Finding[] = [];
+  const threadSitesByScope = new Map<number, number>();
+  for (const s of sites)
+    if (s.runsIn === 'thread') threadSitesByScope.set(s.call.scope, (threadSitesByScope.get(s.call.scope) ?? 0) + 1);
+  for (const site of sites) {
+    if (site.runsIn !== 'thread' || site.targets.length !== 1) continue;
+    const target = targets.get(keyOf(site)[0]);
+    if (target?.classification !== 'cpu') continue;
+    const together = site.concurrent || target.spawns.length > 1 || (threadSitesByScope.get(site.call.scope) ?? 0) > 1;
+    if (!together) continue;
+    const picklable = isPicklableTarget(site.targets[0]);
+    const advice = [
+      picklable
+        ? 'Use ProcessPoolExecutor (the target is a module-level function, so it can be pickled)'
+        : 'Move the work to a module-level function and use ProcessPoolExecutor',
+      looksNumeric(site) ? 'or vectorise the numeric loop with NumPy' : undefined,
+      'or run on a free-threaded build (3.13t/3.14t) if the threads must share large state. asyncio will not help: it does not run CPU work in parallel',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const why = target.reasons.find((r) => r.kind === 'cpu')?.text ?? 'it runs pure-Python code';
+    findings.push({
+      rule: 'cpu-bound-thread',
+      severity: 'warning',
+      span: site.call.span,
+      message: `\`${target.name}\` is CPU-bound (${why}); its threads run one at a time under the GIL, so they give no speed-up. ${advice}.`,
+      fixes: processPoolFix(mod, site),
+      data: { target: target.name, targetLine: target.span.line, picklable },
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,252 @@
+/**
+ * Rule `shared-mutation`: an unsynchronised read-modify-write, check-then-act
+ * or lazy initialisation of state that more than one thread reaches at once.
+ *
+ * Covered state: module globals (rebound through `global`, or mutated through
+ * a subscript or attribute), closure cells (`nonlocal`), attributes of an
+ * instance whose methods run in several threads, class attributes, and
+ * objects handed to every thread. Covered operations: `x += 1` and the other
+ * augmented assignments, `x = x + 1`, `d[k] = d.get(k, 0) + 1`, check-then-act
+ * (`if k not in d: d[k] = v`, also with an early `continue`) and lazy
+ * initialisation (`if X is None: X = ...`).
+ *
+ * Not flagged: code under a held mutex (`with lock:`, acquire/release, a lock
+ * held by the caller), `threading.local` attributes, single atomic container
+ * calls (`list.append`, `dict.setdefault`), writes made only by one thread or
+ * by the main thread before start/after join, locals, and a Thread subclass's
+ * own attributes.
+ */
+import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../model/types';
+import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
+import type { Visit } from '../reach';
+import { isSharedExpr, localNames, moduleNames } from '../reach';
+import { type ModuleIndex, mentions } from '../resolve';
+import type { Config, Finding, Fix } from '../types';
+
+/** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
+const MUTATING_METHODS = new Set([
+  'add',
+  'append',
+  'appendleft',
+  'insert',
+  'update',
+  'extend',
+  'remove',
+  'discard',
+  'pop',
+  'popitem',
+  'clear',
+]);
+
+export interface Hit {
+  mod: ModuleIndex;
+  span: Span;
+  stmtStart: number;
+  state: string;
+  what: 'read-modify-write' | 'check-then-act' | 'lazy initialisation';
+  op: string;
+  scope: Scope;
+  visits: Visit[];
+  /** Statement span (for the wrap-in-lock fix). */
+  stmt: Span;
+}
+
+interface FnFacts {
+  locals: Set<string>;
+  globalsDeclared: Set<string>;
+  nonlocalsDeclared: Set<string>;
+  ifs: Region[];
+}
+
+function factsOf(mod: ModuleIndex, scope: Scope): FnFacts {
+  return {
+    locals: localNames(mod, scope),
+    globalsDeclared: mod.globals.get(scope.id) ?? new Set(),
+    nonlocalsDeclared: mod.nonlocals.get(scope.id) ?? new Set(),
+    ifs: mod.model.regions.filter((r) => r.kind === 'if' && r.scope === scope.id),
+  };
+}
+
+/** The shared state a target denotes in this context, or undefined for locals and per-thread objects. */
+function stateOf(
+  mod: ModuleIndex,
+  scope: Scope,
+  visit: Visit,
+  t: WriteTarget,
+  f: FnFacts,
+  modNames: Set<string>,
+  locks: LockBinding[],
+): string | undefined {
+  if (t.kind === 'identifier') {
+    if (f.globalsDeclared.has(t.text) || f.nonlocalsDeclared.has(t.text)) return t.text;
+    return undefined;
+  }
+  if (!t.object) return undefined;
+  if (isThreadLocal(locks, t.object)) return undefined;
+  const objectText = t.kind === 'subscript' ? t.object : t.object;
+  if (isSharedExpr(mod, scope, visit.ctx, objectText, modNames, f.locals))
+    return t.kind === 'attribute' ? t.text : t.object;
+  // A closure variable of the enclosing function, mutated in place by a nested thread target.
+  const root = objectText.split(/[.[]/)[0];
+  if (
+    !f.locals.has(root) &&
+    scope.parent > 0 &&
+    mod.model.scopes[scope.parent].kind === 'function' &&
+    closureBinds(mod, scope.parent, root)
+  ) {
+    return t.kind === 'attribute' ? t.text : t.object;
+  }
+  return undefined;
+}
+
+function closureBinds(mod: ModuleIndex, scopeId: number, name: string): boolean {
+  return (mod.writesByScope.get(scopeId) ?? []).some((w) =>
+    w.targets.some((t) => t.kind === 'identifier' && t.text === name),
+  );
+}
+
+const NONE_TEST = (state: string) =>
+  new RegExp(`(^|[^\\w.])(not\\s+)?${escapeRegex(state)}(\\s+is\\s+None|\\s*==\\s*None|\\s*$)|getattr\\(`);
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Membership test on `container` with `key`: `k in d`, `k not in d`, `d.get(k) is None`. */
+function testsMembership(cond: string, container: string, key: string | undefined): boolean {
+  const c = cond.replace(/\s+/g, ' ');
+  if (!mentions(c, container)) return false;
+  if (key && !mentions(c, key.split('[')[0])) return false;
+  return / in /.test(c) || c.includes(`${container}.get(`) || c.includes(`${container}.__contains__`);
+}
+
+/** Is a write to `t` a race by itself (RMW) or after a test (check-then-act)? */
+function raceKind(w: Write, t: WriteTarget, state: string, f: FnFacts): Hit['what'] | undefined {
+  if (w.kind === 'augmented') {
+    // `lst += [x]` on a list extends it in place, a single atomic operation.
+    if (w.op === '+=' && /^\[/.test(w.value) && t.kind !== 'subscript') return undefined;
+    return 'read-modify-write';
+  }
+  if (w.kind === 'assign') {
+    if (t.kind === 'subscript' && t.object && mentions(w.value, t.object)) return 'read-modify-write';
+    if (t.kind !== 'subscript' && mentions(w.value, t.text)) return 'read-modify-write';
+  }
+  for (const r of f.ifs) {
+    const inside = w.start >= r.thenStart && w.end <= r.thenEnd;
+    const guardBefore = r.thenExits && r.end <= w.start;
+    if (!inside && !guardBefore) continue;
+    if (t.kind === 'subscript' && t.object && testsMembership(r.expr, t.object, t.key)) return 'check-then-act';
+    if (t.kind !== 'subscript' && inside && NONE_TEST(state).test(r.expr.trim()) && mentions(r.expr, t.text)) {
+      return 'lazy initialisation';
+    }
+  }
+  return undefined;
+}
+
+function checkedCall(call: Call, f: FnFacts): boolean {
+  const key = call.args[0]?.text;
+  if (!call.receiver || !key) return false;
+  return f.ifs.some((r) => {
+    const inside = call.start >= r.thenStart && call.end <= r.thenEnd;
+    const guardBefore = r.thenExits && r.end <= call.start;
+    return (inside || guardBefore) && testsMembership(r.expr, call.receiver!, key);
+  });
+}
+
+/** The statement a lock must cover: the write itself, or the whole `if` for check-then-act. */
+function stmtSpan(f: FnFacts, start: number, end: number, what: Hit['what'], span: Span): Span {
+  if (what === 'read-modify-write') return span;
+  let best: Region | undefined;
+  for (const r of f.ifs) {
+    if (start >= r.thenStart && end <= r.thenEnd && (!best || r.start > best.start)) best = r;
+  }
+  return best ? best.span : span;
+}
+
+/** Find racy writes in one function for all the thread contexts that reach it. */
+export function racyWrites(
+  mod: ModuleIndex,
+  scope: Scope,
+  visits: Visit[],
+  config: Config,
+  locks: LockBinding[],
+): Hit[] {
+  const f = factsOf(mod, scope);
+  const modNames = moduleNames(mod);
+  const guards = guardsIn(mod, scope, locks, config);
+  const hits = new Map<number, Hit>();
+  const consider = (
+    start: number,
+    span: Span,
+    stmt: Span,
+    state: string,
+    what: Hit['what'],
+    op: string,
+    visit: Visit,
+  ) => {
+    if (guardAt(guards, start) || visit.ctx.heldBy) return;
+    const existing = hits.get(start);
+    if (existing) {
+      if (!existing.visits.includes(visit)) existing.visits.push(visit);
+      return;
+    }
+    hits.set(start, { mod, span, stmtStart: start, state, what, op, scope, visits: [visit], stmt });
+  };
+  for (const visit of visits) {
+    for (const w of mod.writesByScope.get(scope.id) ?? []) {
+      if (w.kind === 'delete') continue;
+      for (const t of w.targets) {
+        const state = stateOf(mod, scope, visit, t, f, modNames, locks);
+        if (!state) continue;
+        const what = raceKind(w, t, state, f);
+        if (what) consider(w.start, w.span, stmtSpan(f, w.start, w.end, what, w.span), state, what, w.op, visit);
+      }
+    }
+    for (const call of mod.callsByScope.get(scope.id) ?? []) {
+      if (!call.method || !MUTATING_METHODS.has(call.method) || !call.receiver) continue;
+      const t: WriteTarget = { text: call.receiver, kind: 'subscript', object: call.receiver, span: call.span };
+      const state = stateOf(mod, scope, visit, t, f, modNames, locks);
+      if (state && checkedCall(call, f)) {
+        consider(
+          call.start,
+          call.span,
+          stmtSpan(f, call.start, call.end, 'check-then-act', call.span),
+          state,
+          'check-then-act',
+          `.${call.method}()`,
+          visit,
+        );
+      }
+    }
+  }
+  return [...hits.values()];
+}
+
+export function sharedMutationMessage(hit: Hit): string {
+  const threads = [...new Set(hit.visits.map((v) => v.entry.name))];
+  const who = threads.length === 1 ? `\`${threads[0]}\`` : threads.map((t) => `\`${t}\``).join(', ');
+  const because = hit.visits[0].entry.because;
+  const how =
+    hit.what === 'read-modify-write'
+      ? `updates it with \`${hit.op}\`, a read-modify-write that another thread can interleave, so updates can be lost`
+      : hit.what === 'check-then-act'
+        ? 'tests it and then writes it; another thread can act between the test and the write'
+        : 'initialises it lazily; two threads can both see it unset and both initialise it';
+  return `\`${hit.state}\` is shared: ${who} ${because}, and ${how}. Hold a lock around it, or give each thread its own state (threading.local, results returned through futures or a queue.Queue).`;
+}
+
+export function sharedMutationFinding(hit: Hit, fixes: Fix[], lock?: string): Finding {
+  return {
+    rule: 'shared-mutation',
+    severity: 'warning',
+    span: hit.span,
+    message: sharedMutationMessage(hit),
+    fixes,
+    data: {
+      state: hit.state,
+      threads: [...new Set(hit.visits.map((v) => v.entry.name))],
+      sharedBecause: hit.visits[0].entry.because,
+      lock,
+    },
+  };
+}

@@ -1,0 +1,370 @@
+/**
+ * Thread-target discovery: every callable handed to a thread, a pool, a
+ * Timer, `asyncio.to_thread` or `run_in_executor`, and the `run` method of
+ * Thread subclasses. For each spawn it records whether copies run at once
+ * (loops, comprehensions, `map`, several sites) and which arguments every
+ * copy shares, which the race analysis needs.
+ */
+import type { Arg, Call, Scope } from '../model/types';
+import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
+import {
+  bindingInChain,
+  classOfValue,
+  enclosingClass,
+  type FunctionRef,
+  isModuleLevel,
+  loopsOf,
+  type ModuleIndex,
+  mentions,
+  methodOf,
+  type ProjectIndex,
+  paramNames,
+  qualify,
+  resolveFunction,
+} from './resolve';
+import type { SpawnKind } from './types';
+
+export interface SpawnSite {
+  mod: ModuleIndex;
+  call: Call;
+  kind: SpawnKind;
+  runsIn: 'thread' | 'process';
+  /** The argument naming the callable (absent for Thread subclasses). */
+  targetArg?: Arg;
+  /** Resolved callables (a loop over a list of functions gives several). */
+  targets: FunctionRef[];
+  /** Copies run at the same time (loop, comprehension, map). */
+  concurrent: boolean;
+  /** Parameters of the target that receive the same object in every copy. */
+  sharedParams: Set<string>;
+  /** For bound methods and Thread subclasses: the instance is shared between copies. */
+  selfShared: boolean;
+  /** Expressions passed as task arguments (for picklability checks). */
+  taskArgs: Arg[];
+  /** Executor binding name, for pool submissions. */
+  executor?: string;
+  /** The pool-creating call, when known (for the ProcessPoolExecutor fix). */
+  executorCall?: Call;
+}
+
+interface ExecutorBinding {
+  name: string;
+  kind: PoolKind;
+  scope: number;
+  call: Call;
+}
+
+function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
+  const out: ExecutorBinding[] = [];
+  for (const call of mod.model.calls) {
+    const kind = EXECUTOR_FACTORIES.get(qualify(mod, call.callee));
+    if (!kind) continue;
+    if (call.assignedTo) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
+  }
+  for (const region of mod.model.regions) {
+    if (region.kind !== 'with') continue;
+    for (const item of region.items) {
+      if (!item.alias || !item.isCall) continue;
+      const call = mod.model.calls.find((c) => c.span.line === item.span.line && c.span.col === item.span.col);
+      const kind = call && EXECUTOR_FACTORIES.get(qualify(mod, call.callee));
+      if (call && kind) out.push({ name: item.alias, kind, scope: region.scope, call });
+    }
+  }
+  return out;
+}
+
+function findExecutor(bindings: ExecutorBinding[], receiver: string, call: Call): ExecutorBinding | undefined {
+  const candidates = bindings.filter((b) => b.name === receiver);
+  if (candidates.length === 0) return undefined;
+  // Prefer a binding in the same scope made before the call, then any other (attributes set in __init__).
+  const same = candidates.filter((b) => b.scope === call.scope && b.call.start <= call.start);
+  return same.length > 0 ? same[same.length - 1] : candidates[0];
+}
+
+const THREAD_POOL_NAME = /executor|thread_?pool|workers$/i;
+
+/** Resolve the callable an argument names into function or lambda scopes. */
+export function resolveCallable(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  scopeId: number,
+  arg: Arg,
+  call: Call,
+  depth = 0,
+): FunctionRef[] {
+  if (depth > 3) return [];
+  if (arg.kind === 'lambda') {
+    const lam = mod.model.scopes.find(
+      (s) => s.kind === 'lambda' && s.span.line === arg.span.line && s.span.col === arg.span.col,
+    );
+    return lam ? [{ mod, scope: lam }] : [];
+  }
+  if (arg.kind === 'call' && arg.callee && arg.firstArg && /(^|\.)partial$/.test(qualify(mod, arg.callee))) {
+    return resolveText(project, mod, scopeId, arg.firstArg, call, depth + 1);
+  }
+  if (arg.kind === 'identifier' || arg.kind === 'attribute')
+    return resolveText(project, mod, scopeId, arg.text, call, depth);
+  return [];
+}
+
+function resolveText(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  scopeId: number,
+  text: string,
+  call: Call,
+  depth: number,
+): FunctionRef[] {
+  const dot = text.lastIndexOf('.');
+  if (dot > 0) {
+    const objectText = text.slice(0, dot);
+    const name = text.slice(dot + 1);
+    const cls = classOfValue(mod, scopeId, objectText);
+    const m = cls ? methodOf(mod, cls, name) : undefined;
+    if (m) return [{ mod, scope: m }];
+    if (objectText !== 'self' && !mod.imports.has(objectText.split('.')[0])) {
+      const all = mod.methods.get(name) ?? [];
+      if (all.length === 1) return [{ mod, scope: all[0] }];
+    }
+    return [];
+  }
+  const fn = resolveFunction(project, mod, scopeId, text);
+  if (fn) return [fn];
+  // A loop variable over a list of functions: `for chore in chores: Thread(target=chore)`.
+  for (const region of loopsOf(mod, call.regions, call.start)) {
+    if (!region.vars.includes(text)) continue;
+    const elements = listElements(mod, scopeId, region.expr);
+    return elements.flatMap((e) => resolveText(project, mod, scopeId, e, call, depth + 1));
+  }
+  const bound = bindingInChain(mod, scopeId, text, call.start);
+  if (
+    bound &&
+    bound.valueKind === 'call' &&
+    bound.valueCallee &&
+    /(^|\.)partial$/.test(qualify(mod, bound.valueCallee))
+  ) {
+    const first = bound.value.slice(bound.value.indexOf('(') + 1).split(/[,)]/)[0];
+    return resolveText(project, mod, scopeId, first, call, depth + 1);
+  }
+  if (bound && bound.valueKind === 'lambda') {
+    const lam = mod.model.scopes.find((s) => s.kind === 'lambda' && s.start >= bound.start && s.end <= bound.end);
+    if (lam) return [{ mod, scope: lam }];
+  }
+  if (bound && (bound.valueKind === 'identifier' || bound.valueKind === 'attribute') && bound.value !== text) {
+    return resolveText(project, mod, scopeId, bound.value, call, depth + 1);
+  }
+  return [];
+}
+
+function listElements(mod: ModuleIndex, scopeId: number, expr: string): string[] {
+  if (/^[[(].*[\])]$/.test(expr)) return splitTopLevel(expr.slice(1, -1));
+  const bound = bindingInChain(mod, scopeId, expr);
+  return bound?.valueElements ?? [];
+}
+
+function splitTopLevel(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => /^[A-Za-z_][\w.]*$/.test(s));
+}
+
+/** Loop and comprehension variables around a call, within its own scope. */
+function loopVars(mod: ModuleIndex, call: Call): string[] {
+  return loopsOf(mod, call.regions, call.start).flatMap((r) => r.vars.flatMap((v) => v.split(',')));
+}
+
+/** Which positional/keyword task arguments are the same object in every copy of the task. */
+function sharedParamsOf(mod: ModuleIndex, target: FunctionRef, args: Arg[], vars: string[]): Set<string> {
+  const shared = new Set<string>();
+  const params = paramNames(target.mod, target.scope);
+  let position = 0;
+  for (const arg of args) {
+    if (arg.splat) return shared;
+    const name = arg.keyword ?? params[position++];
+    if (!name) continue;
+    const perCopy = vars.some((v) => mentions(arg.text, v));
+    const literal = /^(['"\d-]|None$|True$|False$)/.test(arg.text);
+    if (!perCopy && !literal && isNamedObject(mod, arg)) shared.add(name);
+  }
+  return shared;
+}
+
+/** Only names and attributes can be the same mutable object in every copy; calls make fresh values. */
+function isNamedObject(_mod: ModuleIndex, arg: Arg): boolean {
+  return arg.kind === 'identifier' || arg.kind === 'attribute';
+}
+
+function positional(call: Call): Arg[] {
+  return call.args.filter((a) => !a.keyword && !a.splat);
+}
+
+function keyword(call: Call, name: string): Arg | undefined {
+  return call.args.find((a) => a.keyword === name);
+}
+
+/** Everything a spawn call hands to the target: `args=(...)` for threads, the rest for pools. */
+function taskArgsOf(call: Call, kind: SpawnKind, afterTarget: number): Arg[] {
+  if (kind === 'thread' || kind === 'timer' || kind === 'process') {
+    const args = keyword(call, 'args');
+    const kwargs = call.args.filter((a) => a.keyword === 'kwargs');
+    const list: Arg[] = (args?.elements ?? []).map((text) => ({
+      text,
+      kind: /^[A-Za-z_][\w]*$/.test(text) ? 'identifier' : /^[A-Za-z_][\w.]*$/.test(text) ? 'attribute' : 'expression',
+      span: args!.span,
+    }));
+    return [...list, ...kwargs];
+  }
+  return call.args.filter(
+    (a, i) => i > afterTarget && !['chunksize', 'timeout', 'callback', 'error_callback'].includes(a.keyword ?? ''),
+  );
+}
+
+interface Classified {
+  kind: SpawnKind;
+  runsIn: 'thread' | 'process';
+  targetArg?: Arg;
+  targetIndex: number;
+  many: boolean;
+  executor?: ExecutorBinding;
+}
+
+function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]): Classified | undefined {
+  const q = qualify(mod, call.callee);
+  const pos = positional(call);
+  if (q === 'threading.Thread') {
+    const targetArg = keyword(call, 'target') ?? pos[1];
+    return targetArg ? { kind: 'thread', runsIn: 'thread', targetArg, targetIndex: -1, many: false } : undefined;
+  }
+  if (q === 'threading.Timer') {
+    const targetArg = keyword(call, 'function') ?? pos[1];
+    return targetArg ? { kind: 'timer', runsIn: 'thread', targetArg, targetIndex: -1, many: false } : undefined;
+  }
+  if (q === 'multiprocessing.Process' || /^multiprocessing\.get_context\(.*\)\.Process$/.test(q)) {
+    const targetArg = keyword(call, 'target') ?? pos[1];
+    return targetArg ? { kind: 'process', runsIn: 'process', targetArg, targetIndex: -1, many: false } : undefined;
+  }
+  if (q === 'asyncio.to_thread') {
+    return pos[0] ? { kind: 'to-thread', runsIn: 'thread', targetArg: pos[0], targetIndex: 0, many: false } : undefined;
+  }
+  if (call.method === 'run_in_executor' && pos.length >= 2) {
+    const ex = pos[0].text;
+    const binding = ex === 'None' ? undefined : findExecutor(bindings, ex, call);
+    const runsIn = binding?.kind === 'process-pool' ? 'process' : 'thread';
+    return {
+      kind: runsIn === 'process' ? 'process-pool' : 'run-in-executor',
+      runsIn,
+      targetArg: pos[1],
+      targetIndex: 1,
+      many: false,
+      executor: binding,
+    };
+  }
+  if (call.method && call.receiver && POOL_METHODS.has(call.method) && pos[0]) {
+    let binding = findExecutor(bindings, call.receiver, call);
+    if (!binding && call.receiverKind === 'call') {
+      const inner = mod.model.calls.find(
+        (c) => c.start === call.start && c.id !== call.id && EXECUTOR_FACTORIES.has(qualify(mod, c.callee)),
+      );
+      if (inner)
+        binding = {
+          name: '',
+          kind: EXECUTOR_FACTORIES.get(qualify(mod, inner.callee))!,
+          scope: call.scope,
+          call: inner,
+        };
+    }
+    const many = POOL_METHODS.get(call.method) ?? false;
+    if (binding) {
+      const runsIn = binding.kind === 'process-pool' ? 'process' : 'thread';
+      return {
+        kind: binding.kind,
+        runsIn,
+        targetArg: pos[0],
+        targetIndex: call.args.indexOf(pos[0]),
+        many,
+        executor: binding,
+      };
+    }
+    // An executor we cannot see (a parameter, an attribute set elsewhere): trust the name.
+    if (call.method === 'submit' && THREAD_POOL_NAME.test(call.receiver) && !/process/i.test(call.receiver)) {
+      return { kind: 'thread-pool', runsIn: 'thread', targetArg: pos[0], targetIndex: call.args.indexOf(pos[0]), many };
+    }
+  }
+  return undefined;
+}
+
+/** Classes deriving from threading.Thread, directly or through a class of the same module. */
+function threadClasses(mod: ModuleIndex): Scope[] {
+  const out: Scope[] = [];
+  const isThread = (cls: Scope, depth: number): boolean =>
+    depth < 5 &&
+    cls.bases.some((b) => {
+      if (qualify(mod, b) === 'threading.Thread') return true;
+      const base = mod.classes.get(b)?.[0];
+      return base ? isThread(base, depth + 1) : false;
+    });
+  for (const list of mod.classes.values()) for (const cls of list) if (isThread(cls, 0)) out.push(cls);
+  return out;
+}
+
+export function findSpawns(project: ProjectIndex, mod: ModuleIndex): SpawnSite[] {
+  const bindings = executorBindings(mod);
+  const sites: SpawnSite[] = [];
+  for (const call of mod.model.calls) {
+    const c = classifySpawn(mod, call, bindings);
+    if (!c?.targetArg) continue;
+    const targets = resolveCallable(project, mod, call.scope, c.targetArg, call);
+    const vars = loopVars(mod, call);
+    const concurrent = c.many || vars.length > 0;
+    const taskArgs = taskArgsOf(call, c.kind, c.targetIndex);
+    const site: SpawnSite = {
+      mod,
+      call,
+      kind: c.kind,
+      runsIn: c.runsIn,
+      targetArg: c.targetArg,
+      targets,
+      concurrent,
+      sharedParams: new Set(),
+      selfShared: c.targetArg.kind === 'attribute' && concurrent,
+      taskArgs,
+      executor: c.executor?.name,
+      executorCall: c.executor?.call,
+    };
+    // `map` hands each copy its own item; only submit/apply-style args can be shared.
+    if (targets.length === 1 && !c.many)
+      site.sharedParams = sharedParamsOf(mod, targets[0], taskArgs, concurrent ? vars : []);
+    sites.push(site);
+  }
+  for (const cls of threadClasses(mod)) {
+    const run = methodOf(mod, cls, 'run');
+    if (!run) continue;
+    const init = methodOf(mod, cls, '__init__');
+    for (const call of mod.model.calls) {
+      if (call.callee !== cls.name) continue;
+      const vars = loopVars(mod, call);
+      const site: SpawnSite = {
+        mod,
+        call,
+        kind: 'thread-subclass',
+        runsIn: 'thread',
+        targets: [{ mod, scope: run }],
+        concurrent: vars.length > 0,
+        sharedParams: new Set(),
+        selfShared: false,
+        taskArgs: call.args,
+      };
+      if (init) site.sharedParams = sharedParamsOf(mod, { mod, scope: init }, call.args, vars);
+      sites.push(site);
+    }
+  }
+  return sites;
+}
+
+/** Module-level functions (and methods of module-level classes) pickle by reference. */
+export function isPicklableTarget(ref: FunctionRef): boolean {
+  return ref.scope.kind === 'function' && ref.scope.parent === 0 && isModuleLevel(ref.mod, ref.scope);
+}
+
+export { enclosingClass };
