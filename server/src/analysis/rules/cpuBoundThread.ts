@@ -66,15 +66,21 @@ export function cpuBoundThread(
 ): Finding[] {
   const findings: Finding[] = [];
   const threadSitesByScope = new Map<number, number>();
-  for (const s of sites)
-    if (s.runsIn === 'thread') threadSitesByScope.set(s.call.scope, (threadSitesByScope.get(s.call.scope) ?? 0) + 1);
+  // An awaited spawn finishes before the next statement runs, so it overlaps nothing after it.
+  for (const s of sites) {
+    if (s.runsIn === 'thread' && !s.call.awaited) {
+      threadSitesByScope.set(s.call.scope, (threadSitesByScope.get(s.call.scope) ?? 0) + 1);
+    }
+  }
   for (const site of sites) {
-    if (site.runsIn !== 'thread' || site.targets.length !== 1) continue;
-    const target = targets.get(keyOf(site)[0]);
-    if (target?.classification !== 'cpu') continue;
-    const together = site.concurrent || target.spawns.length > 1 || (threadSitesByScope.get(site.call.scope) ?? 0) > 1;
+    if (site.runsIn !== 'thread') continue;
+    const index = keyOf(site).findIndex((k) => targets.get(k)?.classification === 'cpu');
+    const target = index >= 0 ? targets.get(keyOf(site)[index]) : undefined;
+    if (!target) continue;
+    const siblings = !site.call.awaited && (threadSitesByScope.get(site.call.scope) ?? 0) > 1;
+    const together = site.concurrent || target.spawns.length > 1 || siblings;
     if (!together) continue;
-    const picklable = isPicklableTarget(site.targets[0]);
+    const picklable = isPicklableTarget(site.targets[index]);
     const advice = [
       picklable
         ? 'Use ProcessPoolExecutor (the target is a module-level function, so it can be pickled)'
