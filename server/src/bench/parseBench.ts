@@ -1,51 +1,144 @@
-import fs from 'node:fs';
+/**
+ * `npm run bench`: how much the full check costs compared with parsing alone.
+ *
+ * Usage: `node dist/bench.js [FOLDER]`. Without a folder it measures the
+ * installed Python's standard library (from `sysconfig`), minus
+ * `site-packages` and the test folders, about 12 MB of real-world Python.
+ * Files are read the way `gil-lens check` reads them (same size limit and
+ * UTF-8 check), then, three times each in this one process:
+ *
+ * - bare parse: tree-sitter parse and delete of every file, the floor any
+ *   tree-sitter tool pays;
+ * - full check: checkSources (parse, model, analysis) over the same files,
+ *   one batch per top-level package so cross-file resolution runs as it would
+ *   on a project, without holding every model of the library at once.
+ *
+ * It prints the medians, their ratio, throughput, peak RSS and findings per
+ * 1,000 lines. This is a benchmark that prints figures, not a test: nothing
+ * here passes or fails. It is the one layer allowed to start a process (to ask
+ * Python where its library lives).
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
-import { extractModel } from '../model/extract';
-import { initSyntax, modelCaptures, parse } from '../syntax/parser';
+import { defaultConfig } from '../analysis/types';
+import { readSource } from '../cli/readSource';
+import { collectPythonFiles } from '../cli/walk';
+import { checkSources, type SourceFile } from '../engine';
+import { initSyntax, parse, type Syntax } from '../syntax/parser';
 
-function walk(d: string, out: string[]) {
-  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) {
-      if (!['site-packages', 'test', 'tests', 'idle_test'].includes(e.name)) walk(p, out);
-    } else if (e.name.endsWith('.py')) out.push(p);
-  }
+const RUNS = 3;
+const SKIPPED_DIRS = ['site-packages', 'test', 'tests', 'idle_test'];
+const STDLIB_QUERY = "import sysconfig; print(sysconfig.get_paths()['stdlib'])";
+
+interface Corpus {
+  root: string;
+  files: SourceFile[];
+  batches: SourceFile[][];
+  bytes: number;
+  lines: number;
+  skipped: number;
 }
-(async () => {
-  const syn = await initSyntax();
-  const files: string[] = [];
-  walk(process.argv[2], files);
-  const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
-  console.log(files.length, texts.reduce((a, t) => a + t.length, 0) / 1e6, 'MB');
-  let t0 = performance.now();
-  for (const t of texts) parse(syn, t).delete();
-  const parseMs = performance.now() - t0;
-  t0 = performance.now();
-  let caps = 0;
-  for (const t of texts) {
-    const tree = parse(syn, t);
-    caps += modelCaptures(syn, tree).length;
-    tree.delete();
+
+/** The standard library of the `python3` on PATH, asked of Python itself. */
+function stdlibDir(): string {
+  const run = spawnSync('python3', ['-c', STDLIB_QUERY], { encoding: 'utf8', timeout: 10_000, shell: false });
+  const dir = run.stdout?.trim();
+  if (run.error || run.status !== 0 || !dir) {
+    const why = run.error?.message ?? run.stderr?.trim() ?? `exit status ${run.status}`;
+    throw new Error(`cannot find the Python standard library (${why}); pass a folder to measure`);
   }
-  const capMs = performance.now() - t0;
-  t0 = performance.now();
-  let calls = 0;
-  for (let i = 0; i < texts.length; i++) {
-    const tree = parse(syn, texts[i]);
-    const m = extractModel(syn, tree, texts[i], files[i]);
-    calls += m.calls.length;
-    tree.delete();
+  return dir;
+}
+
+function loadCorpus(root: string): Corpus {
+  const found = collectPythonFiles([root], { skipDirs: SKIPPED_DIRS, gitignore: false });
+  const files: SourceFile[] = [];
+  const groups = new Map<string, SourceFile[]>();
+  let bytes = 0;
+  let lines = 0;
+  for (const file of found.files) {
+    const read = readSource(file.absPath);
+    if (!read.ok) continue;
+    const source = { path: file.displayPath, text: read.text, moduleName: file.moduleName };
+    files.push(source);
+    bytes += Buffer.byteLength(read.text);
+    lines += countLines(read.text);
+    // Top-level modules share one batch; each package is its own.
+    const rel = path.relative(root, file.absPath).split(path.sep);
+    const key = rel.length > 1 ? rel[0] : '<top-level modules>';
+    const group = groups.get(key);
+    if (group) group.push(source);
+    else groups.set(key, [source]);
   }
-  const fullMs = performance.now() - t0;
-  console.log(
-    'parse',
-    parseMs.toFixed(0),
-    'caps',
-    capMs.toFixed(0),
-    'full',
-    fullMs.toFixed(0),
-    (fullMs / parseMs).toFixed(2),
-    caps,
-    calls,
-  );
-})();
+  return { root, files, batches: [...groups.values()], bytes, lines, skipped: found.files.length - files.length };
+}
+
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function bareParse(syntax: Syntax, files: SourceFile[]): number {
+  const start = performance.now();
+  for (const file of files) parse(syntax, file.text).delete();
+  return performance.now() - start;
+}
+
+function fullCheck(syntax: Syntax, batches: SourceFile[][]): { ms: number; findings: number } {
+  const config = defaultConfig();
+  let findings = 0;
+  const start = performance.now();
+  for (const batch of batches) {
+    for (const report of checkSources(syntax, batch, config)) findings += report.findings.length;
+  }
+  return { ms: performance.now() - start, findings };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const ms = (v: number) => `${v.toFixed(0)} ms`;
+const runsText = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ');
+
+async function main(): Promise<void> {
+  const root = path.resolve(process.argv[2] ?? stdlibDir());
+  const syntax = await initSyntax();
+  const corpus = loadCorpus(root);
+  if (corpus.files.length === 0) throw new Error(`no readable Python files under ${root}`);
+  const mb = corpus.bytes / 1e6;
+  const parseTimes: number[] = [];
+  const checkTimes: number[] = [];
+  let findings = 0;
+  // Alternating the two measurements spreads JIT warm-up and GC noise over both.
+  for (let run = 0; run < RUNS; run++) {
+    parseTimes.push(bareParse(syntax, corpus.files));
+    const check = fullCheck(syntax, corpus.batches);
+    checkTimes.push(check.ms);
+    findings = check.findings;
+  }
+  const parseMs = median(parseTimes);
+  const checkMs = median(checkTimes);
+  const perKLines = (findings / corpus.lines) * 1000;
+  const out = [
+    `gil-lens bench: ${corpus.root}`,
+    `node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, medians of ${RUNS} runs`,
+    `files        ${corpus.files.length} (${mb.toFixed(1)} MB, ${corpus.lines} lines, ${corpus.skipped} skipped unreadable/binary/too large)`,
+    `bare parse   ${ms(parseMs)}  (runs: ${runsText(parseTimes)})`,
+    `full check   ${ms(checkMs)}  (runs: ${runsText(checkTimes)}; ${corpus.batches.length} batches)`,
+    `ratio        ${(checkMs / parseMs).toFixed(2)}× full check / bare parse`,
+    `throughput   ${(corpus.files.length / (checkMs / 1000)).toFixed(0)} files/s, ${(mb / (checkMs / 1000)).toFixed(2)} MB/s (full check)`,
+    `peak RSS     ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    `findings     ${findings} (${perKLines.toFixed(2)} per 1,000 lines)`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gil-lens bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});

@@ -25,10 +25,34 @@ import type {
 
 const EXIT_STATEMENTS = new Set(['return_statement', 'continue_statement', 'break_statement', 'raise_statement']);
 
+/**
+ * The text being extracted. Extraction is synchronous, so one module-level
+ * slot is safe; it lets text and spans come from one `endIndex` call per node
+ * instead of separate `text` and `endPosition` calls into wasm.
+ */
+let SRC = '';
+
+function textOf(node: Node): string {
+  return SRC.slice(node.startIndex, node.endIndex);
+}
+
+/** Span of a large node (scopes, regions): one wasm call, no text scan. */
 export function spanOf(node: Node): Span {
   const s = node.startPosition;
   const e = node.endPosition;
   return { line: s.row, col: s.column, endLine: e.row, endCol: e.column };
+}
+
+/** Text and span of a small node (calls, arguments, targets) from a single `endIndex` call. */
+function infoOf(node: Node): { text: string; span: Span; end: number } {
+  const s = node.startPosition;
+  const end = node.endIndex;
+  const text = SRC.slice(node.startIndex, end);
+  const last = text.lastIndexOf('\n');
+  if (last < 0) return { text, end, span: { line: s.row, col: s.column, endLine: s.row, endCol: s.column + text.length } };
+  let newlines = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines++;
+  return { text, end, span: { line: s.row, col: s.column, endLine: s.row + newlines, endCol: text.length - last - 1 } };
 }
 
 /** Whitespace-free text, cut at `limit` characters: huge literals carry no signal. */
@@ -45,6 +69,7 @@ interface Open {
 
 /** Extract the model of `text`, whose tree is `tree`. The tree stays owned by the caller. */
 export function extractModel(syntax: Syntax, tree: Tree, text: string, path: string, moduleName?: string): ModuleModel {
+  SRC = text;
   const root = tree.rootNode;
   const model: ModuleModel = {
     path,
@@ -150,12 +175,22 @@ function moduleScope(root: Node): Scope {
   };
 }
 
+/** The first statement of a body, when it is a string; only the first children are touched. */
 function docstringOf(block: Node | null): string {
-  const first = block?.namedChildren.find((c) => c?.type !== 'comment');
-  if (first?.type === 'expression_statement' && first.firstNamedChild?.type === 'string') {
-    return first.firstNamedChild.text;
-  }
-  return '';
+  let first = block?.firstNamedChild ?? null;
+  while (first?.type === 'comment') first = first.nextNamedSibling;
+  const str = first?.type === 'expression_statement' ? first.firstNamedChild : null;
+  return str?.type === 'string' ? textOf(str) : '';
+}
+
+/** Is the line above `offset` a decorator? Checked in the text to avoid a parent lookup per function. */
+function mayBeDecorated(offset: number): boolean {
+  const lineStart = SRC.lastIndexOf('\n', offset - 1);
+  const prevEnd = lineStart;
+  if (prevEnd <= 0) return false;
+  const prevStart = SRC.lastIndexOf('\n', prevEnd - 1) + 1;
+  const prev = SRC.slice(prevStart, prevEnd).trim();
+  return prev.startsWith('@') || prev.endsWith(')') || prev.endsWith(',');
 }
 
 function paramsOf(params: Node | null): Param[] {
@@ -189,7 +224,7 @@ function scopeOf(node: Node, kind: 'function' | 'class' | 'lambda', id: number, 
   const nameNode = node.childForFieldName('name');
   const body = node.childForFieldName('body');
   const decorators: string[] = [];
-  if (node.parent?.type === 'decorated_definition') {
+  if (mayBeDecorated(node.startIndex) && node.parent?.type === 'decorated_definition') {
     for (const d of node.parent.namedChildren) if (d?.type === 'decorator') decorators.push(compact(d.text.slice(1)));
   }
   const bases: string[] = [];
@@ -278,7 +313,8 @@ function regionOf(node: Node, kind: RegionKind, id: number, scope: number): Regi
 }
 
 function argOf(node: Node, keyword?: string, splat?: '*' | '**'): Arg {
-  const arg: Arg = { text: compact(node.text), kind: node.type, span: spanOf(node) };
+  const info = infoOf(node);
+  const arg: Arg = { text: compact(info.text), kind: node.type, span: info.span };
   if (keyword) arg.keyword = keyword;
   if (splat) arg.splat = splat;
   if (node.type === 'call') {
@@ -312,21 +348,22 @@ function argsOf(list: Node | null): Arg[] {
 
 function callOf(node: Node, id: number, scope: number, regions: number[]): Call {
   const fn = node.childForFieldName('function');
+  const info = infoOf(node);
   const call: Call = {
     id,
-    callee: compact(fn?.text ?? ''),
+    callee: fn ? compact(textOf(fn)) : '',
     calleeKind: fn?.type ?? '',
     args: argsOf(node.childForFieldName('arguments')),
     scope,
     regions,
-    span: spanOf(node),
+    span: info.span,
     start: node.startIndex,
-    end: node.endIndex,
+    end: info.end,
     awaited: false,
   };
   if (fn?.type === 'attribute') {
     const object = fn.childForFieldName('object');
-    call.receiver = compact(object?.text ?? '');
+    call.receiver = object ? compact(textOf(object)) : '';
     call.receiverKind = object?.type;
     call.method = fn.childForFieldName('attribute')?.text;
   }
@@ -334,7 +371,8 @@ function callOf(node: Node, id: number, scope: number, regions: number[]): Call 
 }
 
 function targetOf(node: Node): WriteTarget {
-  const t: WriteTarget = { text: compact(node.text), kind: 'other', span: spanOf(node) };
+  const info = infoOf(node);
+  const t: WriteTarget = { text: compact(info.text), kind: 'other', span: info.span };
   if (node.type === 'identifier') t.kind = 'identifier';
   else if (node.type === 'attribute') {
     t.kind = 'attribute';
@@ -357,7 +395,8 @@ function targetsOf(node: Node | null): WriteTarget[] {
 }
 
 function writeOf(node: Node, kind: string, id: number, scope: number, regions: number[]): Write | undefined {
-  const base = { id, scope, regions, span: spanOf(node), start: node.startIndex, end: node.endIndex };
+  const info = infoOf(node);
+  const base = { id, scope, regions, span: info.span, start: node.startIndex, end: info.end };
   if (kind === 'delete') {
     return {
       ...base,
@@ -374,7 +413,7 @@ function writeOf(node: Node, kind: string, id: number, scope: number, regions: n
     kind: kind === 'augmented' ? 'augmented' : 'assign',
     op: kind === 'augmented' ? (node.childForFieldName('operator')?.text ?? node.child(1)?.text ?? '+=') : '=',
     targets: targetsOf(node.childForFieldName('left')),
-    value: right ? compact(right.text) : '',
+    value: right ? compact(textOf(right)) : '',
     valueKind: right?.type ?? '',
   };
   if (right?.type === 'call') {

@@ -1,0 +1,69 @@
+/**
+ * Command-line parsing for `gil-lens check`. It turns argv into a plain
+ * options object or a UsageError whose message says what was wrong; the
+ * caller prints it with the usage text and exits 2. Node's own parseArgs does
+ * the tokenising (`--format json`, `--format=json`, `--`), this module the
+ * checking.
+ */
+import { parseArgs } from 'node:util';
+
+export const FORMATS = ['text', 'json', 'sarif'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface CheckOptions {
+  format: Format;
+  /** `--config FILE`; otherwise the nearest pyproject.toml is used. */
+  config?: string;
+  paths: string[];
+  help: boolean;
+}
+
+export class UsageError extends Error {}
+
+export const CHECK_USAGE = `Usage: gil-lens check [options] PATH...
+
+Check Python files and folders (walked for *.py, honouring .gitignore) for
+unsynchronised shared state, CPU-bound work in threads, blocking calls in
+async code and process-pool hazards.
+
+Options:
+  --format FORMAT  text (default), json or sarif
+  --config FILE    read [tool.gil-lens] from FILE instead of the nearest pyproject.toml
+  -h, --help       show this help
+
+Exit status: 0 no findings at warning level or above, 1 findings,
+2 usage error or unreadable input.
+`;
+
+export function parseCheckArgs(argv: string[]): CheckOptions {
+  let parsed: ReturnType<typeof parseCheckTokens>;
+  try {
+    parsed = parseCheckTokens(argv);
+  } catch (error) {
+    // Node's messages name the offending option; keep only their first sentence.
+    const first = error instanceof Error ? error.message.split('. ')[0].replace(/\.$/, '') : String(error);
+    throw new UsageError(first.charAt(0).toLowerCase() + first.slice(1));
+  }
+  const { values, positionals } = parsed;
+  const help = values.help === true;
+  const format = values.format ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`unknown format "${format}"; use one of ${FORMATS.join(', ')}`);
+  }
+  if (values.config === '') throw new UsageError('--config needs a file name');
+  if (positionals.length === 0 && !help) throw new UsageError('no paths given; name files or folders to check');
+  return { format: format as Format, config: values.config, paths: positionals, help };
+}
+
+function parseCheckTokens(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

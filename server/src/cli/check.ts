@@ -1,0 +1,122 @@
+/**
+ * `gil-lens check`: the whole command from argv to exit status.
+ *
+ * It validates the named paths, loads the configuration, collects the Python
+ * files, reads each one (skipping binary, non-UTF-8 and oversized files with
+ * a message), analyses all readable files together in one checkSources call so
+ * calls between them resolve, and prints the chosen format on stdout. Messages
+ * about the run go to stderr so stdout stays parseable. Input and output are
+ * passed in, which keeps the command testable without a child process.
+ */
+import path from 'node:path';
+import type { Config } from '../analysis/types';
+import { ConfigFileError, discoverConfig, type LoadedConfig, loadConfigFile } from '../config/loadConfig';
+import { checkSources, initSyntax, type SourceFile } from '../engine';
+import { CHECK_USAGE, type CheckOptions, parseCheckArgs, UsageError } from './args';
+import { formatJson } from './formats/json';
+import { formatSarif } from './formats/sarif';
+import { formatText } from './formats/text';
+import { readSource } from './readSource';
+import { type CheckedFile, exitCodeFor } from './results';
+import { collectPythonFiles, inputProblem, type PythonFile } from './walk';
+
+export interface CliIo {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Colour the text format (stdout is a terminal and NO_COLOR is unset). */
+  color: boolean;
+  version: string;
+}
+
+/** Run `gil-lens check` with the arguments after `check`; resolves to the exit status. */
+export async function runCheck(argv: string[], io: CliIo): Promise<number> {
+  let options: CheckOptions;
+  try {
+    options = parseCheckArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`gil-lens: ${error.message}\nRun "gil-lens check --help" for usage.\n`);
+    return 2;
+  }
+  if (options.help) {
+    io.stdout(CHECK_USAGE);
+    return 0;
+  }
+  const problems = options.paths.map((p) => inputProblem(p, io.cwd)).filter((p) => p !== undefined);
+  if (problems.length > 0) {
+    for (const problem of problems) io.stderr(`gil-lens: ${problem}\n`);
+    return 2;
+  }
+  const loaded = loadConfig(options, io);
+  if (!loaded) return 2;
+
+  const walk = collectPythonFiles(options.paths, { cwd: io.cwd });
+  for (const problem of walk.problems) io.stderr(`gil-lens: cannot read ${problem.path}: ${problem.reason}\n`);
+  if (walk.files.length === 0) io.stderr(`gil-lens: no Python files found in ${options.paths.join(', ')}\n`);
+  const { checked, unreadable } = await analyse(walk.files, loaded.config, io);
+  io.stdout(render(options, checked, loaded.config, io));
+  // Output is still printed when some input could not be read, but the run is incomplete.
+  return unreadable || walk.problems.length > 0 ? 2 : exitCodeFor(checked);
+}
+
+/**
+ * Read every file, then analyse the readable ones in a single checkSources
+ * call so that calls between them resolve. Skipped files keep their place in
+ * the result with the reason, so every format lists every file asked for.
+ */
+async function analyse(files: PythonFile[], config: Config, io: CliIo) {
+  const checked: CheckedFile[] = [];
+  const sources: SourceFile[] = [];
+  const analysed: CheckedFile[] = [];
+  let unreadable = false;
+  for (const file of files) {
+    const entry: CheckedFile = { path: file.displayPath, absPath: file.absPath };
+    checked.push(entry);
+    const read = readSource(file.absPath);
+    if (read.ok) {
+      sources.push({ path: file.displayPath, text: read.text, moduleName: file.moduleName });
+      analysed.push(entry);
+    } else {
+      entry.error = read.reason;
+      unreadable ||= read.unreadable === true;
+      io.stderr(`gil-lens: ${file.displayPath}: ${read.reason}\n`);
+    }
+  }
+  if (sources.length > 0) {
+    // Reports come back in the order the sources were given.
+    const reports = checkSources(await initSyntax(), sources, config);
+    reports.forEach((report, i) => {
+      analysed[i].report = report;
+    });
+  }
+  return { checked, unreadable };
+}
+
+/** `--config FILE` when given, else the nearest pyproject.toml; warnings go to stderr. */
+function loadConfig(options: CheckOptions, io: CliIo): LoadedConfig | undefined {
+  let loaded: LoadedConfig;
+  try {
+    loaded = options.config
+      ? loadConfigFile(path.resolve(io.cwd, options.config))
+      : discoverConfig(options.paths, io.cwd);
+  } catch (error) {
+    if (!(error instanceof ConfigFileError)) throw error;
+    io.stderr(`gil-lens: ${error.message}\n`);
+    return undefined;
+  }
+  const where = loaded.file ? path.relative(io.cwd, loaded.file) || loaded.file : 'configuration';
+  for (const warning of loaded.warnings) io.stderr(`gil-lens: ${where}: warning: ${warning}\n`);
+  return loaded;
+}
+
+function render(options: CheckOptions, files: CheckedFile[], config: Config, io: CliIo): string {
+  switch (options.format) {
+    case 'json':
+      return formatJson(files);
+    case 'sarif':
+      return formatSarif(files, { cwd: io.cwd, config, version: io.version });
+    default:
+      return formatText(files, { color: io.color });
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * End-to-end tests of `gil-lens check`, run as a user runs it: the built
+ * bin/gil-lens.js in a child process against temporary projects. They cover
+ * exit statuses, the three formats on the real pipeline, input that must be
+ * refused (exit 2) or skipped (a message, the rest still checked), and
+ * configuration from pyproject.toml and --config.
+ *
+ * Tests under "findings" need the analysis rules; the rest hold whatever the
+ * analysis reports.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_FILE_BYTES } from '../../server/src/config/limits';
+import { checkJson, findingKeys, gilLens, PLAIN, project, RACY, removeProjects } from './helpers';
+
+afterEach(removeProjects);
+
+const RACY_FINDINGS = ['12:cpu-bound-thread', '9:shared-mutation'];
+
+describe('usage and exit status', () => {
+  it('exits 0 and says so when nothing is found', () => {
+    const dir = project({ 'plain.py': PLAIN });
+    const run = gilLens(['check', 'plain.py'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('All checks passed (1 file checked).\n');
+    expect(run.code).toBe(0);
+  });
+
+  it('runs every format through the real pipeline', () => {
+    const dir = project({ 'pkg/plain.py': PLAIN });
+    const json = checkJson(['pkg'], dir);
+    expect(json.code).toBe(0);
+    expect(json.report).toEqual({ version: 1, files: [{ path: 'pkg/plain.py', findings: [], threadTargets: [] }] });
+
+    const sarifRun = gilLens(['check', '--format', 'sarif', 'pkg'], dir);
+    expect(sarifRun.code).toBe(0);
+    const sarif = JSON.parse(sarifRun.stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].tool.driver.name).toBe('gil-lens');
+    expect(sarif.runs[0].tool.driver.rules).toHaveLength(4);
+    expect(sarif.runs[0].results).toEqual([]);
+
+    const text = gilLens(['check', '--format=text', 'pkg'], dir);
+    expect(text).toMatchObject({ code: 0, stdout: 'All checks passed (1 file checked).\n' });
+  });
+
+  it.each([
+    [['check'], 'no paths given'],
+    [['check', '--format', 'xml', '.'], 'unknown format "xml"'],
+    [['check', '--colour', '.'], "unknown option '--colour'"],
+    [['check', '--format'], "option '--format <value>' argument missing"],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [[], 'Usage:'],
+  ])('exits 2 on a usage error: %j', (args, message) => {
+    const run = gilLens(args, project({ 'plain.py': PLAIN }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 2 with a clear message for a path that does not exist', () => {
+    const dir = project({ 'plain.py': PLAIN });
+    const run = gilLens(['check', 'plain.py', 'missing.py', 'gone/'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'gil-lens: cannot read missing.py: no such file or directory\n' +
+        'gil-lens: cannot read gone/: no such file or directory\n',
+    );
+  });
+
+  it('prints help and the version', () => {
+    const dir = project({});
+    expect(gilLens(['--version'], dir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+    expect(gilLens(['--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringContaining('gil-lens check') });
+    expect(gilLens(['check', '--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringContaining('--format') });
+  });
+
+  it('hands `bench` to the benchmark command', () => {
+    const dir = project({});
+    expect(gilLens(['bench', '--help'], dir)).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('FILE::FUNCTION'),
+    });
+    expect(gilLens(['bench'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('gil-lens bench:') });
+  });
+});
+
+describe('input handling', () => {
+  it('checks only files that .gitignore does not exclude', () => {
+    const dir = project({
+      '.gitignore': 'build/\nscratch_*.py\n',
+      'app.py': PLAIN,
+      'scratch_racy.py': RACY,
+      'build/lib/racy.py': RACY,
+      'pkg/mod.py': PLAIN,
+    });
+    const { code, report } = checkJson(['.'], dir);
+    expect(report.files.map((f) => f.path)).toEqual(['app.py', 'pkg/mod.py']);
+    expect(code).toBe(0);
+  });
+
+  it('skips binary, non-UTF-8 and oversized files with a message and checks the rest', () => {
+    const dir = project({
+      'a_binary.py': new Uint8Array([0x69, 0x6d, 0x00, 0x01]),
+      'b_latin1.py': new Uint8Array([...Buffer.from('name = "caf'), 0xe9, ...Buffer.from('"\n')]),
+      'c_huge.py': 'x = 1\n'.repeat(Math.ceil(MAX_FILE_BYTES / 6) + 1),
+      'd_plain.py': PLAIN,
+    });
+    const { code, stderr, report } = checkJson(['.'], dir);
+    expect(code).toBe(0);
+    expect(stderr).toContain('gil-lens: a_binary.py: binary file (contains NUL bytes), skipped');
+    expect(stderr).toContain('gil-lens: b_latin1.py: not valid UTF-8');
+    expect(stderr).toContain('gil-lens: c_huge.py: larger than 2 MB');
+    expect(report.files.map((f) => [f.path, f.error === undefined])).toEqual([
+      ['a_binary.py', false],
+      ['b_latin1.py', false],
+      ['c_huge.py', false],
+      ['d_plain.py', true],
+    ]);
+    for (const file of report.files.slice(0, 3)) expect(file.findings).toEqual([]);
+  });
+
+  it('warns when a folder holds no Python files', () => {
+    const run = gilLens(['check', '.'], project({ 'README.md': '# nothing here\n' }));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('no Python files found');
+  });
+});
+
+describe('configuration', () => {
+  it('reports unknown keys in pyproject.toml as warnings without failing', () => {
+    const dir = project({ 'pyproject.toml': '[tool.gil-lens]\ncolour = "red"\n', 'plain.py': PLAIN });
+    const run = gilLens(['check', 'plain.py'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('gil-lens: pyproject.toml: warning: unknown key "colour" in [tool.gil-lens]\n');
+  });
+
+  it('exits 2 when --config names a file that cannot be read', () => {
+    const dir = project({ 'plain.py': PLAIN });
+    const run = gilLens(['check', '--config', 'nope.toml', 'plain.py'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^gil-lens: cannot read .*nope\.toml: no such file or directory\n$/);
+  });
+});
+
+describe('findings (needs the analysis rules)', () => {
+  it('reports the racy sample in json with exact lines and its thread target', () => {
+    const dir = project({ 'racy.py': RACY });
+    const { code, report } = checkJson(['racy.py'], dir);
+    expect(findingKeys(report, 'racy.py')).toEqual(RACY_FINDINGS);
+    const mutation = report.files[0].findings.find((f) => f.rule === 'shared-mutation');
+    expect(mutation).toMatchObject({ line: 9, column: 9 });
+    expect(report.files[0].threadTargets).toEqual([
+      expect.objectContaining({ name: 'work', line: 6, spawnLine: 12, classification: 'cpu' }),
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it('counts columns in UTF-16 units after non-ASCII text, in json and sarif', () => {
+    // é is one UTF-16 unit and 😀 two, so `counter` starts at 1-based column 22 (byte column 25).
+    const dir = project({ 'uni.py': RACY.replace('        counter += 1', '        msg = "é😀"; counter += 1') });
+    const { report } = checkJson(['uni.py'], dir);
+    expect(report.files[0].findings.find((f) => f.rule === 'shared-mutation')).toMatchObject({
+      line: 9,
+      column: 22,
+      endLine: 9,
+      endColumn: 34,
+    });
+    const sarif = JSON.parse(gilLens(['check', '--format', 'sarif', 'uni.py'], dir).stdout);
+    const result = sarif.runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'shared-mutation');
+    expect(result.locations[0].physicalLocation.region).toEqual({
+      startLine: 9,
+      startColumn: 22,
+      endLine: 9,
+      endColumn: 34,
+    });
+  });
+
+  it('prints Ruff-like text lines, the targets and a summary', () => {
+    const dir = project({ 'src/racy.py': RACY });
+    const run = gilLens(['check', 'src'], dir);
+    const lines = run.stdout.split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^src\/racy\.py:9:9: shared-mutation \S/));
+    expect(lines).toContainEqual(expect.stringMatching(/^src\/racy\.py:12:\d+: cpu-bound-thread \S/));
+    expect(lines).toContainEqual(expect.stringMatching(/^src\/racy\.py:6: target work → cpu/));
+    expect(run.stdout).toContain('Found 2 findings in 1 file');
+    expect(run.code).toBe(1);
+  });
+
+  it('writes SARIF results with relative forward-slash URIs', () => {
+    const dir = project({ 'pkg/sub/racy.py': RACY });
+    const run = gilLens(['check', '--format', 'sarif', '.'], dir);
+    const sarif = JSON.parse(run.stdout);
+    const results = sarif.runs[0].results;
+    expect(results.map((r: { ruleId: string }) => r.ruleId).sort()).toEqual(['cpu-bound-thread', 'shared-mutation']);
+    for (const result of results) {
+      expect(sarif.runs[0].tool.driver.rules[result.ruleIndex].id).toBe(result.ruleId);
+      expect(result.level).toBe('warning');
+      expect(result.message.text.length).toBeGreaterThan(0);
+      expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe('pkg/sub/racy.py');
+      const expectedLine = result.ruleId === 'shared-mutation' ? 9 : 12;
+      expect(result.locations[0].physicalLocation.region.startLine).toBe(expectedLine);
+    }
+    expect(run.code).toBe(1);
+  });
+
+  it('exits 0 when every finding is below warning level', () => {
+    const dir = project({
+      'pyproject.toml': '[tool.gil-lens]\nrules = { shared-mutation = "info", cpu-bound-thread = "hint" }\n',
+      'racy.py': RACY,
+    });
+    const { code, report } = checkJson(['racy.py'], dir);
+    expect(report.files[0].findings.map((f) => `${f.line}:${f.rule}:${f.severity}`).sort()).toEqual([
+      '12:cpu-bound-thread:hint',
+      '9:shared-mutation:info',
+    ]);
+    expect(code).toBe(0);
+  });
+
+  it('still finds problems in the intact parts of a file with syntax errors', () => {
+    const broken = `${RACY}\n\ndef broken(:\n    return [1, 2\n`;
+    const dir = project({ 'broken.py': broken });
+    const { code, report } = checkJson(['broken.py'], dir);
+    expect(findingKeys(report, 'broken.py')).toContain('9:shared-mutation');
+    expect(code).toBe(1);
+  });
+
+  it('checks the other files when one is binary', () => {
+    const dir = project({ 'blob.py': new Uint8Array([0, 1, 2]), 'racy.py': RACY });
+    const { code, report } = checkJson(['.'], dir);
+    expect(findingKeys(report, 'racy.py')).toEqual(RACY_FINDINGS);
+    expect(code).toBe(1);
+  });
+
+  it('turns a rule off through the nearest pyproject.toml', () => {
+    const dir = project({
+      'pyproject.toml': '[tool.gil-lens]\nrules = { shared-mutation = "off" }\n',
+      'app/pyproject.toml': '[project]\nname = "app"\n',
+      'app/racy.py': RACY,
+    });
+    const { report } = checkJson(['app'], dir);
+    expect(findingKeys(report, 'app/racy.py')).toEqual(['12:cpu-bound-thread']);
+  });
+
+  it('uses --config instead of discovery', () => {
+    const dir = project({
+      'pyproject.toml': '[tool.gil-lens]\nrules = { shared-mutation = "off" }\n',
+      'ci/gil-lens.toml': '[tool.gil-lens]\nignore = ["cpu-bound-thread"]\n',
+      'racy.py': RACY,
+    });
+    const { report } = checkJson(['--config', 'ci/gil-lens.toml', 'racy.py'], dir);
+    expect(findingKeys(report, 'racy.py')).toEqual(['9:shared-mutation']);
+  });
+});
