@@ -81,8 +81,8 @@ function factOf(
 /** Receivers bound to calls in this function: `with urlopen(u) as resp`, `sha = hashlib.sha256()`. */
 function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
   const origins = new Map<string, string>();
-  for (const r of mod.model.regions) {
-    if (r.kind !== 'with' || r.start < scope.start || r.end > scope.end) continue;
+  for (const r of mod.regionsByScope.get(scope.id) ?? []) {
+    if (r.kind !== 'with') continue;
     for (const item of r.items) {
       if (item.alias && item.isCall) origins.set(item.alias, qualify(mod, item.expr.slice(0, item.expr.indexOf('('))));
     }
@@ -186,8 +186,8 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
 }
 
 function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<number>, e: Evidence): void {
-  const loops = mod.model.regions.filter(
-    (r) => r.scope === scope.id && (r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension'),
+  const loops = (mod.regionsByScope.get(scope.id) ?? []).filter(
+    (r) => r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension',
   );
   const waiting = new Set<number>();
   for (const call of calls) {

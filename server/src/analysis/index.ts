@@ -13,6 +13,8 @@ import { attrsFromParams, type Entry, funcKey, type Visit, walkCalls } from './r
 import { indexProject, type ModuleIndex, methodOf, type ProjectIndex } from './resolve';
 import { blockingInAsync } from './rules/blockingInAsync';
 import { cpuBoundThread } from './rules/cpuBoundThread';
+import { iterationRaces } from './rules/iteration';
+import { type GuardedWrite, guardedWrites, lockDiscipline } from './rules/lockDiscipline';
 import { processPoolHazard } from './rules/processPoolHazard';
 import { type Hit, racyWrites, sharedMutationFinding } from './rules/sharedMutation';
 import { applySuppressions } from './suppress';
@@ -39,10 +41,12 @@ export function analyzeProject(models: ModuleModel[], config: Config, focus?: Se
   const reach = walkCalls(cctx, config, roots, locksOf);
   const hitsByMod = new Map<ModuleIndex, Hit[]>();
   for (const visits of reach.visits.values()) {
-    const concurrent = visits.some((v) => v.entry.concurrent) || new Set(visits.map((v) => v.entry.name)).size > 1;
-    if (!concurrent) continue;
-    const { mod, scope } = visits[0].ref;
-    const hits = racyWrites(mod, scope, visits, config, locksOf(mod));
+    // A visit counts when its entry runs in several threads, or when two spawned entries reach the same code.
+    const spawnedEntries = new Set(visits.filter((v) => v.entry.spawned).map((v) => v.entry.name));
+    const counted = visits.filter((v) => v.entry.concurrent || (v.entry.spawned && spawnedEntries.size > 1));
+    if (counted.length === 0) continue;
+    const { mod, scope } = counted[0].ref;
+    const hits = racyWrites(mod, scope, counted, config, locksOf(mod));
     hitsByMod.set(mod, [...(hitsByMod.get(mod) ?? []), ...hits]);
   }
   const reports: FileReport[] = [];
@@ -50,13 +54,16 @@ export function analyzeProject(models: ModuleModel[], config: Config, focus?: Se
     if (focus && !focus.has(mod.model.path)) continue;
     const modSites = sites.get(mod) ?? [];
     const lockInfos = lockInfo(mod, locksOf(mod));
+    const guarded = guardedWrites(mod, locksOf(mod), config);
     let findings: Finding[] = [
-      ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locksOf(mod)),
+      ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locksOf(mod), guarded),
+      ...lockDiscipline(mod, locksOf(mod), guarded),
+      ...iterationRaces(mod, locksOf(mod), config),
       ...cpuBoundThread(mod, modSites, targets, (s) => s.targets.map(funcKey)),
       ...blockingInAsync(mod),
       ...processPoolHazard(mod, modSites),
     ];
-    findings = applyConfig(applySuppressions(mod.model, findings), config);
+    findings = applyConfig(applySuppressions(mod.model, onePerLine(findings)), config);
     findings.sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col || a.rule.localeCompare(b.rule));
     const threadTargets = [...targets.values()]
       .filter((t) => targetModule.get(t) === mod)
@@ -121,6 +128,7 @@ function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, 
       for (const ref of site.targets) {
         const t = targets.get(funcKey(ref));
         const entry: Entry = {
+          spawned: true,
           name: t?.name ?? ref.scope.name,
           concurrent: t?.concurrent ?? site.concurrent,
           because: 'runs in several threads at once',
@@ -169,7 +177,24 @@ function lockInfo(mod: ModuleIndex, bindings: LockBinding[]): LockInfo[] {
   return infos;
 }
 
-function sharedMutationFindings(mod: ModuleIndex, hits: Hit[], infos: LockInfo[], bindings: LockBinding[]): Finding[] {
+/** One finding per rule and line: the first (most specific) one wins. */
+function onePerLine(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.rule}:${f.span.line}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function sharedMutationFindings(
+  mod: ModuleIndex,
+  hits: Hit[],
+  infos: LockInfo[],
+  bindings: LockBinding[],
+  guarded: GuardedWrite[],
+): Finding[] {
   const seen = new Set<number>();
   const findings: Finding[] = [];
   for (const hit of hits.sort((a, b) => a.stmtStart - b.stmtStart)) {
@@ -180,7 +205,15 @@ function sharedMutationFindings(mod: ModuleIndex, hits: Hit[], infos: LockInfo[]
       ? bindings.find((b) => b.mutex && b.name.startsWith('self.') && hit.scope.parent >= 0)?.name
       : undefined;
     const lock = existing ?? classLock;
-    findings.push(sharedMutationFinding(hit, lockFix(mod, hit, lock), lock));
+    const elsewhere = guarded.find((g) => g.state === hit.state);
+    findings.push(
+      sharedMutationFinding(
+        hit,
+        lockFix(mod, hit, lock ?? elsewhere?.locks[0]),
+        lock,
+        elsewhere && { lock: elsewhere.locks[0], fn: elsewhere.fn },
+      ),
+    );
   }
   return findings;
 }
@@ -204,8 +237,8 @@ function applyConfig(findings: Finding[], config: Config): Finding[] {
   for (const f of findings) {
     const sev = config.rules[f.rule];
     if (sev === 'off') continue;
-    // A configured severity overrides the rule's default; library-mode hints stay hints unless set explicitly.
-    out.push({ ...f, severity: f.severity === 'hint' && sev === 'warning' ? 'hint' : sev });
+    // A configured severity overrides the rule's default; library-mode free-threading hints stay hints.
+    out.push({ ...f, severity: f.severity === 'hint' ? 'hint' : sev });
   }
   return out;
 }

@@ -66,8 +66,8 @@ export function isThreadLocal(bindings: LockBinding[], expr: string): boolean {
 /** Stretches of `scope` that run with a mutex held. */
 export function guardsIn(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
   const guards: Guard[] = [];
-  for (const r of mod.model.regions) {
-    if (r.kind !== 'with' || r.scope !== scope.id) continue;
+  for (const r of mod.regionsByScope.get(scope.id) ?? []) {
+    if (r.kind !== 'with') continue;
     for (const item of r.items) {
       if (!item.isCall && isMutex(bindings, item.expr, config)) {
         guards.push({ start: r.bodyStart, end: r.end, lock: item.expr, span: item.span });

@@ -30,6 +30,12 @@ export interface Entry {
   concurrent: boolean;
   /** Why the code is considered multi-threaded (spawn seen, or a library signal). */
   because: string;
+  /** Library mode: the kinds of race this entry may report (all when absent). */
+  only?: ReadonlySet<string>;
+  /** Library mode: a free-threading hazard in a module without thread awareness. */
+  hint?: boolean;
+  /** Spawned threads were seen (as opposed to inferred from library signals). */
+  spawned?: boolean;
 }
 
 export interface Visit {
@@ -84,8 +90,7 @@ export function localNames(mod: ModuleIndex, scope: Scope): Set<string> {
       if (t.kind === 'identifier' && !globals?.has(t.text) && !nonlocals?.has(t.text)) names.add(t.text);
     }
   }
-  for (const r of mod.model.regions) {
-    if (r.scope !== scope.id) continue;
+  for (const r of mod.regionsByScope.get(scope.id) ?? []) {
     for (const v of r.vars) for (const n of v.split(',')) names.add(n.replace(/[()[\]]/g, ''));
     for (const item of r.items) if (item.alias) names.add(item.alias);
   }

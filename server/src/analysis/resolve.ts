@@ -12,6 +12,7 @@ export interface ModuleIndex {
   children: Map<number, Scope[]>;
   callsByScope: Map<number, Call[]>;
   writesByScope: Map<number, Write[]>;
+  regionsByScope: Map<number, Region[]>;
   globals: Map<number, Set<string>>;
   nonlocals: Map<number, Set<string>>;
   /** Classes by name (module-wide; nested classes too). */
@@ -44,6 +45,7 @@ export function indexModule(model: ModuleModel): ModuleIndex {
     children: new Map(),
     callsByScope: new Map(),
     writesByScope: new Map(),
+    regionsByScope: new Map(),
     globals: new Map(),
     nonlocals: new Map(),
     classes: new Map(),
@@ -57,6 +59,7 @@ export function indexModule(model: ModuleModel): ModuleIndex {
   }
   for (const c of model.calls) push(mod.callsByScope, c.scope, c);
   for (const w of model.writes) push(mod.writesByScope, w.scope, w);
+  for (const r of model.regions) push(mod.regionsByScope, r.scope, r);
   for (const d of model.decls) {
     const map = d.kind === 'global' ? mod.globals : mod.nonlocals;
     const set = map.get(d.scope) ?? new Set<string>();

@@ -63,7 +63,7 @@ function factsOf(mod: ModuleIndex, scope: Scope): FnFacts {
     locals: localNames(mod, scope),
     globalsDeclared: mod.globals.get(scope.id) ?? new Set(),
     nonlocalsDeclared: mod.nonlocals.get(scope.id) ?? new Set(),
-    ifs: mod.model.regions.filter((r) => r.kind === 'if' && r.scope === scope.id),
+    ifs: (mod.regionsByScope.get(scope.id) ?? []).filter((r) => r.kind === 'if'),
   };
 }
 
@@ -185,6 +185,7 @@ export function racyWrites(
     visit: Visit,
   ) => {
     if (guardAt(guards, start) || visit.ctx.heldBy) return;
+    if (visit.entry.only && !visit.entry.only.has(what)) return;
     const existing = hits.get(start);
     if (existing) {
       if (!existing.visits.includes(visit)) existing.visits.push(visit);
@@ -222,31 +223,52 @@ export function racyWrites(
   return [...hits.values()];
 }
 
-export function sharedMutationMessage(hit: Hit): string {
-  const threads = [...new Set(hit.visits.map((v) => v.entry.name))];
-  const who = threads.length === 1 ? `\`${threads[0]}\`` : threads.map((t) => `\`${t}\``).join(', ');
-  const because = hit.visits[0].entry.because;
+/** Where the same state is written while a lock is held, for library-mode evidence. */
+export interface GuardedElsewhere {
+  lock: string;
+  fn: string;
+}
+
+export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): string {
+  const entries = [...new Map(hit.visits.map((v) => [v.entry.name, v.entry])).values()];
+  const spawned = entries.filter((e) => e.spawned);
   const how =
     hit.what === 'read-modify-write'
       ? `updates it with \`${hit.op}\`, a read-modify-write that another thread can interleave, so updates can be lost`
       : hit.what === 'check-then-act'
         ? 'tests it and then writes it; another thread can act between the test and the write'
         : 'initialises it lazily; two threads can both see it unset and both initialise it';
-  return `\`${hit.state}\` is shared: ${who} ${because}, and ${how}. Hold a lock around it, or give each thread its own state (threading.local, results returned through futures or a queue.Queue).`;
+  const fix =
+    'Hold a lock around it, or give each thread its own state (threading.local, results returned through futures or a queue.Queue).';
+  if (elsewhere) {
+    const verb =
+      hit.what === 'read-modify-write'
+        ? 'read-then-written'
+        : hit.what === 'check-then-act'
+          ? 'tested-then-written'
+          : 'lazily initialised';
+    return `\`${hit.state}\` is written under \`${elsewhere.lock}\` in \`${elsewhere.fn}\` but ${verb} without it here (${entries[0].because}). Hold \`${elsewhere.lock}\` here too.`;
+  }
+  const lead = spawned[0] ?? entries[0];
+  const who = (spawned.length > 0 ? spawned : entries).map((e) => `\`${e.name}\``).join(', ');
+  // Class signals are whole clauses ("`Pool` holds `self._lock`, ..."); spawn and module reasons continue the subject.
+  if (lead.because.startsWith('`')) return `\`${hit.state}\` is shared: ${lead.because}; ${who} ${how}. ${fix}`;
+  return `\`${hit.state}\` is shared: ${who} ${lead.because}, and ${how}. ${fix}`;
 }
 
-export function sharedMutationFinding(hit: Hit, fixes: Fix[], lock?: string): Finding {
+export function sharedMutationFinding(hit: Hit, fixes: Fix[], lock?: string, elsewhere?: GuardedElsewhere): Finding {
+  const hint = hit.visits.every((v) => v.entry.hint);
   return {
     rule: 'shared-mutation',
-    severity: 'warning',
+    severity: hint ? 'hint' : 'warning',
     span: hit.span,
-    message: sharedMutationMessage(hit),
+    message: sharedMutationMessage(hit, elsewhere),
     fixes,
     data: {
       state: hit.state,
       threads: [...new Set(hit.visits.map((v) => v.entry.name))],
       sharedBecause: hit.visits[0].entry.because,
-      lock,
+      lock: lock ?? elsewhere?.lock,
     },
   };
 }

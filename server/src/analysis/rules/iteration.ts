@@ -1,0 +1,79 @@
+/**
+ * Rule `shared-mutation`, iteration while another method mutates: in a class
+ * meant for concurrent use, a public method that iterates over `self.x`
+ * without the lock, while another method adds to or removes from it, can fail
+ * with "changed size during iteration" or see a half-updated container. The
+ * fix is to iterate over a copy taken under the lock.
+ */
+import type { Scope } from '../../model/types';
+import { classIntent, isPublicMethod } from '../library';
+import { guardAt, guardsIn, type LockBinding } from '../locks';
+import type { ModuleIndex } from '../resolve';
+import type { Config, Finding } from '../types';
+
+const MUTATORS = new Set([
+  'append',
+  'add',
+  'insert',
+  'extend',
+  'update',
+  'pop',
+  'popitem',
+  'remove',
+  'discard',
+  'clear',
+  'setdefault',
+  'appendleft',
+  'popleft',
+]);
+const ITERATED = /^(self\.\w+)(\.(items|values|keys)\(\))?$/;
+
+function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: number): Scope | undefined {
+  return methods.find(
+    (m) =>
+      m.id !== except &&
+      ((mod.callsByScope.get(m.id) ?? []).some((c) => c.receiver === attr && c.method && MUTATORS.has(c.method)) ||
+        (mod.writesByScope.get(m.id) ?? []).some((w) =>
+          w.targets.some((t) => t.kind === 'subscript' && t.object === attr),
+        )),
+  );
+}
+
+export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: Config): Finding[] {
+  if (config.assumeThreads === 'never') return [];
+  const findings: Finding[] = [];
+  for (const cls of [...mod.classes.values()].flat()) {
+    const intent = config.assumeThreads === 'always' ? 'assume-threads = "always"' : classIntent(mod, cls, locks);
+    if (!intent) continue;
+    const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
+    const lock = locks.find(
+      (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
+    )?.name;
+    for (const m of methods) {
+      if (!isPublicMethod(m.name)) continue;
+      const guards = guardsIn(mod, m, locks, config);
+      for (const r of mod.regionsByScope.get(m.id) ?? []) {
+        if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
+        const match = ITERATED.exec(r.expr);
+        if (!match || guardAt(guards, r.start)) continue;
+        const writer = mutatorsOf(mod, methods, match[1], m.id);
+        if (!writer) continue;
+        const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
+        findings.push({
+          rule: 'shared-mutation',
+          severity: 'warning',
+          span: {
+            line: r.span.line,
+            col: r.span.col,
+            endLine: r.span.line,
+            endCol: mod.model.lines[r.span.line].length,
+          },
+          message: `\`${cls.name}.${m.name}\` iterates \`${match[1]}\`${lock ? ` without \`${lock}\`` : ''} while \`${writer.name}\` changes it (${intent}); the loop can fail with "changed size during iteration" or see a half-made update. Iterate over a copy taken under the lock (\`${copy}\`).`,
+          fixes: [],
+          data: { state: match[1], lock },
+        });
+      }
+    }
+  }
+  return findings;
+}
