@@ -44,6 +44,12 @@ function copyWasm() {
   }
 }
 
+/** The benchmark harness is a real .py file that the bench code finds next to the bundle. */
+function copyHarness() {
+  fs.mkdirSync('dist', { recursive: true });
+  fs.copyFileSync('server/python/gil_lens_harness.py', path.join('dist', 'gil_lens_harness.py'));
+}
+
 const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => fs.existsSync(file)));
 const options = {
   entryPoints,
@@ -62,6 +68,7 @@ const options = {
 };
 
 copyWasm();
+copyHarness();
 if (watch) {
   const ctx = await esbuild.context(options);
   await ctx.watch();

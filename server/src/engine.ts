@@ -5,7 +5,7 @@
  * makes. Editors that keep trees for incremental parsing call extractModel
  * and analyzeProject themselves.
  */
-import { analyzeProject } from './analysis/index';
+import { analyzeProject, classifyFunction } from './analysis/index';
 import type { Config, FileReport } from './analysis/types';
 import { extractModel } from './model/extract';
 import type { ModuleModel } from './model/types';
@@ -36,4 +36,9 @@ export function checkSources(syntax: Syntax, files: SourceFile[], config: Config
     files.map((f) => modelOf(syntax, f)),
     config,
   );
+}
+
+/** Classify one function of a file as a thread target would be (the benchmark's static prediction). */
+export function classifySource(syntax: Syntax, file: SourceFile, name: string, config: Config) {
+  return classifyFunction([modelOf(syntax, file)], file.path, name, config);
 }

@@ -242,3 +242,26 @@ function applyConfig(findings: Finding[], config: Config): Finding[] {
   }
   return out;
 }
+
+/** Classify any function (`name` or `Class.method`) the way thread targets are, for the benchmark's prediction. */
+export function classifyFunction(
+  models: ModuleModel[],
+  path: string,
+  name: string,
+  config: Config,
+): { classification: ThreadTarget['classification']; reasons: ThreadTarget['reasons'] } | undefined {
+  const project = indexProject(models);
+  const mod = project.modules.find((m) => m.model.path === path);
+  if (!mod) return undefined;
+  const [owner, method] = name.includes('.') ? name.split('.', 2) : [undefined, name];
+  const scope = mod.model.scopes.find(
+    (s) =>
+      s.kind === 'function' &&
+      s.name === method &&
+      (owner ? mod.model.scopes[s.parent]?.name === owner : mod.model.scopes[s.parent]?.kind !== 'class'),
+  );
+  if (!scope) return undefined;
+  const e = evidenceOf(newClassifyContext(project, config), { mod, scope });
+  const classification = decide(e);
+  return { classification, reasons: reasonsFor(e, classification) };
+}

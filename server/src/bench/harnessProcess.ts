@@ -1,0 +1,239 @@
+/**
+ * Runs the Python harness in a child process: the only code in gil-lens that
+ * spawns anything, together with interpreters.ts. It follows the way
+ * bash-language-server runs shellcheck:
+ *
+ * - no shell: the interpreter and the harness path are argv entries, and the
+ *   request (module path, function, call text, workers, budget) goes to stdin
+ *   as JSON, so nothing the user typed reaches a command line or code;
+ * - `detached: true` makes the harness a process-group leader, so the hard
+ *   timeout, cancellation and the end of the run kill the whole group with
+ *   `process.kill(-pid)`, ProcessPoolExecutor workers included;
+ * - ENOENT means "no such interpreter": an `unavailable` error, not a crash;
+ * - every protocol line is validated (harnessOutput.ts) before use.
+ *
+ * Each run gets a private TMPDIR that is removed in every outcome, so files
+ * that multiprocessing or the user's code leave there do not outlive the run.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type HarnessEvent, parseHarnessLine } from './harnessOutput';
+import type { BenchError } from './types';
+
+export interface HarnessRequest {
+  module_path: string;
+  function: string;
+  call: string;
+  workers: number;
+  budget_s: number;
+  modes: Array<'sequential' | 'threads' | 'processes'>;
+}
+
+export interface HarnessRunOptions {
+  python: string;
+  request: HarnessRequest;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (mode: string, message: string) => void;
+  /** Called with the process-group id once the harness runs (tests check the group is gone). */
+  onSpawn?: (pgid: number) => void;
+  /** Overrides the harness file; by default it is found next to the bundle. */
+  harnessPath?: string;
+}
+
+export type HarnessOutcome = Extract<HarnessEvent, { event: 'result' }> | { event: 'failed'; error: BenchError };
+
+const HARNESS_FILE = 'gil_lens_harness.py';
+const MAX_PROTOCOL_BYTES = 4 * 1024 * 1024;
+const STDERR_TAIL = 16 * 1024;
+
+/** The harness ships next to the bundles in dist/; from sources it is in server/python/. */
+export function findHarness(): string {
+  const candidates = [
+    path.join(__dirname, HARNESS_FILE),
+    path.join(__dirname, '..', '..', 'python', HARNESS_FILE),
+    path.join(process.cwd(), 'server', 'python', HARNESS_FILE),
+  ];
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (!found) throw new Error(`cannot find ${HARNESS_FILE}; run "npm run build"`);
+  return found;
+}
+
+/** Kills a process group; a group that is already gone is fine. */
+export function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // ESRCH: every process in the group has already exited.
+  }
+}
+
+/** True while some process of the group exists (zombies included). */
+export function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Waits, bounded, until a killed group is gone. Pool workers are children of
+ * the harness, not of Node, so they are reaped by init a moment after the
+ * harness dies; resolving only then means no caller ever sees a live worker.
+ */
+async function waitForGroupExit(pgid: number, limitMs = 3000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (pgid && groupExists(pgid) && Date.now() < until) {
+    killGroup(pgid);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Starts the harness and resolves with its validated result or a failure; never rejects. */
+export async function runHarness(options: HarnessRunOptions): Promise<HarnessOutcome> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gil-lens-bench-'));
+  try {
+    return await new HarnessRun(options, tmp).start();
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The state of one harness process: its buffers, its timer and how it ended. */
+class HarnessRun {
+  private protocol = '';
+  private protocolBytes = 0;
+  private stderrTail = '';
+  private result: HarnessOutcome | undefined;
+  private failure: BenchError | undefined;
+  private pgid = 0;
+
+  constructor(
+    private readonly options: HarnessRunOptions,
+    private readonly tmp: string,
+  ) {}
+
+  start(): Promise<HarnessOutcome> {
+    const { options } = this;
+    if (options.signal?.aborted) return Promise.resolve(this.failed('cancelled', 'the benchmark was cancelled'));
+    return new Promise((resolve) => {
+      // The child runs in the module's folder, so a relative interpreter path is made absolute first.
+      const python = options.python.includes(path.sep) ? path.resolve(options.python) : options.python;
+      const child = spawn(python, [options.harnessPath ?? findHarness()], {
+        cwd: path.dirname(options.request.module_path),
+        detached: true,
+        shell: false,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: this.environment(),
+      });
+      const timer = setTimeout(() => this.stop('timeout', this.timeoutMessage()), options.timeoutMs);
+      const onAbort = () => this.stop('cancelled', 'the benchmark was cancelled');
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      let settled = false;
+      const finish = (outcome: HarnessOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'EACCES') {
+          finish(this.failed('unavailable', `the Python interpreter "${options.python}" was not found (${err.code})`));
+        } else {
+          finish(this.failed('harness', `cannot run ${options.python}: ${err.message}`));
+        }
+      });
+      child.on('spawn', () => {
+        this.pgid = child.pid ?? 0;
+        options.onSpawn?.(this.pgid);
+        // A cancellation that arrived before the process existed takes effect now.
+        if (this.failure) killGroup(this.pgid);
+      });
+      // Once the leader exits, anything left in its group (pool workers, the
+      // user's own children) is killed too.
+      child.on('exit', () => this.pgid && killGroup(this.pgid));
+      child.on('close', (code, signal) => {
+        const outcome = this.outcome(code, signal);
+        void waitForGroupExit(this.pgid).then(() => finish(outcome));
+      });
+      child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+      child.stderr.on('data', (chunk: Buffer) => {
+        this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+      });
+      child.stdin.on('error', () => {
+        // The harness may exit before reading stdin (a broken interpreter); 'close' reports it.
+      });
+      child.stdin.end(JSON.stringify(options.request));
+    });
+  }
+
+  private environment(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      TMPDIR: this.tmp,
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONUNBUFFERED: '1',
+      PYTHONIOENCODING: 'utf-8',
+    };
+  }
+
+  private timeoutMessage(): string {
+    return `the benchmark was stopped after the ${Math.round(this.options.timeoutMs / 1000)} s timeout; use a smaller call or raise the timeout`;
+  }
+
+  /** Kills the group for a timeout or cancellation; the 'close' event then resolves. */
+  private stop(kind: 'timeout' | 'cancelled', message: string): void {
+    this.failure ??= { kind, message };
+    if (this.pgid) killGroup(this.pgid);
+  }
+
+  private onStdout(chunk: Buffer): void {
+    this.protocolBytes += chunk.length;
+    if (this.protocolBytes > MAX_PROTOCOL_BYTES) {
+      this.failure ??= { kind: 'harness', message: 'the harness wrote more output than expected' };
+      if (this.pgid) killGroup(this.pgid);
+      return;
+    }
+    this.protocol += chunk.toString('utf8');
+    let newline = this.protocol.indexOf('\n');
+    while (newline >= 0) {
+      this.onLine(this.protocol.slice(0, newline));
+      this.protocol = this.protocol.slice(newline + 1);
+      newline = this.protocol.indexOf('\n');
+    }
+  }
+
+  private onLine(line: string): void {
+    if (!line.trim()) return;
+    let event: HarnessEvent;
+    try {
+      event = parseHarnessLine(line);
+    } catch (err) {
+      this.failure ??= {
+        kind: 'harness',
+        message: `the harness answered with invalid JSON: ${(err as Error).message}`,
+      };
+      return;
+    }
+    if (event.event === 'progress') this.options.onProgress?.(event.mode, event.message);
+    else this.result = event;
+  }
+
+  private outcome(code: number | null, signal: NodeJS.Signals | null): HarnessOutcome {
+    if (this.protocol.trim()) this.onLine(this.protocol);
+    if (this.failure) return { event: 'failed', error: this.failure };
+    if (this.result) return this.result;
+    const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+    const stderr = this.stderrTail.trim();
+    return this.failed('harness', `the Python process ${how} without a result${stderr ? `:\n${stderr}` : ''}`);
+  }
+
+  private failed(kind: BenchError['kind'], message: string): HarnessOutcome {
+    return { event: 'failed', error: { kind, message } };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The free-threaded path, with an interpreter from
+ * scripts/build-free-threaded-python.sh passed in GIL_LENS_FREE_THREADED_PYTHON
+ * (.ci/run sets it). Without the GIL, the CPU-bound function that threads
+ * cannot speed up on a normal build runs in parallel on threads.
+ */
+import { describe, expect, it } from 'vitest';
+import { benchCli, CPUS, coresBusy, FREE_THREADED, fixture, PYTHON, speedup } from './helpers';
+
+const reason = !FREE_THREADED
+  ? 'GIL_LENS_FREE_THREADED_PYTHON is not set; build one with scripts/build-free-threaded-python.sh'
+  : CPUS < 2
+    ? 'needs 2 or more cores'
+    : '';
+
+describe(`free-threaded threads${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  it.skipIf(Boolean(reason))('run the CPU-bound function in parallel, with the GIL off', { retry: 2 }, async (ctx) => {
+    const busy = coresBusy();
+    if (busy) ctx.skip(`not measurable now: ${busy}`);
+    const run = await benchCli([
+      `${fixture('cpu_bound.py')}::crunch`,
+      '--call',
+      'crunch(150000)',
+      '--workers',
+      '2',
+      '--python',
+      PYTHON,
+      '--free-threaded-python',
+      FREE_THREADED as string,
+      '--budget',
+      '2.5',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json?.free_threaded_python?.free_threaded_build).toBe(true);
+    const ft = run.json?.modes.find((m) => m.mode === 'free-threaded-threads');
+    expect(ft?.gil_enabled).toBe(false);
+    expect(speedup(run.json, 'free-threaded-threads')).toBeGreaterThan(1.5);
+    // The same run shows the contrast the feature exists for.
+    expect(speedup(run.json, 'threads')).toBeLessThan(1.3);
+    expect(run.json?.verdict).toMatch(/free-threaded \d\.\d\d×/);
+  });
+});

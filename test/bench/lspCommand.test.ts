@@ -1,0 +1,174 @@
+/**
+ * The benchmark through the LSP command, as an editor runs it: the built
+ * server (`node dist/server.js --stdio`) receives `workspace/executeCommand`
+ * `gil-lens.server.benchmark` with a work-done token, reports progress per
+ * mode, answers with the BenchResult, and kills the harness's process group
+ * when the request is cancelled. Needs `npm run build` (npm test's pretest).
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CancellationTokenSource,
+  ExecuteCommandRequest,
+  ProgressType,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageserver-protocol/node';
+import type { BenchResult } from '../../server/src/bench/types';
+import { BENCH_COMMAND } from '../../server/src/lsp/benchCommand';
+import { fileUri, SERVER, startServer, type TestServer } from '../lsp/lspClient';
+import { CPUS, coresBusy, fixture, groupAlive, PYTHON, speedup } from './helpers';
+
+type Progress = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
+
+let server: TestServer | undefined;
+let wired = false;
+let tokens = 0;
+
+beforeAll(async () => {
+  if (!fs.existsSync(SERVER)) return;
+  server = await startServer({
+    initializationOptions: {
+      trusted: true,
+      settings: { 'gil-lens': { pythonPath: PYTHON, benchmark: { budgetSeconds: 1.5, timeoutSeconds: 30 } } },
+    },
+    capabilities: { window: { workDoneProgress: true } },
+  });
+  wired = server.initializeResult.capabilities.executeCommandProvider?.commands.includes(BENCH_COMMAND) ?? false;
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const NOT_WIRED = `the server does not list ${BENCH_COMMAND} in executeCommandProvider (server.ts wiring missing, or dist/ not built)`;
+
+/** Runs the command with a fresh work-done token; returns the result and the progress seen. */
+async function bench(
+  argument: Record<string, unknown>,
+  cancel?: (p: Progress, source: CancellationTokenSource) => void,
+) {
+  const connection = server!.connection;
+  const token = `bench-${++tokens}`;
+  const progress: Progress[] = [];
+  const source = new CancellationTokenSource();
+  const listener = connection.onProgress(new ProgressType<Progress>(), token, (value) => {
+    progress.push(value);
+    cancel?.(value, source);
+  });
+  try {
+    const result = (await connection.sendRequest(
+      ExecuteCommandRequest.type,
+      { command: BENCH_COMMAND, arguments: [argument], workDoneToken: token },
+      source.token,
+    )) as BenchResult;
+    return { result, progress };
+  } finally {
+    listener.dispose();
+  }
+}
+
+describe('gil-lens.server.benchmark over LSP', () => {
+  it('CPU-bound: threads < 1.3×, processes faster on 2+ cores, progress per mode', { retry: 2 }, async (ctx) => {
+    if (!wired) ctx.skip(NOT_WIRED);
+    const { result, progress } = await bench({
+      uri: fileUri(fixture('cpu_bound.py')),
+      function: 'crunch',
+      call: 'crunch(150000)',
+      workers: 2,
+    });
+    expect(result.ok, result.error?.message).toBe(true);
+    expect(speedup(result, 'threads')).toBeLessThan(1.3);
+    const busy = coresBusy();
+    if (!busy) expect(speedup(result, 'processes')).toBeGreaterThan(1.3);
+    else ctx.annotate(`processes speedup not checked: ${busy}`);
+    const messages = progress.map((p) => ('message' in p ? (p.message ?? '') : ''));
+    for (const mode of ['sequential', 'threads', 'processes']) {
+      expect(messages.some((m) => m.includes(mode))).toBe(true);
+    }
+    expect(progress[0]?.kind).toBe('begin');
+    expect(progress.at(-1)?.kind).toBe('end');
+  });
+
+  it('time.sleep with 4 workers: threads > 2.5×', { retry: 2 }, async (ctx) => {
+    if (!wired) ctx.skip(NOT_WIRED);
+    const { result } = await bench({
+      uri: fileUri(fixture('sleepy.py')),
+      function: 'wait',
+      call: 'wait(0.04)',
+      workers: 4,
+    });
+    expect(speedup(result, 'threads')).toBeGreaterThan(2.5);
+  });
+
+  it.skipIf(CPUS < 2)('hashlib on a large buffer: threads > 1.3× on 2+ cores', { retry: 2 }, async (ctx) => {
+    if (!wired) ctx.skip(NOT_WIRED);
+    const busy = coresBusy();
+    if (busy) ctx.skip(`not measurable now: ${busy}`);
+    const { result } = await bench({
+      uri: fileUri(fixture('hashing.py')),
+      function: 'digest',
+      call: 'digest(1)',
+      workers: 2,
+    });
+    expect(speedup(result, 'threads')).toBeGreaterThan(1.3);
+  });
+
+  it('cancellation kills the harness and its pool workers', async (ctx) => {
+    if (!wired) ctx.skip(NOT_WIRED);
+    let pgid = 0;
+    const pending = bench(
+      { uri: fileUri(fixture('failing.py')), function: 'spin_in_workers', call: 'spin_in_workers()', workers: 2 },
+      (p, source) => {
+        if ('message' in p && p.message?.includes('warming up processes') && !pgid) {
+          pgid = harnessChildOf(server!.child.pid ?? 0);
+          setTimeout(() => source.cancel(), 300);
+        }
+      },
+    );
+    // Either a cancelled result or a RequestCancelled error is a correct answer.
+    const outcome = await pending.then(
+      ({ result }) => result.error?.kind,
+      (error: Error) => error.message,
+    );
+    expect(outcome).toMatch(/cancel/i);
+    expect(pgid).toBeGreaterThan(0);
+    await waitUntil(() => !groupAlive(pgid), 5000);
+    expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('rejects hostile call text without running it', async (ctx) => {
+    if (!wired) ctx.skip(NOT_WIRED);
+    const marker = '/tmp/gil-lens-pwned-lsp';
+    fs.rmSync(marker, { force: true });
+    const { result } = await bench({
+      uri: fileUri(fixture('failing.py')),
+      function: 'touches',
+      call: `__import__('os').system('touch ${marker}')`,
+    });
+    expect(result.error?.kind).toBe('invalid-call');
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+});
+
+/** The pid of the server's harness child, read from /proc (the harness leads its own group). */
+function harnessChildOf(parent: number): number {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (ppid === parent && cmdline.includes('gil_lens_harness.py')) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return 0;
+}
+
+async function waitUntil(done: () => boolean, limitMs: number): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!done() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+}
