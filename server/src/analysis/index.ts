@@ -205,7 +205,9 @@ function sharedMutationFindings(
       ? bindings.find((b) => b.mutex && b.name.startsWith('self.') && hit.scope.parent >= 0)?.name
       : undefined;
     const lock = existing ?? classLock;
-    const elsewhere = guarded.find((g) => g.state === hit.state);
+    const cls = mod.model.scopes[hit.scope.parent];
+    const owner = hit.state.startsWith('self.') && cls?.kind === 'class' ? cls.name : undefined;
+    const elsewhere = guarded.find((g) => g.state === hit.state && g.cls === owner);
     findings.push(
       sharedMutationFinding(
         hit,

@@ -17,10 +17,9 @@
  * called from many threads; `"never"` keeps only what spawns reach.
  */
 import type { Scope } from '../model/types';
-import { EXECUTOR_FACTORIES } from './knowledge';
 import { type LockBinding, lockBindings } from './locks';
 import type { Entry, Visit } from './reach';
-import { type ModuleIndex, type ProjectIndex, qualify } from './resolve';
+import { type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
 import type { Config } from './types';
 
@@ -42,41 +41,98 @@ export function isPublicMethod(name: string): boolean {
   return !CONSTRUCTION.has(name) && (!name.startsWith('_') || (name.startsWith('__') && name.endsWith('__')));
 }
 
+export interface Intent {
+  because: string;
+  /** For classes that only start threads: the `self.*` state their threads touch; nothing else is shared. */
+  onlyState?: Set<string>;
+}
+
+/**
+ * `self.x` state a method writes (assignments, subscript stores, mutating calls), following its calls on
+ * `self` two levels deep. State the threads only read races with callers as a stale read at worst.
+ */
+function selfWrites(mod: ModuleIndex, cls: Scope, method: Scope, depth = 0, out = new Set<string>()): Set<string> {
+  for (const w of mod.writesByScope.get(method.id) ?? []) {
+    for (const t of w.targets) {
+      const text = t.kind === 'subscript' ? t.object : t.text;
+      const m = text ? /^self\.\w+/.exec(text) : null;
+      if (m) out.add(m[0]);
+    }
+  }
+  for (const call of mod.callsByScope.get(method.id) ?? []) {
+    const m = call.receiver ? /^self\.\w+$/.exec(call.receiver) : null;
+    if (
+      m &&
+      call.method &&
+      /^(append|add|extend|insert|update|pop|popitem|remove|discard|clear|setdefault|appendleft|popleft)$/.test(
+        call.method,
+      )
+    ) {
+      out.add(m[0]);
+    }
+    const callee = depth < 2 && call.receiver === 'self' && call.method ? methodOf(mod, cls, call.method) : undefined;
+    if (callee && callee.id !== method.id) selfWrites(mod, cls, callee, depth + 1, out);
+  }
+  return out;
+}
+
 /** Why a class looks meant for concurrent use, or undefined when nothing says so. */
-export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[]): string | undefined {
+export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[]): Intent | undefined {
   const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
   const methodIds = new Set(methods.map((m) => m.id));
   const own = locks.find((b) => b.mutex && b.name.startsWith('self.') && methodIds.has(b.scope));
-  if (own) return `\`${cls.name}\` holds \`${own.name}\`, so its methods are meant to be called from several threads`;
+  if (own)
+    return {
+      because: `\`${cls.name}\` holds \`${own.name}\`, so its methods are meant to be called from several threads`,
+    };
   const moduleLocks = locks.filter((b) => b.mutex && b.scope === 0).map((b) => b.name);
   for (const m of methods) {
     for (const r of mod.regionsByScope.get(m.id) ?? []) {
       const used = r.items.find((i) => moduleLocks.includes(i.expr));
-      if (used)
-        return `\`${cls.name}.${m.name}\` takes \`${used.expr}\`, so the class is meant to be used from several threads`;
-    }
-  }
-  const isThread = cls.bases.some((b) => qualify(mod, b) === 'threading.Thread');
-  if (!isThread) {
-    for (const m of methods) {
-      for (const call of mod.callsByScope.get(m.id) ?? []) {
-        const q = qualify(mod, call.callee);
-        if (q === 'threading.Thread' || q === 'threading.Timer' || EXECUTOR_FACTORIES.get(q) === 'thread-pool') {
-          return `\`${cls.name}\` starts threads (\`${call.callee}\` in \`${m.name}\`), so its state is used from them and from callers`;
-        }
+      if (used) {
+        return {
+          because: `\`${cls.name}.${m.name}\` takes \`${used.expr}\`, so the class is meant to be used from several threads`,
+        };
       }
     }
   }
   const promises = /\bthread[- ]?safe\b(?!ty)/i.test(cls.docstring);
   const denies = /\b(not|no|non|never|isn'?t)\b[\s-]*(\w+[\s-]+)?thread[- ]?safe/i.test(cls.docstring);
-  if (promises && !denies) {
-    return `\`${cls.name}\`'s docstring says it is thread-safe`;
-  }
+  if (promises && !denies) return { because: `\`${cls.name}\`'s docstring says it is thread-safe` };
+  const threads = ownThreads(mod, cls, methods);
+  if (threads) return threads;
   const localClass = [...mod.classes.values()]
     .flat()
     .find((c) => c.bases.some((b) => qualify(mod, b) === 'threading.local'));
-  if (localClass && localClass.id !== cls.id)
-    return `\`${cls.name}\` sits next to the \`threading.local\` subclass \`${localClass.name}\``;
+  if (localClass && localClass.id !== cls.id) {
+    return { because: `\`${cls.name}\` sits next to the \`threading.local\` subclass \`${localClass.name}\`` };
+  }
+  return undefined;
+}
+
+/** A class that starts threads on its own methods shares with them only the state those methods touch. */
+function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | undefined {
+  if (cls.bases.some((b) => qualify(mod, b) === 'threading.Thread')) return undefined;
+  for (const m of methods) {
+    for (const call of mod.callsByScope.get(m.id) ?? []) {
+      const q = qualify(mod, call.callee);
+      const isThread = q === 'threading.Thread' || q === 'threading.Timer';
+      const isPool = call.method === 'submit' || call.method === 'map';
+      if (!isThread && !isPool) continue;
+      const targetArg = isThread
+        ? call.args.find((a) => a.keyword === 'target' || a.keyword === 'function')
+        : call.args[0];
+      const target = targetArg?.text.startsWith('self.') ? methodOf(mod, cls, targetArg.text.slice(5)) : undefined;
+      if (!target) continue;
+      const state = selfWrites(mod, cls, target);
+      // The attribute that holds the thread is shared too: starting it lazily is the classic double start.
+      if (call.assignedTo?.startsWith('self.')) state.add(call.assignedTo);
+      return {
+        because: `\`${cls.name}\` runs \`${target.name}\` on its own threads (\`${call.callee}\` in \`${m.name}\`) while callers use its methods`,
+        onlyState: state,
+      };
+    }
+  }
   return undefined;
 }
 
@@ -110,13 +166,19 @@ export function libraryRoots(
   for (const mod of project.modules) {
     const locks = locksOf(mod);
     for (const cls of [...mod.classes.values()].flat()) {
-      const intent = always
-        ? `\`${cls.name}\` may be used from several threads (assume-threads = "always")`
+      const intent: Intent | undefined = always
+        ? { because: `\`${cls.name}\` may be used from several threads (assume-threads = "always")` }
         : classIntent(mod, cls, locks);
       if (!intent) continue;
       for (const m of mod.children.get(cls.id) ?? []) {
         if (m.kind !== 'function' || !isPublicMethod(m.name)) continue;
-        roots.push(visit(mod, m, { name: `${cls.name}.${m.name}`, concurrent: true, because: intent }, true));
+        const entry: Entry = {
+          name: `${cls.name}.${m.name}`,
+          concurrent: true,
+          because: intent.because,
+          onlyState: intent.onlyState,
+        };
+        roots.push(visit(mod, m, entry, true));
       }
     }
     const aware = threadAware(

@@ -16,6 +16,8 @@ export interface LockBinding {
   mutex: boolean;
   scope: number;
   span: Span;
+  /** `Condition(self._mutex)` shares `self._mutex`: both names stand for one lock. */
+  canonical: string;
 }
 
 export interface Guard {
@@ -39,10 +41,27 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
     }
     if (!kind) continue;
     const slots = /Semaphore\((?:value=)?(\d+)/.exec(w.value);
-    const mutex = kind !== 'local' && !(kind.endsWith('Semaphore') && slots && Number(slots[1]) > 1);
-    out.push({ name: w.targets[0].text, kind, mutex, scope: w.scope, span: w.span });
+    // A semaphore is a mutex only with one slot; Semaphore(0) is a signal, Semaphore(4) admits four.
+    const mutex = kind !== 'local' && !(kind.endsWith('Semaphore') && slots && Number(slots[1]) !== 1);
+    const shared = kind === 'Condition' ? /Condition\((?:lock=)?([\w.]+)\)/.exec(w.value)?.[1] : undefined;
+    out.push({
+      name: w.targets[0].text,
+      kind,
+      mutex,
+      scope: w.scope,
+      span: w.span,
+      canonical: shared ?? w.targets[0].text,
+    });
   }
   return out;
+}
+
+const ACQUIRE_HELPER = /acquire_?lock|lock_?acquire/i;
+const RELEASE_HELPER = /release_?lock|lock_?release|unlock/i;
+
+/** The lock a name stands for (a Condition built on another lock is that lock). */
+export function canonicalOf(bindings: LockBinding[], expr: string): string {
+  return findLock(bindings, expr)?.canonical ?? expr;
 }
 
 export function findLock(bindings: LockBinding[], expr: string): LockBinding | undefined {
@@ -70,20 +89,30 @@ export function guardsIn(mod: ModuleIndex, scope: Scope, bindings: LockBinding[]
     if (r.kind !== 'with') continue;
     for (const item of r.items) {
       if (!item.isCall && isMutex(bindings, item.expr, config)) {
-        guards.push({ start: r.bodyStart, end: r.end, lock: item.expr, span: item.span });
+        guards.push({ start: r.bodyStart, end: r.end, lock: canonicalOf(bindings, item.expr), span: item.span });
       }
     }
   }
   const calls = mod.callsByScope.get(scope.id) ?? [];
   for (const acquire of calls) {
-    if (acquire.method !== 'acquire' || !acquire.receiver || !isMutex(bindings, acquire.receiver, config)) continue;
+    const direct = acquire.method === 'acquire' && !!acquire.receiver && isMutex(bindings, acquire.receiver, config);
+    // Helpers such as logging's `_acquireLock()` take a lock that `_releaseLock()` gives back.
+    const helper = !direct && ACQUIRE_HELPER.test(acquire.method ?? acquire.callee);
+    if (!direct && !helper) continue;
     const release = calls.find(
-      (c) => c.method === 'release' && c.receiver === acquire.receiver && c.start > acquire.end,
+      (c) =>
+        c.start > acquire.end &&
+        (direct
+          ? c.method === 'release' && c.receiver === acquire.receiver
+          : RELEASE_HELPER.test(c.method ?? c.callee)),
     );
+    const lock = direct
+      ? (acquire.receiver as string)
+      : acquire.callee.replace(/acquire_?/i, '').replace(/^[._]+/, '') || acquire.callee;
     guards.push({
       start: acquire.end,
       end: release ? release.start : scope.end,
-      lock: acquire.receiver,
+      lock: canonicalOf(bindings, lock),
       span: acquire.span,
     });
   }

@@ -32,6 +32,8 @@ export interface Entry {
   because: string;
   /** Library mode: the kinds of race this entry may report (all when absent). */
   only?: ReadonlySet<string>;
+  /** Library mode: only this state may be reported (a class's state touched by its own threads). */
+  onlyState?: ReadonlySet<string>;
   /** Library mode: a free-threading hazard in a module without thread awareness. */
   hint?: boolean;
   /** Spawned threads were seen (as opposed to inferred from library signals). */

@@ -28,6 +28,24 @@ const MUTATORS = new Set([
 ]);
 const ITERATED = /^(self\.\w+)(\.(items|values|keys)\(\))?$/;
 
+/** Methods callers can reach: public ones and what they call on `self`, not construction-only helpers. */
+function apiMethods(mod: ModuleIndex, methods: Scope[]): Scope[] {
+  const byName = new Map(methods.map((m) => [m.name, m]));
+  const reached = new Set(methods.filter((m) => isPublicMethod(m.name)));
+  const queue = [...reached];
+  while (queue.length > 0) {
+    const m = queue.pop()!;
+    for (const call of mod.callsByScope.get(m.id) ?? []) {
+      const callee = call.receiver === 'self' && call.method ? byName.get(call.method) : undefined;
+      if (callee && !reached.has(callee) && callee.name !== '__init__') {
+        reached.add(callee);
+        queue.push(callee);
+      }
+    }
+  }
+  return [...reached];
+}
+
 function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: number): Scope | undefined {
   return methods.find(
     (m) =>
@@ -43,9 +61,11 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
   if (config.assumeThreads === 'never') return [];
   const findings: Finding[] = [];
   for (const cls of [...mod.classes.values()].flat()) {
-    const intent = config.assumeThreads === 'always' ? 'assume-threads = "always"' : classIntent(mod, cls, locks);
+    const intent =
+      config.assumeThreads === 'always' ? 'assume-threads = "always"' : classIntent(mod, cls, locks)?.because;
     if (!intent) continue;
     const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
+    const api = apiMethods(mod, methods);
     const lock = locks.find(
       (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
     )?.name;
@@ -56,7 +76,7 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
         if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
         const match = ITERATED.exec(r.expr);
         if (!match || guardAt(guards, r.start)) continue;
-        const writer = mutatorsOf(mod, methods, match[1], m.id);
+        const writer = mutatorsOf(mod, api, match[1], m.id);
         if (!writer) continue;
         const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
         findings.push({

@@ -12,11 +12,14 @@
  */
 import type { Scope, Span } from '../../model/types';
 import { freshLockRegions, type Guard, guardAt, guardsIn, type LockBinding } from '../locks';
+import { localNames } from '../reach';
 import { type ModuleIndex, mentions } from '../resolve';
 import type { Config, Finding } from '../types';
 
 export interface GuardedWrite {
   state: string;
+  /** The class whose method writes it, for `self.*` state; two classes' `self.x` are different state. */
+  cls?: string;
   locks: string[];
   fn: string;
   span: Span;
@@ -41,11 +44,15 @@ export function guardedWrites(mod: ModuleIndex, locks: LockBinding[], config: Co
     if (guards.length === 0) continue;
     const cls = mod.model.scopes[scope.parent];
     const fn = cls?.kind === 'class' ? `${cls.name}.${scope.name}` : scope.name;
+    const locals = localNames(mod, scope);
     for (const w of mod.writesByScope.get(scope.id) ?? []) {
       if (!guardAt(guards, w.start)) continue;
       for (const t of w.targets) {
         const state = stateKey(mod, scope, t.text, t.kind, t.object);
-        if (state) out.push({ state, locks: heldAt(guards, w.start), fn, span: w.span });
+        const root = state?.split(/[.[]/)[0];
+        if (!state || !root || (root !== 'self' && locals.has(root))) continue;
+        const owner = root === 'self' && cls?.kind === 'class' ? cls.name : undefined;
+        out.push({ state, cls: owner, locks: heldAt(guards, w.start), fn, span: w.span });
       }
     }
   }
@@ -84,10 +91,12 @@ export function lockDiscipline(mod: ModuleIndex, locks: LockBinding[], guarded: 
   const byState = new Map<string, GuardedWrite[]>();
   for (const g of guarded) {
     if (g.locks.every((l) => local.has(l))) continue;
-    byState.set(g.state, [...(byState.get(g.state) ?? []), g]);
+    const key = `${g.cls ?? ''}:${g.state}`;
+    byState.set(key, [...(byState.get(key) ?? []), g]);
   }
-  for (const [state, writes] of byState) {
+  for (const writes of byState.values()) {
     const first = writes[0];
+    const state = first.state;
     for (const w of writes.slice(1)) {
       if (w.locks.some((l) => first.locks.includes(l))) continue;
       findings.push({

@@ -78,7 +78,9 @@ function stateOf(
   locks: LockBinding[],
 ): string | undefined {
   if (t.kind === 'identifier') {
-    if (f.globalsDeclared.has(t.text) || f.nonlocalsDeclared.has(t.text)) return t.text;
+    if (f.globalsDeclared.has(t.text)) return t.text;
+    // Closure cells belong to one call of the enclosing function: shared only between the copies it spawns.
+    if (f.nonlocalsDeclared.has(t.text) && visit.entry.spawned) return t.text;
     return undefined;
   }
   if (!t.object) return undefined;
@@ -89,6 +91,7 @@ function stateOf(
   // A closure variable of the enclosing function, mutated in place by a nested thread target.
   const root = objectText.split(/[.[]/)[0];
   if (
+    visit.entry.spawned &&
     !f.locals.has(root) &&
     scope.parent > 0 &&
     mod.model.scopes[scope.parent].kind === 'function' &&
@@ -105,8 +108,17 @@ function closureBinds(mod: ModuleIndex, scopeId: number, name: string): boolean 
   );
 }
 
-const NONE_TEST = (state: string) =>
-  new RegExp(`(^|[^\\w.])(not\\s+)?${escapeRegex(state)}(\\s+is\\s+None|\\s*==\\s*None|\\s*$)|getattr\\(`);
+/**
+ * A test that the state is still unset: `X is None`, `X == None`, `getattr(o, "x", None) is None`,
+ * and for globals also `not X`. A bare truthiness test (`if X:`) guards a flag, not an initialisation.
+ */
+function testsUnset(cond: string, state: string, isGlobal: boolean): boolean {
+  const c = cond.trim();
+  const e = escapeRegex(state);
+  if (new RegExp(`(^|[^\\w.])${e}\\s*(is|==)\\s*None\\b`).test(c)) return true;
+  if (/getattr\(.*None\)\s*is\s*None/.test(c)) return true;
+  return isGlobal && new RegExp(`(^|\\s|\\()not\\s+${e}(\\s|\\)|$)`).test(c);
+}
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -121,7 +133,7 @@ function testsMembership(cond: string, container: string, key: string | undefine
 }
 
 /** Is a write to `t` a race by itself (RMW) or after a test (check-then-act)? */
-function raceKind(w: Write, t: WriteTarget, state: string, f: FnFacts): Hit['what'] | undefined {
+function raceKind(w: Write, t: WriteTarget, f: FnFacts): Hit['what'] | undefined {
   if (w.kind === 'augmented') {
     // `lst += [x]` on a list extends it in place, a single atomic operation.
     if (w.op === '+=' && /^\[/.test(w.value) && t.kind !== 'subscript') return undefined;
@@ -136,7 +148,7 @@ function raceKind(w: Write, t: WriteTarget, state: string, f: FnFacts): Hit['wha
     const guardBefore = r.thenExits && r.end <= w.start;
     if (!inside && !guardBefore) continue;
     if (t.kind === 'subscript' && t.object && testsMembership(r.expr, t.object, t.key)) return 'check-then-act';
-    if (t.kind !== 'subscript' && inside && NONE_TEST(state).test(r.expr.trim()) && mentions(r.expr, t.text)) {
+    if (t.kind !== 'subscript' && inside && testsUnset(r.expr, t.text, t.kind === 'identifier')) {
       return 'lazy initialisation';
     }
   }
@@ -186,6 +198,7 @@ export function racyWrites(
   ) => {
     if (guardAt(guards, start) || visit.ctx.heldBy) return;
     if (visit.entry.only && !visit.entry.only.has(what)) return;
+    if (visit.entry.onlyState && !visit.entry.onlyState.has(state)) return;
     const existing = hits.get(start);
     if (existing) {
       if (!existing.visits.includes(visit)) existing.visits.push(visit);
@@ -199,7 +212,7 @@ export function racyWrites(
       for (const t of w.targets) {
         const state = stateOf(mod, scope, visit, t, f, modNames, locks);
         if (!state) continue;
-        const what = raceKind(w, t, state, f);
+        const what = raceKind(w, t, f);
         if (what) consider(w.start, w.span, stmtSpan(f, w.start, w.end, what, w.span), state, what, w.op, visit);
       }
     }
@@ -250,7 +263,8 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): s
     return `\`${hit.state}\` is written under \`${elsewhere.lock}\` in \`${elsewhere.fn}\` but ${verb} without it here (${entries[0].because}). Hold \`${elsewhere.lock}\` here too.`;
   }
   const lead = spawned[0] ?? entries[0];
-  const who = (spawned.length > 0 ? spawned : entries).map((e) => `\`${e.name}\``).join(', ');
+  const named = (spawned.length > 0 ? spawned : entries).map((e) => `\`${e.name}\``);
+  const who = named.length > 3 ? `${named.slice(0, 3).join(', ')} and ${named.length - 3} more` : named.join(', ');
   // Class signals are whole clauses ("`Pool` holds `self._lock`, ..."); spawn and module reasons continue the subject.
   if (lead.because.startsWith('`')) return `\`${hit.state}\` is shared: ${lead.because}; ${who} ${how}. ${fix}`;
   return `\`${hit.state}\` is shared: ${who} ${lead.because}, and ${how}. ${fix}`;
