@@ -90,8 +90,6 @@ function buildTargets(
         if (!t) {
           const e = evidenceOf(cctx, ref);
           const classification = decide(e);
-          if (process.env.GIL_LENS_DEBUG_CLASSIFY)
-            console.error(ref.scope.name, classification, e.io.toFixed(2), e.native.toFixed(2), e.cpu.toFixed(2));
           const cls = ref.mod.model.scopes[ref.scope.parent];
           t = {
             name: cls?.kind === 'class' ? `${cls.name}.${ref.scope.name}` : ref.scope.name,

@@ -1,0 +1,50 @@
+/**
+ * The invariants ARCHITECTURE.md states as absences, checked on the source:
+ * which layers may import web-tree-sitter, LSP, fs and child_process, and who
+ * may register LSP handlers or spawn processes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.join(__dirname, '..');
+
+function sources(dir: string): string[] {
+  return fs
+    .readdirSync(path.join(ROOT, dir), { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    );
+}
+
+function importers(files: string[], pattern: RegExp): string[] {
+  return files.filter((f) => pattern.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+}
+
+const all = [...sources('server/src'), ...sources('client/src')];
+
+describe('architecture invariants', () => {
+  it('only syntax/ imports web-tree-sitter', () => {
+    const bad = importers(all, /from ['"]web-tree-sitter['"]/).filter((f) => !f.startsWith('server/src/syntax/'));
+    expect(bad).toEqual([]);
+  });
+  it('analysis/ imports no LSP, fs, path or child_process, and reads no environment', () => {
+    const bad = importers(
+      sources('server/src/analysis'),
+      /from ['"](vscode-languageserver[^'"]*|node:fs|fs|node:path|path|node:child_process|child_process)['"]|process\.env/,
+    );
+    expect(bad).toEqual([]);
+  });
+  it('only bench/ spawns processes', () => {
+    const bad = importers(all, /from ['"](node:)?child_process['"]|require\(['"](node:)?child_process/).filter(
+      (f) => !f.startsWith('server/src/bench/'),
+    );
+    expect(bad).toEqual([]);
+  });
+  it('only server.ts registers LSP handlers', () => {
+    const bad = importers(sources('server/src'), /connection\.on[A-Z]\w*\(|\.onRequest\(|\.onNotification\(/).filter(
+      (f) => f !== 'server/src/server.ts' && !f.startsWith('server/src/bench/'),
+    );
+    expect(bad).toEqual([]);
+  });
+});
