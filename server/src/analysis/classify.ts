@@ -71,6 +71,10 @@ function factOf(
     const origin = origins.get(call.receiver);
     const viaOrigin = origin ? ORIGIN_METHODS.get(origin) : undefined;
     if (viaOrigin) return viaOrigin;
+    // `x.get(timeout=...)` / `x.get(block=...)` is a queue's blocking get whatever the receiver is called.
+    if (call.method === 'get' && call.args.some((a) => a.keyword === 'timeout' || a.keyword === 'block')) {
+      return WAIT_METHODS.get('get');
+    }
     const waits = WAIT_METHODS.get(call.method);
     const last = call.receiver.split('.').pop() ?? '';
     if (waits && WAITABLE_NAME.test(last) && !resolveCallee(ctx, mod, scope, call)) return waits;
@@ -231,6 +235,8 @@ export function decide(e: Evidence): Classification {
   if (cpu >= 1) return 'cpu';
   if (native > 0) return 'native';
   if (io > 0) return 'io';
+  // A lone call into C that holds the GIL (one big regex, sort or JSON parse) is still CPU work.
+  if (cpu > 0) return 'cpu';
   return 'unknown';
 }
 

@@ -111,3 +111,28 @@ export function lockNameFor(state: string): string {
     .toLowerCase();
   return `${base || 'state'}_lock`;
 }
+
+/**
+ * Replace `from module import old` with `new` when the edit being made removes the last use of `old`;
+ * otherwise just make `new` importable. Keeps the import list tidy without guessing at other uses.
+ */
+export function swapFromImport(
+  model: ModuleModel,
+  module: string,
+  oldName: string,
+  newName: string,
+): TextEdit | undefined {
+  const imp = model.imports.find(
+    (i) => i.fromImport && i.scope === 0 && i.local === oldName && i.qualified === `${module}.${oldName}`,
+  );
+  const importLines = new Set(model.imports.flatMap((i) => [i.span.line, i.span.endLine]));
+  const word = new RegExp(`\\b${oldName}\\b`, 'g');
+  const uses = model.lines.reduce((n, l, i) => n + (importLines.has(i) ? 0 : (l.match(word)?.length ?? 0)), 0);
+  const hasNew = model.imports.some((i) => i.local === newName && i.qualified === `${module}.${newName}`);
+  if (!imp || uses !== 1 || hasNew) return hasNew ? undefined : fromImportEdit(model, module, newName);
+  for (let line = imp.span.line; line <= imp.span.endLine; line++) {
+    const col = model.lines[line].search(word);
+    if (col >= 0) return { span: { line, col, endLine: line, endCol: col + oldName.length }, newText: newName };
+  }
+  return fromImportEdit(model, module, newName);
+}

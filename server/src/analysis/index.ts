@@ -56,8 +56,9 @@ export function analyzeProject(models: ModuleModel[], config: Config, focus?: Se
     const lockInfos = lockInfo(mod, locksOf(mod));
     const guarded = guardedWrites(mod, locksOf(mod), config);
     let findings: Finding[] = [
-      ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locksOf(mod), guarded),
+      // Lock-discipline findings come first: on a shared line their message says why the lock failed.
       ...lockDiscipline(mod, locksOf(mod), guarded),
+      ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locksOf(mod), guarded),
       ...iterationRaces(mod, locksOf(mod), config),
       ...cpuBoundThread(mod, modSites, targets, (s) => s.targets.map(funcKey)),
       ...blockingInAsync(mod),

@@ -6,7 +6,7 @@
  */
 import type { Scope, Span } from '../model/types';
 import { LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
-import { type ModuleIndex, qualify } from './resolve';
+import { type ModuleIndex, mentions, qualify } from './resolve';
 import type { Config } from './types';
 
 export interface LockBinding {
@@ -18,6 +18,8 @@ export interface LockBinding {
   span: Span;
   /** `Condition(self._mutex)` shares `self._mutex`: both names stand for one lock. */
   canonical: string;
+  /** Made inside a function and never passed on, captured or stored: each call locks its own lock. */
+  perCall: boolean;
 }
 
 export interface Guard {
@@ -44,14 +46,10 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
     // A semaphore is a mutex only with one slot; Semaphore(0) is a signal, Semaphore(4) admits four.
     const mutex = kind !== 'local' && !(kind.endsWith('Semaphore') && slots && Number(slots[1]) !== 1);
     const shared = kind === 'Condition' ? /Condition\((?:lock=)?([\w.]+)\)/.exec(w.value)?.[1] : undefined;
-    out.push({
-      name: w.targets[0].text,
-      kind,
-      mutex,
-      scope: w.scope,
-      span: w.span,
-      canonical: shared ?? w.targets[0].text,
-    });
+    const name = w.targets[0].text;
+    const scope = mod.model.scopes[w.scope];
+    const perCall = scope.kind === 'function' && !name.includes('.') && !escapes(mod, scope, name);
+    out.push({ name, kind, mutex, scope: w.scope, span: w.span, canonical: shared ?? name, perCall });
   }
   return out;
 }
@@ -71,7 +69,7 @@ export function findLock(bindings: LockBinding[], expr: string): LockBinding | u
 /** Does this expression name a mutex? Known bindings decide; otherwise the name does. */
 export function isMutex(bindings: LockBinding[], expr: string, config: Config): boolean {
   const b = findLock(bindings, expr);
-  if (b) return b.mutex;
+  if (b) return b.mutex && !b.perCall;
   if (config.extraLocks.includes(expr)) return true;
   return LOCK_NAME.test(expr) && !expr.includes('(');
 }
@@ -94,6 +92,23 @@ export function guardsIn(mod: ModuleIndex, scope: Scope, bindings: LockBinding[]
     }
   }
   const calls = mod.callsByScope.get(scope.id) ?? [];
+  // `stack.enter_context(lock)` holds the lock until the ExitStack's with-block ends.
+  for (const call of calls) {
+    if (call.method !== 'enter_context' || !call.args[0] || !isMutex(bindings, call.args[0].text, config)) continue;
+    const block = (mod.regionsByScope.get(scope.id) ?? []).find(
+      (r) =>
+        r.kind === 'with' &&
+        r.items.some((i) => i.alias === call.receiver) &&
+        call.start >= r.bodyStart &&
+        call.end <= r.end,
+    );
+    guards.push({
+      start: call.end,
+      end: block ? block.end : scope.end,
+      lock: canonicalOf(bindings, call.args[0].text),
+      span: call.span,
+    });
+  }
   for (const acquire of calls) {
     const direct = acquire.method === 'acquire' && !!acquire.receiver && isMutex(bindings, acquire.receiver, config);
     // Helpers such as logging's `_acquireLock()` take a lock that `_releaseLock()` gives back.
@@ -124,15 +139,39 @@ export function guardAt(guards: Guard[], offset: number): Guard | undefined {
 }
 
 /** `with threading.Lock():` makes a new lock on every entry, so it excludes nobody. */
-export function freshLockRegions(mod: ModuleIndex): { span: Span; expr: string; scope: number }[] {
-  const out: { span: Span; expr: string; scope: number }[] = [];
+export function freshLockRegions(
+  mod: ModuleIndex,
+): { span: Span; expr: string; scope: number; start: number; end: number }[] {
+  const out: { span: Span; expr: string; scope: number; start: number; end: number }[] = [];
   for (const r of mod.model.regions) {
     if (r.kind !== 'with') continue;
     for (const item of r.items) {
       if (!item.isCall) continue;
       const kind = LOCK_FACTORIES.get(qualify(mod, item.expr.slice(0, item.expr.indexOf('('))));
-      if (kind && kind !== 'local') out.push({ span: item.span, expr: item.expr, scope: r.scope });
+      if (kind && kind !== 'local')
+        out.push({ span: item.span, expr: item.expr, scope: r.scope, start: r.bodyStart, end: r.end });
     }
   }
   return out;
+}
+
+/** A local lock that is passed on, captured by a nested function or stored may well be shared. */
+function escapes(mod: ModuleIndex, scope: Scope, name: string): boolean {
+  if ((mod.callsByScope.get(scope.id) ?? []).some((c) => c.args.some((a) => mentions(a.text, name)))) return true;
+  if (
+    (mod.writesByScope.get(scope.id) ?? []).some(
+      (w) => w.targets.every((t) => t.text !== name) && mentions(w.value, name),
+    )
+  ) {
+    return true;
+  }
+  if (
+    mod.model.lines
+      .slice(scope.span.line, scope.span.endLine + 1)
+      .some((l) => /^\s*(return|yield)\b/.test(l) && mentions(l, name))
+  ) {
+    return true;
+  }
+  const nested = mod.children.get(scope.id) ?? [];
+  return nested.some((s) => mod.model.lines.slice(s.span.line, s.span.endLine + 1).some((l) => mentions(l, name)));
 }

@@ -11,7 +11,7 @@
  * rewrites `ThreadPoolExecutor` to `ProcessPoolExecutor`, with the import,
  * when that is safe.
  */
-import { fromImportEdit, importEdit, mainGuardFix } from '../fixes';
+import { importEdit, mainGuardFix, swapFromImport } from '../fixes';
 import { type ModuleIndex, qualify } from '../resolve';
 import { isPicklableTarget, type SpawnSite } from '../targets';
 import type { Finding, Fix, ThreadTarget } from '../types';
@@ -42,7 +42,7 @@ function processPoolFix(mod: ModuleIndex, site: SpawnSite): Fix[] {
     },
   ];
   if (creation.callee === 'ThreadPoolExecutor' || !creation.callee.includes('.')) {
-    const imp = fromImportEdit(mod.model, 'concurrent.futures', 'ProcessPoolExecutor');
+    const imp = swapFromImport(mod.model, 'concurrent.futures', 'ThreadPoolExecutor', 'ProcessPoolExecutor');
     if (imp) edits.push(imp);
   } else if (creation.callee.startsWith('futures.')) {
     // `from concurrent import futures` already gives futures.ProcessPoolExecutor.

@@ -13,7 +13,7 @@
 import type { Scope, Span } from '../../model/types';
 import { freshLockRegions, type Guard, guardAt, guardsIn, type LockBinding } from '../locks';
 import { localNames } from '../reach';
-import { type ModuleIndex, mentions } from '../resolve';
+import type { ModuleIndex } from '../resolve';
 import type { Config, Finding } from '../types';
 
 export interface GuardedWrite {
@@ -59,68 +59,64 @@ export function guardedWrites(mod: ModuleIndex, locks: LockBinding[], config: Co
   return out;
 }
 
+/** Shared-state writes inside a with-block: where a useless lock's finding belongs. */
+function writesIn(mod: ModuleIndex, scopeId: number, start: number, end: number): Span[] {
+  const scope = mod.model.scopes[scopeId];
+  const locals = localNames(mod, scope);
+  const spans: Span[] = [];
+  for (const w of mod.writesByScope.get(scopeId) ?? []) {
+    if (w.start < start || w.end > end) continue;
+    const shared = w.targets.some((t) => {
+      const state = stateKey(mod, scope, t.text, t.kind, t.object);
+      const root = state?.split(/[.[]/)[0];
+      return !!root && (root === 'self' || !locals.has(root));
+    });
+    if (shared) spans.push(w.span);
+  }
+  return spans;
+}
+
 export function lockDiscipline(mod: ModuleIndex, locks: LockBinding[], guarded: GuardedWrite[]): Finding[] {
   const findings: Finding[] = [];
+  const useless = (span: Span, message: string, lock: string) =>
+    findings.push({ rule: 'shared-mutation', severity: 'warning', span, message, fixes: [], data: { lock } });
   for (const fresh of freshLockRegions(mod)) {
-    findings.push({
-      rule: 'shared-mutation',
-      severity: 'warning',
-      span: fresh.span,
-      message: `\`${fresh.expr}\` makes a new lock every time this \`with\` runs, so no two threads ever wait for each other: it protects nothing. Create the lock once (at module level or in \`__init__\`) and share it.`,
-      fixes: [],
-      data: { lock: fresh.expr },
-    });
+    const why = `\`${fresh.expr}\` makes a new lock every time this \`with\` runs, so no two threads ever wait for each other: it protects nothing. Create the lock once (at module level or in \`__init__\`) and share it.`;
+    const inside = writesIn(mod, fresh.scope, fresh.start, fresh.end);
+    if (inside.length === 0) useless(fresh.span, why, fresh.expr);
+    for (const span of inside) useless(span, `This update is not protected: ${why}`, fresh.expr);
   }
   for (const b of locks) {
-    if (!b.mutex || b.scope === 0 || b.name.includes('.')) continue;
+    if (!b.mutex || !b.perCall) continue;
     const scope = mod.model.scopes[b.scope];
-    if (scope.kind !== 'function' || escapes(mod, scope, b.name)) continue;
-    const used = (mod.regionsByScope.get(scope.id) ?? []).some((r) => r.items.some((i) => i.expr === b.name));
-    if (!used) continue;
-    findings.push({
-      rule: 'shared-mutation',
-      severity: 'warning',
-      span: b.span,
-      message: `\`${b.name}\` is created inside \`${scope.name}\` on every call and never shared, so each call locks its own lock: it protects nothing. Create it once at module level (or in \`__init__\`) and use that one.`,
-      fixes: [],
-      data: { lock: b.name },
-    });
+    const regions = (mod.regionsByScope.get(scope.id) ?? []).filter(
+      (r) => r.kind === 'with' && r.items.some((i) => i.expr === b.name),
+    );
+    if (regions.length === 0) continue;
+    const why = `\`${b.name}\` is created inside \`${scope.name}\` on every call and never shared, so each call locks its own lock: it protects nothing. Create it once at module level (or in \`__init__\`) and use that one.`;
+    const inside = regions.flatMap((r) => writesIn(mod, scope.id, r.bodyStart, r.end));
+    if (inside.length === 0) useless(b.span, why, b.name);
+    for (const span of inside) useless(span, `This update is not protected: ${why}`, b.name);
   }
-  // Locks made fresh inside a function are reported above; they take no part in the consistency check.
-  const local = new Set(locks.filter((b) => b.scope !== 0 && !b.name.includes('.')).map((b) => b.name));
   const byState = new Map<string, GuardedWrite[]>();
   for (const g of guarded) {
-    if (g.locks.every((l) => local.has(l))) continue;
     const key = `${g.cls ?? ''}:${g.state}`;
     byState.set(key, [...(byState.get(key) ?? []), g]);
   }
   for (const writes of byState.values()) {
-    const first = writes[0];
-    const state = first.state;
-    for (const w of writes.slice(1)) {
-      if (w.locks.some((l) => first.locks.includes(l))) continue;
+    for (const w of writes) {
+      // Two writes conflict when no lock is held at both; every write in such a pair is unprotected.
+      const other = writes.find((o) => o !== w && !o.locks.some((l) => w.locks.includes(l)));
+      if (!other) continue;
       findings.push({
         rule: 'shared-mutation',
         severity: 'warning',
         span: w.span,
-        message: `\`${state}\` is written under \`${w.locks[0]}\` here but under \`${first.locks[0]}\` in \`${first.fn}\`: two different locks do not exclude each other. Guard every access to it with the same lock.`,
+        message: `\`${w.state}\` is written under \`${w.locks[0]}\` here but under \`${other.locks[0]}\` in \`${other.fn}\`: two different locks do not exclude each other. Guard every access to it with the same lock.`,
         fixes: [],
-        data: { state, lock: first.locks[0] },
+        data: { state: w.state, lock: other.locks[0] },
       });
     }
   }
   return findings;
-}
-
-/** A local lock that is passed on, captured or stored may well be shared; only purely local ones are flagged. */
-function escapes(mod: ModuleIndex, scope: Scope, name: string): boolean {
-  if ((mod.callsByScope.get(scope.id) ?? []).some((c) => c.args.some((a) => mentions(a.text, name)))) return true;
-  if (
-    (mod.writesByScope.get(scope.id) ?? []).some(
-      (w) => w.targets.every((t) => t.text !== name) && mentions(w.value, name),
-    )
-  )
-    return true;
-  const nested = mod.model.scopes.filter((s) => s.parent === scope.id);
-  return nested.some((s) => mod.model.lines.slice(s.span.line, s.span.endLine + 1).some((l) => mentions(l, name)));
 }
