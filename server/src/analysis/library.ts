@@ -115,6 +115,7 @@ function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | un
   if (cls.bases.some((b) => qualify(mod, b) === 'threading.Thread')) return undefined;
   for (const m of methods) {
     for (const call of mod.callsByScope.get(m.id) ?? []) {
+      if (!/(Thread|Timer|\.submit|\.map)$/.test(call.callee)) continue;
       const q = qualify(mod, call.callee);
       const isThread = q === 'threading.Thread' || q === 'threading.Timer';
       const isPool = call.method === 'submit' || call.method === 'map';

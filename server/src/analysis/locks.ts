@@ -80,8 +80,25 @@ export function isThreadLocal(bindings: LockBinding[], expr: string): boolean {
   return bindings.some((b) => b.kind === 'local' && (b.name === root || b.name === expr));
 }
 
-/** Stretches of `scope` that run with a mutex held. */
+/** Per analysis run (a module's bindings array is made once per run), then per scope. */
+const guardCache = new WeakMap<LockBinding[], WeakMap<Scope, Guard[]>>();
+
+/** Stretches of `scope` that run with a mutex held, cached for the run. */
 export function guardsIn(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
+  let perRun = guardCache.get(bindings);
+  if (!perRun) {
+    perRun = new WeakMap();
+    guardCache.set(bindings, perRun);
+  }
+  let guards = perRun.get(scope);
+  if (!guards) {
+    guards = computeGuards(mod, scope, bindings, config);
+    perRun.set(scope, guards);
+  }
+  return guards;
+}
+
+function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
   const guards: Guard[] = [];
   for (const r of mod.regionsByScope.get(scope.id) ?? []) {
     if (r.kind !== 'with') continue;

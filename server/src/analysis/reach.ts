@@ -57,8 +57,13 @@ export function funcKey(ref: FunctionRef): string {
   return `${ref.mod.model.path}#${ref.scope.id}`;
 }
 
+/**
+ * Spawned entries are kept apart so messages can name every thread that reaches a write; library
+ * entries (every public function of a package) share visits, or the walk would grow with their count.
+ */
 function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
-  return `${funcKey(ref)}|${ctx.selfShared}|${[...ctx.sharedParams].sort()}|${[...ctx.sharedAttrs].sort()}|${ctx.heldBy ?? ''}|${entry.name}`;
+  const who = entry.spawned ? entry.name : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
+  return `${funcKey(ref)}|${ctx.selfShared}|${[...ctx.sharedParams].sort()}|${[...ctx.sharedAttrs].sort()}|${ctx.heldBy ?? ''}|${who}`;
 }
 
 /** Does `expr` denote an object shared in this context? */
@@ -83,7 +88,30 @@ export function isSharedExpr(
 }
 
 /** Names bound in a function (assigned without `global`, parameters, loop variables). */
+const localCache = new WeakMap<Scope, Set<string>>();
+const moduleCache = new WeakMap<ModuleIndex, Set<string>>();
+
+/** Names bound in a function; cached, since every visit and rule asks. */
 export function localNames(mod: ModuleIndex, scope: Scope): Set<string> {
+  let names = localCache.get(scope);
+  if (!names) {
+    names = computeLocalNames(mod, scope);
+    localCache.set(scope, names);
+  }
+  return names;
+}
+
+/** Names bound at module level; cached per module. */
+export function moduleNames(mod: ModuleIndex): Set<string> {
+  let names = moduleCache.get(mod);
+  if (!names) {
+    names = computeModuleNames(mod);
+    moduleCache.set(mod, names);
+  }
+  return names;
+}
+
+function computeLocalNames(mod: ModuleIndex, scope: Scope): Set<string> {
   const names = new Set<string>(scope.params.map((p) => p.name));
   const globals = mod.globals.get(scope.id);
   const nonlocals = mod.nonlocals.get(scope.id);
@@ -100,7 +128,7 @@ export function localNames(mod: ModuleIndex, scope: Scope): Set<string> {
 }
 
 /** Names bound at module level (globals a function can reach without a declaration). */
-export function moduleNames(mod: ModuleIndex): Set<string> {
+function computeModuleNames(mod: ModuleIndex): Set<string> {
   const names = new Set<string>();
   for (const w of mod.writesByScope.get(0) ?? [])
     for (const t of w.targets) if (t.kind === 'identifier') names.add(t.text);
@@ -163,6 +191,8 @@ export function walkCalls(
     for (const call of mod.callsByScope.get(scope.id) ?? []) {
       const callee = resolveCallee(cctx, mod, scope, call);
       if (!callee || callee.scope.kind === 'class') continue;
+      // Library entries stay in their module: another module's public functions are entries of their own.
+      if (!visit.entry.spawned && callee.mod !== mod) continue;
       const held = guardAt(guards, call.start)?.lock;
       const ctx = calleeContext(visit, call, callee, shared, held);
       queue.push({ visit: { ref: callee, ctx, entry: visit.entry }, depth: depth + 1 });

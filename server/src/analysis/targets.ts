@@ -61,11 +61,13 @@ function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
     if (!kind) continue;
     if (call.assignedTo) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
   }
+  let callAt: Map<string, Call> | undefined;
   for (const region of mod.model.regions) {
     if (region.kind !== 'with') continue;
     for (const item of region.items) {
       if (!item.alias || !item.isCall) continue;
-      const call = mod.model.calls.find((c) => c.span.line === item.span.line && c.span.col === item.span.col);
+      callAt ??= new Map(mod.model.calls.map((c) => [`${c.span.line}:${c.span.col}`, c]));
+      const call = callAt.get(`${item.span.line}:${item.span.col}`);
       const kind = call && EXECUTOR_FACTORIES.get(qualify(mod, call.callee));
       if (call && kind) out.push({ name: item.alias, kind, scope: region.scope, call });
     }

@@ -1,0 +1,292 @@
+/**
+ * `npm run bench:lsp`: drives the built language server (dist/server.js) over
+ * the protocol, as an editor would, and prints p50/p95 latencies for
+ * didChange → publishDiagnostics (single-character edits at random places in
+ * a generated 5,000-line file with hundreds of thread targets), hover and
+ * code actions, then the server's resident memory after opening 1,000 files.
+ *
+ * The diagnostics delay is set to 0 through initializationOptions, so the
+ * edit figure measures the server's work, not the debounce an editor wants.
+ * It is a benchmark script, not a timed test: it prints the figures and the
+ * targets next to them and exits 0. Usage: node dist/lspBench.js [edits].
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeActionRequest,
+  createProtocolConnection,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  type ProtocolConnection,
+  PublishDiagnosticsNotification,
+  type PublishDiagnosticsParams,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+
+const TARGET_LINES = 5_000;
+const OPEN_FILES = 1_000;
+const SAMPLES = Number(process.argv[2] ?? 300);
+
+/** A deterministic generator, so runs are comparable. */
+function rng(seed: number): (n: number) => number {
+  let s = seed;
+  return (n) => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s % n;
+  };
+}
+
+function block(i: number): string {
+  return `counter_${i} = 0
+lock_${i} = threading.Lock()
+
+
+def cpu_${i}(n):
+    global counter_${i}
+    total = 0
+    for k in range(n):
+        total += k * k
+        counter_${i} += 1
+    return total
+
+
+def io_${i}(path):
+    with open(path) as f:
+        data = f.read()
+    with lock_${i}:
+        results.append(data)
+
+
+threads_${i} = [threading.Thread(target=cpu_${i}, args=(1000,)) for _ in range(4)]
+for t in threads_${i}:
+    t.start()
+pool.submit(io_${i}, "data.txt")
+
+`;
+}
+
+const HEADER =
+  'import threading\nfrom concurrent.futures import ThreadPoolExecutor\n\nresults = []\npool = ThreadPoolExecutor(8)\n\n';
+
+/** The big file: blocks of thread targets, shared mutations, locks and spawns. */
+function generateBigFile(lines = TARGET_LINES): string {
+  let text = HEADER;
+  for (let i = 0; text.split('\n').length < lines; i++) text += block(i);
+  return text;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function report(name: string, samples: number[], target: string): void {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const fmt = (v: number) => `${v.toFixed(2)} ms`.padStart(10);
+  console.log(
+    `${name.padEnd(30)} p50 ${fmt(percentile(sorted, 50))}  p95 ${fmt(percentile(sorted, 95))}   (${samples.length} samples; ${target})`,
+  );
+}
+
+interface Server {
+  connection: ProtocolConnection;
+  pid: number;
+  /** Resolves with the next diagnostics for `uri` at `version`. */
+  diagnostics(uri: string, version: number): Promise<PublishDiagnosticsParams>;
+  stop(): Promise<void>;
+}
+
+async function startServer(rootDir: string): Promise<Server> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--stdio'], { stdio: 'pipe' });
+  child.stderr.resume();
+  const connection = createProtocolConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
+  const waiting = new Map<string, (p: PublishDiagnosticsParams) => void>();
+  connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    const key = `${p.uri}@${p.version}`;
+    waiting.get(key)?.(p);
+    waiting.delete(key);
+  });
+  connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.onRequest('client/registerCapability', () => null);
+  connection.listen();
+  const rootUri = pathToFileURL(rootDir).href;
+  await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri,
+    workspaceFolders: [{ uri: rootUri, name: 'bench' }],
+    capabilities: {},
+    initializationOptions: { settings: { diagnosticsDelayMs: 0 } },
+  });
+  await connection.sendNotification(InitializedNotification.type, {});
+  return {
+    connection,
+    pid: child.pid ?? 0,
+    diagnostics: (uri, version) => new Promise((resolve) => waiting.set(`${uri}@${version}`, resolve)),
+    async stop() {
+      await connection.sendRequest(ShutdownRequest.type);
+      await connection.sendNotification(ExitNotification.type);
+      connection.dispose();
+      child.kill();
+    },
+  };
+}
+
+function open(server: Server, uri: string, text: string): Promise<PublishDiagnosticsParams> {
+  const published = server.diagnostics(uri, 1);
+  void server.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+    textDocument: { uri, languageId: 'python', version: 1, text },
+  });
+  return published;
+}
+
+/** Resident memory of a process in MB, from /proc on Linux or `ps` elsewhere. */
+function rssMb(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    if (kb > 0) return kb / 1024;
+  } catch {
+    // Not Linux: fall through to ps.
+  }
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024;
+}
+
+/** Alternate inserting and deleting one character at random places, timing each edit to its diagnostics. */
+async function benchEdits(server: Server, uri: string, text: string, random: (n: number) => number): Promise<number[]> {
+  const lines = text.split('\n');
+  const times: number[] = [];
+  let pending: { line: number; character: number } | undefined;
+  for (let version = 2; version < SAMPLES + 2; version++) {
+    let change: {
+      range: { start: { line: number; character: number }; end: { line: number; character: number } };
+      text: string;
+    };
+    if (pending) {
+      change = { range: { start: pending, end: { line: pending.line, character: pending.character + 1 } }, text: '' };
+      pending = undefined;
+    } else {
+      const line = random(lines.length - 1);
+      pending = { line, character: random(lines[line].length + 1) };
+      change = { range: { start: pending, end: pending }, text: 'x' };
+    }
+    const published = server.diagnostics(uri, version);
+    const started = performance.now();
+    void server.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: [change],
+    });
+    await published;
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+async function timeRequests(count: number, request: (i: number) => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await request(i);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gil-lens-lspbench-'));
+  try {
+    await benchBigFile(dir);
+    await benchManyFiles(path.join(dir, 'many'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Edits, hovers and code actions on the generated 5,000-line file. */
+async function benchBigFile(dir: string): Promise<void> {
+  const text = generateBigFile();
+  const file = path.join(dir, 'big.py');
+  fs.writeFileSync(file, text);
+  const uri = pathToFileURL(file).href;
+  const lines = text.split('\n');
+  const interesting = lines.flatMap((l, i) =>
+    /counter_\d+ \+= 1|^def |Thread\(|submit\(|with lock_/.test(l) ? [i] : [],
+  );
+  const random = rng(42);
+  const server = await startServer(dir);
+  const atStart = rssMb(server.pid);
+  try {
+    const started = performance.now();
+    const first = await open(server, uri, text);
+    const firstMs = (performance.now() - started).toFixed(0);
+    console.log(
+      `${lines.length}-line file: first diagnostics in ${firstMs} ms, ${first.diagnostics.length} diagnostics`,
+    );
+    report('didChange → diagnostics', await benchEdits(server, uri, text, random), 'target p95 ≤ 30 ms');
+    const position = () => {
+      const line = interesting[random(interesting.length)];
+      return { line, character: Math.max(0, lines[line].search(/\S/)) + random(6) };
+    };
+    const hover = await timeRequests(SAMPLES, () =>
+      server.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: position() }),
+    );
+    report('hover', hover, 'target p95 ≤ 10 ms');
+    const actions = await timeRequests(SAMPLES, () => {
+      const start = position();
+      return server.connection.sendRequest(CodeActionRequest.type, {
+        textDocument: { uri },
+        range: { start, end: start },
+        context: { diagnostics: [] },
+      });
+    });
+    report('code actions', actions, 'no target');
+    const withFile = rssMb(server.pid).toFixed(1);
+    console.log(
+      `server RSS: ${atStart.toFixed(1)} MB at start, ${withFile} MB with the ${lines.length}-line file open`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A fresh server, so the figure is what 1,000 open files cost rather than what the big file left behind. */
+async function benchManyFiles(dir: string): Promise<void> {
+  fs.mkdirSync(dir);
+  const server = await startServer(dir);
+  try {
+    const body = HEADER + block(0).replace(/_0\b/g, '');
+    const started = performance.now();
+    const opened: Promise<unknown>[] = [];
+    for (let i = 0; i < OPEN_FILES; i++) {
+      const f = path.join(dir, `mod_${i}.py`);
+      fs.writeFileSync(f, body);
+      opened.push(open(server, pathToFileURL(f).href, body));
+    }
+    await Promise.all(opened);
+    const openMs = (performance.now() - started).toFixed(0);
+    const afterOpen = rssMb(server.pid).toFixed(1);
+    // Let the background index and the refresh of other open documents run, then measure again.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const settled = rssMb(server.pid).toFixed(1);
+    console.log(
+      `opened ${OPEN_FILES} files in ${openMs} ms (fresh server): RSS ${afterOpen} MB, ${settled} MB after settling (target ≤ 150 MB)`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+/**
+ * Quick fixes. The analysis already attaches structured fixes to each finding
+ * (ProcessPoolExecutor rewrites, the `__main__` guard, `with lock:` wrapping,
+ * `asyncio.sleep`, `asyncio.to_thread`); this module only adapts them into
+ * WorkspaceEdits, keeps the analysis's `isPreferred` choice so VS Code's
+ * auto-fix picks the right one, and adds the generic "Suppress on this line".
+ *
+ * Actions are offered for findings whose span touches the requested range,
+ * not only for the diagnostics the client passes back, so editors that send
+ * an empty diagnostics list still get fixes at the cursor.
+ */
+
+import {
+  type CodeAction,
+  CodeActionKind,
+  type CodeActionParams,
+  type Diagnostic,
+  type WorkspaceEdit,
+} from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Config, FileReport, Finding, TextEdit } from '../analysis/types';
+import { toDiagnostic } from './diagnostics';
+import { spanTouches, toTextEdit } from './positions';
+import { suppressionEdit } from './suppress';
+
+function workspaceEdit(uri: string, edits: TextEdit[]): WorkspaceEdit {
+  return { changes: { [uri]: edits.map(toTextEdit) } };
+}
+
+function lineText(doc: TextDocument, line: number): string {
+  const text = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
+  return text.replace(/\r?\n$/, '');
+}
+
+function actionsFor(finding: Finding, diagnostic: Diagnostic, doc: TextDocument): CodeAction[] {
+  const actions: CodeAction[] = finding.fixes.map((fix) => ({
+    title: fix.title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    isPreferred: fix.isPreferred === true,
+    edit: workspaceEdit(doc.uri, fix.edits),
+  }));
+  const line = finding.span.line;
+  const suppress = suppressionEdit(lineText(doc, line), line, finding.rule);
+  if (suppress) {
+    actions.push({
+      title: `Suppress ${finding.rule} on this line`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      isPreferred: false,
+      edit: workspaceEdit(doc.uri, [suppress]),
+    });
+  }
+  return actions;
+}
+
+export function codeActionsFor(
+  report: FileReport,
+  config: Config,
+  doc: TextDocument,
+  params: CodeActionParams,
+): CodeAction[] {
+  const only = params.context.only;
+  if (only && !only.some((kind) => CodeActionKind.QuickFix.startsWith(kind))) return [];
+  const actions: CodeAction[] = [];
+  for (const finding of report.findings) {
+    if (!spanTouches(finding.span, params.range)) continue;
+    const diagnostic = toDiagnostic(finding, config);
+    if (diagnostic) actions.push(...actionsFor(finding, diagnostic, doc));
+  }
+  return actions;
+}

@@ -1,0 +1,140 @@
+/**
+ * Findings become LSP diagnostics here, and this module decides when.
+ *
+ * Publishing is debounced per document: each edit restarts that document's
+ * timer (`gil-lens.diagnosticsDelayMs`), so a burst of typing costs one
+ * analysis. After the edited document is published, the other open documents
+ * are refreshed in a slower pass, since a change in one file can change
+ * findings in another; that pass yields between documents and abandons itself
+ * as soon as anything changes again, so it never competes with typing.
+ * Results for a document that changed or closed while they were computed
+ * are dropped rather than published.
+ */
+import {
+  type Connection,
+  type Diagnostic,
+  DiagnosticSeverity,
+  type PublishDiagnosticsParams,
+} from 'vscode-languageserver/node';
+import type { Config, FileReport, Finding, Severity } from '../analysis/types';
+import { ruleDocUrl, SECTION } from '../protocol';
+import { toRange } from './positions';
+import type { Session } from './session';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** The slower pass over other open documents waits at least this long after the last edit. */
+const DEPENDENTS_DELAY_MS = 300;
+
+export function toDiagnostic(finding: Finding, config: Config): Diagnostic | undefined {
+  const level = config.rules[finding.rule];
+  if (level === 'off') return undefined;
+  return {
+    range: toRange(finding.span),
+    severity: SEVERITY[level ?? finding.severity] ?? DiagnosticSeverity.Warning,
+    code: finding.rule,
+    codeDescription: { href: ruleDocUrl(finding.rule) },
+    source: SECTION,
+    message: finding.message,
+  };
+}
+
+export function toDiagnostics(report: FileReport, config: Config): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const finding of report.findings) {
+    const diagnostic = toDiagnostic(finding, config);
+    if (diagnostic) out.push(diagnostic);
+  }
+  return out;
+}
+
+export interface DiagnosticsScheduler {
+  /** A document changed (or opened): publish it after the delay, then refresh the others. */
+  changed(uri: string): void;
+  /** Settings, configuration or the index changed: refresh every open document. */
+  refreshAll(): void;
+  /** A document closed: cancel its work and clear its diagnostics. */
+  closed(uri: string): void;
+}
+
+export function createDiagnosticsScheduler(
+  connection: Connection,
+  session: Session,
+  log: (message: string) => void,
+): DiagnosticsScheduler {
+  const timers = new Map<string, NodeJS.Timeout>();
+  /** The report each document's diagnostics were last built from, to skip republishing the same. */
+  const published = new Map<string, FileReport | undefined>();
+  let others: NodeJS.Timeout | undefined;
+
+  const publish = (uri: string, always: boolean): void => {
+    const open = session.docs.get(uri);
+    if (!open) return;
+    const version = open.doc.version;
+    let diagnostics: Diagnostic[] = [];
+    let report: FileReport | undefined;
+    try {
+      report = session.report(uri);
+      if (!always && published.has(uri) && published.get(uri) === report) return;
+      if (report && session.settings.enable) diagnostics = toDiagnostics(report, session.config(open));
+    } catch (error) {
+      log(`${open.key}: diagnostics failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // Analysis is synchronous, but a version check keeps this safe if it ever is not.
+    if (session.docs.get(uri)?.doc.version !== version) return;
+    published.set(uri, report);
+    const params: PublishDiagnosticsParams = { uri, version, diagnostics };
+    void connection.sendDiagnostics(params);
+  };
+
+  const refreshOthers = async (except: string | undefined): Promise<void> => {
+    const revision = session.revision;
+    for (const uri of [...session.docs.keys()]) {
+      if (uri === except || timers.has(uri)) continue;
+      // Anything new (an edit, a settings change) makes this pass stale; the next one covers it.
+      if (session.revision !== revision) return;
+      publish(uri, false);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+
+  const scheduleOthers = (except: string | undefined, delay: number): void => {
+    if (others) clearTimeout(others);
+    others = setTimeout(() => {
+      others = undefined;
+      void refreshOthers(except);
+    }, delay);
+  };
+
+  return {
+    changed(uri) {
+      const pending = timers.get(uri);
+      if (pending) clearTimeout(pending);
+      const delay = session.settings.diagnosticsDelayMs;
+      timers.set(
+        uri,
+        setTimeout(() => {
+          timers.delete(uri);
+          publish(uri, true);
+          if (session.docs.size > 1) scheduleOthers(uri, Math.max(delay, DEPENDENTS_DELAY_MS));
+        }, delay),
+      );
+      if (others) clearTimeout(others);
+    },
+    refreshAll() {
+      scheduleOthers(undefined, session.settings.diagnosticsDelayMs);
+    },
+    closed(uri) {
+      const pending = timers.get(uri);
+      if (pending) clearTimeout(pending);
+      timers.delete(uri);
+      published.delete(uri);
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The tree cache for open documents, so that typing reparses incrementally.
+ *
+ * Each edit the editor reports is applied to the cached tree with `tree.edit`
+ * straight away, which is cheap; the reparse waits until someone asks for the
+ * tree and then runs once with the edited old tree, so tree-sitter reuses the
+ * unchanged subtrees. Trees live in WebAssembly memory that JavaScript's
+ * garbage collector cannot see, so the cache is bounded: the least recently
+ * used tree is freed with `.delete()` when it is evicted or its document
+ * closes, and an evicted document simply parses from scratch next time.
+ *
+ * Positions in edits are UTF-16 offsets and columns, which is what
+ * web-tree-sitter uses for JavaScript strings and what LSP uses.
+ */
+import { type Edit, parse, type Syntax, type Tree } from './parser';
+
+export type { Edit };
+
+interface Entry {
+  tree: Tree;
+  /** Edits were applied since the last parse. */
+  dirty: boolean;
+  /** Length the text must have for the edited tree to match it; a mismatch forces a full parse. */
+  length: number;
+}
+
+export class TreeCache {
+  private readonly entries = new Map<string, Entry>();
+  /** Counters for tests and the bench: how trees were obtained. */
+  readonly stats = { incremental: 0, full: 0, evicted: 0 };
+
+  constructor(
+    private readonly syntax: Syntax,
+    private readonly capacity = 32,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Record one edit; edits must be applied in the order the editor made them. */
+  edit(key: string, edit: Edit): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    entry.tree.edit(edit);
+    entry.dirty = true;
+    entry.length += edit.newEndIndex - edit.oldEndIndex;
+  }
+
+  /**
+   * The current tree for `text`. The cache keeps ownership: callers must not
+   * delete it, and must not hold it past their next call into the cache.
+   */
+  tree(key: string, text: string): Tree {
+    const entry = this.entries.get(key);
+    if (entry && entry.length === text.length) {
+      this.touch(key, entry);
+      if (!entry.dirty) return entry.tree;
+      const next = parse(this.syntax, text, entry.tree);
+      entry.tree.delete();
+      entry.tree = next;
+      entry.dirty = false;
+      this.stats.incremental++;
+      return next;
+    }
+    this.forget(key);
+    const tree = parse(this.syntax, text);
+    this.stats.full++;
+    this.entries.set(key, { tree, dirty: false, length: text.length });
+    this.evict();
+    return tree;
+  }
+
+  /** Drop a document's tree, e.g. when it closes or its whole text is replaced. */
+  forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    entry.tree.delete();
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    for (const key of [...this.entries.keys()]) this.forget(key);
+  }
+
+  /** Map iteration order is insertion order, so re-inserting marks a key most recent. */
+  private touch(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+  }
+
+  private evict(): void {
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.forget(oldest);
+      this.stats.evicted++;
+    }
+  }
+}
