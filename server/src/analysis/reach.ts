@@ -62,7 +62,9 @@ export function funcKey(ref: FunctionRef): string {
  * entries (every public function of a package) share visits, or the walk would grow with their count.
  */
 function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
-  const who = entry.spawned ? entry.name : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
+  const who = entry.spawned
+    ? entry.name
+    : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
   return `${funcKey(ref)}|${ctx.selfShared}|${[...ctx.sharedParams].sort()}|${[...ctx.sharedAttrs].sort()}|${ctx.heldBy ?? ''}|${who}`;
 }
 
