@@ -155,25 +155,44 @@ function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, 
 }
 
 function lockInfo(mod: ModuleIndex, bindings: LockBinding[]): LockInfo[] {
+  // One pass over regions and calls, then per lock only its own with-blocks.
+  const withs = new Map<string, { span: LockInfo['span']; region: (typeof mod.model.regions)[number] }[]>();
+  for (const r of mod.model.regions) {
+    if (r.kind !== 'with') continue;
+    for (const item of r.items) push(withs, item.expr, { span: item.span, region: r });
+  }
+  const acquires = new Map<string, LockInfo['span'][]>();
+  for (const c of mod.model.calls) if (c.method === 'acquire' && c.receiver) push(acquires, c.receiver, c.span);
   const infos: LockInfo[] = [];
   for (const b of bindings) {
     if (b.kind === 'local') continue;
-    const info: LockInfo = { name: b.name, span: b.span, kind: b.kind, guards: [], uses: [] };
-    for (const r of mod.model.regions) {
-      if (r.kind !== 'with' || !r.items.some((i) => i.expr === b.name)) continue;
-      info.uses.push(r.items.find((i) => i.expr === b.name)!.span);
-      for (const w of mod.model.writes) {
-        if (w.start < r.bodyStart || w.end > r.end) continue;
-        for (const t of w.targets)
+    const info: LockInfo = {
+      name: b.name,
+      span: b.span,
+      kind: b.kind,
+      guards: [],
+      uses: [...(acquires.get(b.name) ?? [])],
+    };
+    for (const { span, region } of withs.get(b.name) ?? []) {
+      info.uses.push(span);
+      for (const w of mod.writesByScope.get(region.scope) ?? []) {
+        if (w.start < region.bodyStart || w.end > region.end) continue;
+        for (const t of w.targets) {
           if (t.kind !== 'identifier' || mod.globals.get(w.scope)?.has(t.text))
             info.guards.push(t.kind === 'subscript' ? t.object! : t.text);
+        }
       }
     }
-    for (const c of mod.model.calls) if (c.method === 'acquire' && c.receiver === b.name) info.uses.push(c.span);
     info.guards = [...new Set(info.guards)];
     infos.push(info);
   }
   return infos;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** One finding per rule and line: the first (most specific) one wins. */

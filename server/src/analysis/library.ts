@@ -144,10 +144,8 @@ export function threadAware(mod: ModuleIndex, locks: LockBinding[], spawned: boo
 }
 
 function calledFromMain(mod: ModuleIndex, name: string): boolean {
-  return mod.model.calls.some(
-    (c) =>
-      c.callee === name &&
-      c.regions.some((id) => mod.model.regions[id].kind === 'if' && MAIN_GUARD.test(mod.model.regions[id].expr)),
+  return (mod.callsByCallee.get(name) ?? []).some((c) =>
+    c.regions.some((id) => mod.model.regions[id].kind === 'if' && MAIN_GUARD.test(mod.model.regions[id].expr)),
   );
 }
 

@@ -10,9 +10,15 @@ export interface ModuleIndex {
   /** Local name → qualified name, from every import in the module. */
   imports: Map<string, string>;
   children: Map<number, Scope[]>;
+  /** Function scopes by parent scope and name (the last definition wins, as in Python). */
+  functionsIn: Map<number, Map<string, Scope>>;
   callsByScope: Map<number, Call[]>;
   writesByScope: Map<number, Write[]>;
   regionsByScope: Map<number, Region[]>;
+  /** Single-target plain assignments by scope and target text, in source order. */
+  bindings: Map<number, Map<string, Write[]>>;
+  /** Calls by callee text. */
+  callsByCallee: Map<string, Call[]>;
   globals: Map<number, Set<string>>;
   nonlocals: Map<number, Set<string>>;
   /** Classes by name (module-wide; nested classes too). */
@@ -43,9 +49,12 @@ export function indexModule(model: ModuleModel): ModuleIndex {
     model,
     imports: new Map(),
     children: new Map(),
+    functionsIn: new Map(),
     callsByScope: new Map(),
     writesByScope: new Map(),
     regionsByScope: new Map(),
+    bindings: new Map(),
+    callsByCallee: new Map(),
     globals: new Map(),
     nonlocals: new Map(),
     classes: new Map(),
@@ -54,11 +63,31 @@ export function indexModule(model: ModuleModel): ModuleIndex {
   for (const imp of model.imports) mod.imports.set(imp.local, imp.qualified);
   for (const s of model.scopes) {
     if (s.parent >= 0) push(mod.children, s.parent, s);
+    if (s.parent >= 0 && s.kind === 'function') {
+      let byName = mod.functionsIn.get(s.parent);
+      if (!byName) {
+        byName = new Map();
+        mod.functionsIn.set(s.parent, byName);
+      }
+      byName.set(s.name, s);
+    }
     if (s.kind === 'class') push(mod.classes, s.name, s);
     if (s.kind === 'function' && s.parent >= 0 && model.scopes[s.parent].kind === 'class') push(mod.methods, s.name, s);
   }
-  for (const c of model.calls) push(mod.callsByScope, c.scope, c);
-  for (const w of model.writes) push(mod.writesByScope, w.scope, w);
+  for (const c of model.calls) {
+    push(mod.callsByScope, c.scope, c);
+    push(mod.callsByCallee, c.callee, c);
+  }
+  for (const w of model.writes) {
+    push(mod.writesByScope, w.scope, w);
+    if (w.kind !== 'assign' || w.targets.length !== 1) continue;
+    let byName = mod.bindings.get(w.scope);
+    if (!byName) {
+      byName = new Map();
+      mod.bindings.set(w.scope, byName);
+    }
+    push(byName, w.targets[0].text, w);
+  }
   for (const r of model.regions) push(mod.regionsByScope, r.scope, r);
   for (const d of model.decls) {
     const map = d.kind === 'global' ? mod.globals : mod.nonlocals;
@@ -137,21 +166,21 @@ export function resolveFunction(
 ): FunctionRef | undefined {
   for (const s of scopeChain(mod, scopeId)) {
     if (s.kind === 'class') continue;
-    const hit = mod.children.get(s.id)?.find((c) => c.kind === 'function' && c.name === name);
+    const hit = mod.functionsIn.get(s.id)?.get(name);
     if (hit) return { mod, scope: hit };
   }
   const q = mod.imports.get(name);
   if (q) {
     const dot = q.lastIndexOf('.');
     const other = project.byName.get(q.slice(0, dot).replace(/^\.+/, ''));
-    const fn = other?.children.get(0)?.find((c) => c.kind === 'function' && c.name === q.slice(dot + 1));
+    const fn = other?.functionsIn.get(0)?.get(q.slice(dot + 1));
     if (other && fn) return { mod: other, scope: fn };
   }
   return undefined;
 }
 
 export function methodOf(mod: ModuleIndex, cls: Scope, name: string, depth = 0): Scope | undefined {
-  const own = mod.children.get(cls.id)?.find((c) => c.kind === 'function' && c.name === name);
+  const own = mod.functionsIn.get(cls.id)?.get(name);
   if (own || depth > 4) return own;
   for (const base of cls.bases) {
     const baseCls = mod.classes.get(base)?.[0];
@@ -170,10 +199,12 @@ export function bindingOf(
   name: string,
   before = Number.POSITIVE_INFINITY,
 ): Write | undefined {
+  const writes = mod.bindings.get(scopeId)?.get(name);
+  if (!writes) return undefined;
   let best: Write | undefined;
-  for (const w of mod.writesByScope.get(scopeId) ?? []) {
-    if (w.kind !== 'assign' || w.start > before) continue;
-    if (w.targets.length === 1 && w.targets[0].text === name) best = w;
+  for (const w of writes) {
+    if (w.start > before) break;
+    best = w;
   }
   return best;
 }
@@ -212,8 +243,17 @@ export function paramNames(mod: ModuleIndex, scope: Scope): string[] {
 }
 
 /** Identifiers in an expression text (cheap lexical scan, good enough for "does it mention x"). */
+const mentionPatterns = new Map<string, RegExp>();
+
+/** Does an expression text mention `name` as a whole identifier (cheap lexical scan, patterns cached)? */
 export function mentions(text: string, name: string): boolean {
   if (!text.includes(name)) return false;
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_.])${escaped}(?![A-Za-z0-9_])`).test(text);
+  let pattern = mentionPatterns.get(name);
+  if (!pattern) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    pattern = new RegExp(`(^|[^A-Za-z0-9_.])${escaped}(?![A-Za-z0-9_])`);
+    if (mentionPatterns.size > 10_000) mentionPatterns.clear();
+    mentionPatterns.set(name, pattern);
+  }
+  return pattern.test(text);
 }
