@@ -66,7 +66,8 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
     if (scope.kind !== 'function' || !scope.isAsync) continue;
     const lines = new Set<number>();
     for (const call of mod.callsByScope.get(scope.id) ?? []) {
-      if (call.start < scope.bodyStart || call.awaited) continue;
+      // A method on a call's result (`requests.get(u).json()`) is not the blocking call itself.
+      if (call.start < scope.bodyStart || call.awaited || call.callee.includes('(')) continue;
       const q = qualify(mod, call.callee);
       const counterpart = lookup(BLOCKING_IN_ASYNC, q);
       if (!counterpart || lines.has(call.span.line)) continue;

@@ -12,6 +12,7 @@
  * when that is safe.
  */
 import { importEdit, mainGuardFix, swapFromImport } from '../fixes';
+import { threadLoopRewrite } from '../loopRewrite';
 import { type ModuleIndex, qualify } from '../resolve';
 import { isPicklableTarget, type SpawnSite } from '../targets';
 import type { Finding, Fix, ThreadTarget } from '../types';
@@ -96,7 +97,10 @@ export function cpuBoundThread(
       severity: 'warning',
       span: site.call.span,
       message: `\`${target.name}\` is CPU-bound (${why}); its threads run one at a time under the GIL, so they give no speed-up. ${advice}.`,
-      fixes: processPoolFix(mod, site),
+      fixes:
+        site.kind === 'thread'
+          ? [threadLoopRewrite(mod, site)].filter((f) => f !== undefined)
+          : processPoolFix(mod, site),
       data: { target: target.name, targetLine: target.span.line, picklable },
     });
   }
