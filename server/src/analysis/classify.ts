@@ -10,7 +10,7 @@
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
 import type { Call, Scope } from '../model/types';
-import { CALLS, type CallFact, ORIGIN_METHODS, WAIT_METHODS, WAITABLE_NAME } from './knowledge';
+import { CALLS, type CallFact, IO_METHODS, ORIGIN_METHODS, WAIT_METHODS, WAITABLE_NAME } from './knowledge';
 import {
   bindingInChain,
   classOfValue,
@@ -19,6 +19,7 @@ import {
   loopsOf,
   type ModuleIndex,
   methodOf,
+  originOf,
   type ProjectIndex,
   qualify,
   resolveFunction,
@@ -68,9 +69,11 @@ function factOf(
   const direct = lookup(CALLS, q);
   if (direct) return direct;
   if (call.receiver && call.method) {
-    const origin = origins.get(call.receiver);
-    const viaOrigin = origin ? ORIGIN_METHODS.get(origin) : undefined;
+    const origin = origins.get(call.receiver) ?? originOf(mod, scope.id, call.receiver);
+    const viaOrigin = origin ? lookup(ORIGIN_METHODS, origin) : undefined;
     if (viaOrigin) return viaOrigin;
+    const io = IO_METHODS.get(call.method);
+    if (io) return io;
     // `x.get(timeout=...)` / `x.get(block=...)` is a queue's blocking get whatever the receiver is called.
     if (call.method === 'get' && call.args.some((a) => a.keyword === 'timeout' || a.keyword === 'block')) {
       return WAIT_METHODS.get('get');

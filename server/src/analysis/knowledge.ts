@@ -127,6 +127,8 @@ export const CALLS: Map<string, CallFact> = new Map([
     'bz2.decompress',
     'lzma.compress',
     'lzma.decompress',
+    'gzip.compress',
+    'gzip.decompress',
     'numpy.*',
     'scipy.*',
     'cv2.*',
@@ -205,7 +207,23 @@ export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
     'requests.Session',
     'httpx.Client',
   ]),
-  ...facts('io', 2, IO_DB, ['sqlite3.connect', 'psycopg2.connect', 'psycopg.connect', 'pymysql.connect']),
+  ...facts('io', 2, IO_DB, [
+    'sqlite3.connect',
+    'psycopg2.connect',
+    'psycopg.connect',
+    'pymysql.connect',
+    'redis.Redis',
+    'pymongo.MongoClient',
+  ]),
+  ...facts('io', 2, IO_PROC, ['subprocess.Popen']),
+  ...facts('io', 2, IO_NETWORK, [
+    'boto3.client',
+    'boto3.resource',
+    'urllib3.PoolManager',
+    'ftplib.FTP',
+    'paramiko.SSHClient',
+  ]),
+  ...facts('native', 3, NATIVE, ['numpy.*', 'scipy.*', 'torch.*', 'PIL.Image.open', 'PIL.Image.new', 'cv2.*']),
   ...facts('native', 3, NATIVE, [
     'hashlib.sha1',
     'hashlib.sha256',
@@ -220,13 +238,20 @@ export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
 
 /** Methods that block whatever the receiver, when its origin is unknown but its name says what it is. */
 export const WAIT_METHODS: Map<string, CallFact> = new Map([
-  ...facts('io', 1.5, IO_WAIT, ['wait', 'join', 'result']),
+  ...facts('io', 1.5, IO_WAIT, ['wait', 'join', 'result', 'communicate']),
   ...facts('io', 1.5, 'waits on a queue', ['get']),
   ...facts('io', 2, IO_NETWORK, ['recv', 'recv_into', 'sendall', 'accept', 'connect', 'urlopen']),
+  ...facts('io', 2, IO_DB, ['execute', 'executemany', 'fetchall', 'fetchone', 'fetchmany', 'commit']),
 ]);
 
-/** Receiver names that suggest a queue, event or socket, for WAIT_METHODS. */
-export const WAITABLE_NAME = /(queue|inbox|outbox|jobs|tasks|q|event|cond|sock|conn|future|fut)s?$/i;
+/** Receiver names that suggest a queue, event, socket, process or database handle, for WAIT_METHODS. */
+export const WAITABLE_NAME =
+  /(queue|inbox|outbox|jobs|tasks|q|event|cond|barrier|sock|socket|conn|connection|future|fut|proc|process|cursor|cur|db)s?$/i;
+
+/** Methods that do I/O whatever their receiver is called (paths, file objects). */
+export const IO_METHODS: Map<string, CallFact> = new Map([
+  ...facts('io', 2, IO_FILE, ['read_text', 'read_bytes', 'write_text', 'write_bytes', 'readlines', 'readline']),
+]);
 
 /** Calls that block an event loop when made directly in `async def`; value: the async counterpart. */
 export const BLOCKING_IN_ASYNC: Map<string, string> = new Map([
@@ -250,6 +275,50 @@ export const BLOCKING_IN_ASYNC: Map<string, string> = new Map([
   ['shutil.copyfile', 'await asyncio.to_thread(...)'],
   ['shutil.copytree', 'await asyncio.to_thread(...)'],
   ['shutil.rmtree', 'await asyncio.to_thread(...)'],
+]);
+
+/** Objects whose blocking methods stall an event loop, by factory; value: the async counterpart. */
+export const BLOCKING_ORIGINS: Map<string, string> = new Map([
+  ['requests.Session', 'an async client such as httpx.AsyncClient or aiohttp, or await asyncio.to_thread(...)'],
+  ['httpx.Client', 'httpx.AsyncClient'],
+  ['urllib3.PoolManager', 'an async HTTP client, or await asyncio.to_thread(...)'],
+  ['socket.socket', 'asyncio streams (asyncio.open_connection) or loop.sock_* methods'],
+  ['socket.create_connection', 'asyncio streams (asyncio.open_connection)'],
+  ['sqlite3.connect', 'aiosqlite, or await asyncio.to_thread(...)'],
+  ['psycopg2.connect', 'an async driver (psycopg 3 async, asyncpg), or await asyncio.to_thread(...)'],
+  ['redis.Redis', 'redis.asyncio'],
+  ['smtplib.SMTP', 'aiosmtplib, or await asyncio.to_thread(...)'],
+  ['subprocess.Popen', 'await asyncio.create_subprocess_exec(...)'],
+]);
+
+/** Methods of BLOCKING_ORIGINS objects that wait (others, such as `close` or `settimeout`, return at once). */
+export const BLOCKING_METHODS = new Set([
+  'get',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'head',
+  'request',
+  'send',
+  'sendall',
+  'recv',
+  'recv_into',
+  'connect',
+  'accept',
+  'execute',
+  'executemany',
+  'fetchall',
+  'fetchone',
+  'fetchmany',
+  'commit',
+  'communicate',
+  'wait',
+  'sendmail',
+  'send_message',
+  'login',
+  'urlopen',
+  'read',
 ]);
 
 export type LockKind = 'Lock' | 'RLock' | 'Condition' | 'Semaphore' | 'BoundedSemaphore' | 'local';

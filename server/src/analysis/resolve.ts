@@ -257,3 +257,20 @@ export function mentions(text: string, name: string): boolean {
   }
   return pattern.test(text);
 }
+
+/**
+ * The qualified factory a receiver was made by: `sess` bound to `requests.Session()` in this function,
+ * an enclosing one or at module level, or `self.conn` bound to `sqlite3.connect(...)` in a method of the class.
+ */
+export function originOf(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
+  if (receiver.startsWith('self.')) {
+    const cls = enclosingClass(mod, scopeId);
+    for (const m of cls ? (mod.children.get(cls.id) ?? []) : []) {
+      const callee = bindingOf(mod, m.id, receiver)?.valueCallee;
+      if (callee) return qualify(mod, callee);
+    }
+    return undefined;
+  }
+  const callee = bindingInChain(mod, scopeId, receiver)?.valueCallee;
+  return callee ? qualify(mod, callee) : undefined;
+}

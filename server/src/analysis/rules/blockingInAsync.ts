@@ -12,8 +12,8 @@
  */
 import type { Call } from '../../model/types';
 import { importEdit, textOf } from '../fixes';
-import { BLOCKING_IN_ASYNC } from '../knowledge';
-import { lookup, type ModuleIndex, qualify } from '../resolve';
+import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS } from '../knowledge';
+import { lookup, type ModuleIndex, originOf, qualify } from '../resolve';
 import type { Finding, Fix } from '../types';
 
 /** The text between the call's own parentheses: scan back from the closing one, counting depth. */
@@ -69,7 +69,11 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
       // A method on a call's result (`requests.get(u).json()`) is not the blocking call itself.
       if (call.start < scope.bodyStart || call.awaited || call.callee.includes('(')) continue;
       const q = qualify(mod, call.callee);
-      const counterpart = lookup(BLOCKING_IN_ASYNC, q);
+      const origin =
+        call.receiver && call.method && BLOCKING_METHODS.has(call.method)
+          ? originOf(mod, scope.id, call.receiver)
+          : undefined;
+      const counterpart = lookup(BLOCKING_IN_ASYNC, q) ?? (origin ? BLOCKING_ORIGINS.get(origin) : undefined);
       if (!counterpart || lines.has(call.span.line)) continue;
       lines.add(call.span.line);
       findings.push({

@@ -13,7 +13,7 @@
 import type { Arg, Call } from '../../model/types';
 import { mainGuardFix } from '../fixes';
 import { EXECUTOR_FACTORIES, UNPICKLABLE_FACTORIES } from '../knowledge';
-import { bindingInChain, type ModuleIndex, qualify } from '../resolve';
+import { bindingInChain, classOfValue, type ModuleIndex, qualify } from '../resolve';
 import type { SpawnSite } from '../targets';
 import type { Finding } from '../types';
 
@@ -34,6 +34,23 @@ function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg): string | undefi
   return undefined;
 }
 
+/** For `obj.method`: an attribute of obj's class made by a factory whose objects cannot be pickled. */
+function unpicklableInstance(mod: ModuleIndex, call: Call, text: string): string | undefined {
+  const dot = text.lastIndexOf('.');
+  const cls = classOfValue(mod, call.scope, text.slice(0, dot));
+  if (!cls) return undefined;
+  for (const m of mod.children.get(cls.id) ?? []) {
+    for (const w of mod.writesByScope.get(m.id) ?? []) {
+      const t = w.targets[0];
+      if (w.targets.length !== 1 || t.kind !== 'attribute' || t.object !== 'self' || !w.valueCallee) continue;
+      const q = qualify(mod, w.valueCallee);
+      if (UNPICKLABLE_FACTORIES.has(q))
+        return `its \`${t.text}\` (made by \`${w.valueCallee}(...)\`) cannot be pickled`;
+    }
+  }
+  return undefined;
+}
+
 function hazardOf(mod: ModuleIndex, site: SpawnSite): string | undefined {
   const t = site.targetArg;
   if (t?.kind === 'lambda') return 'a lambda cannot be pickled, so it never reaches the worker process';
@@ -44,6 +61,8 @@ function hazardOf(mod: ModuleIndex, site: SpawnSite): string | undefined {
       return `\`${ref.scope.name}\` is defined inside \`${parent.name}\`; pickle finds functions by module-level name, so the worker cannot load it`;
     }
   }
+  const bound = t && t.kind === 'attribute' ? unpicklableInstance(mod, site.call, t.text) : undefined;
+  if (bound) return `\`${t?.text}\` is a bound method: pickling it pickles the instance, and ${bound}`;
   for (const arg of site.taskArgs) {
     const what = unpicklableArg(mod, site.call, arg);
     if (what) return `${what} cannot be pickled to send to a worker process`;
