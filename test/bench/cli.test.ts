@@ -25,7 +25,7 @@ describe('gil-lens bench (CLI)', () => {
     expect(run.json?.workers).toBe(2);
     expect(run.json?.modes.map((m) => m.mode)).toEqual(['sequential', 'threads', 'processes']);
     expect(speedup(run.json, 'threads')).toBeLessThan(1.3);
-    const busy = coresBusy();
+    const busy = await coresBusy();
     if (!busy) {
       // Processes run the same calls in parallel: they beat threads clearly.
       expect(speedup(run.json, 'processes')).toBeGreaterThan(1.3);
@@ -50,7 +50,7 @@ describe('gil-lens bench (CLI)', () => {
     'hashlib on a large buffer releases the GIL: threads help on 2+ cores',
     { retry: 2 },
     async (ctx) => {
-      const busy = coresBusy();
+      const busy = await coresBusy();
       if (busy) ctx.skip(`not measurable now: ${busy}`);
       const run = await benchCli([
         `${fixture('hashing.py')}::digest`,

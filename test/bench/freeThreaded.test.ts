@@ -15,7 +15,7 @@ const reason = !FREE_THREADED
 
 describe(`free-threaded threads${reason ? ` (skipped: ${reason})` : ''}`, () => {
   it.skipIf(Boolean(reason))('run the CPU-bound function in parallel, with the GIL off', { retry: 2 }, async (ctx) => {
-    const busy = coresBusy();
+    const busy = await coresBusy();
     if (busy) ctx.skip(`not measurable now: ${busy}`);
     const run = await benchCli([
       `${fixture('cpu_bound.py')}::crunch`,

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { runBenchCli } from '../../server/src/bench/benchCli';
 import type { BenchMode, BenchResult } from '../../server/src/bench/types';
 
@@ -68,8 +69,41 @@ export function groupAlive(pgid: number): boolean {
  * processes or free-threaded speedup measures the other job, not the GIL.
  * Returns the reason to skip, or '' when the check is meaningful.
  */
-export function coresBusy(): string {
+export async function coresBusy(): Promise<string> {
   if (CPUS < 2) return `needs 2 or more cores (this machine has ${CPUS})`;
   const load = os.loadavg()[0];
-  return load > CPUS + 0.5 ? `the machine is busy (1-minute load ${load.toFixed(1)} on ${CPUS} cores)` : '';
+  if (load > CPUS + 0.5) return `the machine is busy (1-minute load ${load.toFixed(1)} on ${CPUS} cores)`;
+  // The load average lags by a minute; measure now whether two busy threads really run side by side.
+  const capacity = await parallelCapacity();
+  return capacity < 1.6 ? `only ${capacity.toFixed(2)} cores' worth of CPU is free right now` : '';
+}
+
+/** Two equal busy loops on worker threads, timed together against one alone: 2.0 means two free cores. */
+async function parallelCapacity(): Promise<number> {
+  const code = `const { parentPort } = require('node:worker_threads');
+    let x = 0; const t0 = performance.now();
+    for (let i = 0; i < 60_000_000; i++) x = (x + i * 7) % 1000003;
+    parentPort.postMessage(performance.now() - t0 + (x < 0 ? 1 : 0));`;
+  const run = (n: number) =>
+    Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const w = new Worker(code, { eval: true });
+            w.once('message', (ms: number) => {
+              resolve(ms);
+              void w.terminate();
+            });
+            w.once('error', reject);
+          }),
+      ),
+    );
+  const started = performance.now();
+  await run(1);
+  const alone = performance.now() - started;
+  const again = performance.now();
+  await run(2);
+  const together = performance.now() - again;
+  return (2 * alone) / together;
 }
