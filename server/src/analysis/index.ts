@@ -42,12 +42,15 @@ export function analyzeProject(models: ModuleModel[], config: Config, focus?: Se
   const hitsByMod = new Map<ModuleIndex, Hit[]>();
   for (const visits of reach.visits.values()) {
     // A visit counts when its entry runs in several threads, or when two spawned entries reach the same code.
-    const spawnedEntries = new Set(visits.filter((v) => v.entry.spawned).map((v) => v.entry.name));
+    const spawnedEntries = new Set<string>();
+    for (const v of visits) if (v.entry.spawned) spawnedEntries.add(v.entry.name);
     const counted = visits.filter((v) => v.entry.concurrent || (v.entry.spawned && spawnedEntries.size > 1));
     if (counted.length === 0) continue;
     const { mod, scope } = counted[0].ref;
     const hits = racyWrites(mod, scope, counted, config, locksOf(mod));
-    hitsByMod.set(mod, [...(hitsByMod.get(mod) ?? []), ...hits]);
+    const list = hitsByMod.get(mod);
+    if (list) list.push(...hits);
+    else hitsByMod.set(mod, hits);
   }
   const reports: FileReport[] = [];
   for (const mod of project.modules) {
@@ -215,10 +218,13 @@ function sharedMutationFindings(
 ): Finding[] {
   const seen = new Set<number>();
   const findings: Finding[] = [];
+  // The first lock (in binding order) that guards each state, looked up once per hit.
+  const guardedBy = new Map<string, string>();
+  for (const info of infos) for (const g of info.guards) if (!guardedBy.has(g)) guardedBy.set(g, info.name);
   for (const hit of hits.sort((a, b) => a.stmtStart - b.stmtStart)) {
     if (seen.has(hit.stmtStart)) continue;
     seen.add(hit.stmtStart);
-    const existing = infos.find((i) => i.guards.includes(hit.state))?.name;
+    const existing = guardedBy.get(hit.state);
     const classLock = hit.state.startsWith('self.')
       ? bindings.find((b) => b.mutex && b.name.startsWith('self.') && hit.scope.parent >= 0)?.name
       : undefined;

@@ -62,8 +62,17 @@ export function canonicalOf(bindings: LockBinding[], expr: string): string {
   return findLock(bindings, expr)?.canonical ?? expr;
 }
 
+/** The first binding of each name, per bindings array (one per module and run), so lookups are not scans. */
+const byName = new WeakMap<LockBinding[], Map<string, LockBinding>>();
+
 export function findLock(bindings: LockBinding[], expr: string): LockBinding | undefined {
-  return bindings.find((b) => b.name === expr);
+  let names = byName.get(bindings);
+  if (!names) {
+    names = new Map();
+    for (const b of bindings) if (!names.has(b.name)) names.set(b.name, b);
+    byName.set(bindings, names);
+  }
+  return names.get(expr);
 }
 
 /** Does this expression name a mutex? Known bindings decide; otherwise the name does. */

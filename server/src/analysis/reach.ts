@@ -65,7 +65,12 @@ function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
   const who = entry.spawned
     ? entry.name
     : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
-  return `${funcKey(ref)}|${ctx.selfShared}|${[...ctx.sharedParams].sort()}|${[...ctx.sharedAttrs].sort()}|${ctx.heldBy ?? ''}|${who}`;
+  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${who}`;
+}
+
+/** A set's members sorted and joined by commas, as a template literal writes an array; most sets are empty. */
+function sortedText(set: Set<string>): string {
+  return set.size === 0 ? '' : `${[...set].sort()}`;
 }
 
 /** Does `expr` denote an object shared in this context? */
@@ -175,8 +180,9 @@ export function walkCalls(
   const visits = new Map<string, Visit[]>();
   const seen = new Set<string>();
   const queue: { visit: Visit; depth: number }[] = roots.map((visit) => ({ visit, depth: 0 }));
-  while (queue.length > 0) {
-    const { visit, depth } = queue.shift()!;
+  // A read index instead of shift(), which copies the rest of the queue each time.
+  for (let next = 0; next < queue.length; next++) {
+    const { visit, depth } = queue[next];
     const k = ctxKey(visit.ref, visit.ctx, visit.entry);
     if (seen.has(k)) continue;
     seen.add(k);

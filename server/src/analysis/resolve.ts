@@ -164,7 +164,9 @@ export function resolveFunction(
   scopeId: number,
   name: string,
 ): FunctionRef | undefined {
-  for (const s of scopeChain(mod, scopeId)) {
+  // The scope chain, walked without building it.
+  for (let id = scopeId; id >= 0; id = mod.model.scopes[id].parent) {
+    const s = mod.model.scopes[id];
     if (s.kind === 'class') continue;
     const hit = mod.functionsIn.get(s.id)?.get(name);
     if (hit) return { mod, scope: hit };
@@ -211,7 +213,8 @@ export function bindingOf(
 
 /** Like bindingOf, searching enclosing function scopes and the module too. */
 export function bindingInChain(mod: ModuleIndex, scopeId: number, name: string, before?: number): Write | undefined {
-  for (const s of scopeChain(mod, scopeId)) {
+  for (let id = scopeId; id >= 0; id = mod.model.scopes[id].parent) {
+    const s = mod.model.scopes[id];
     if (s.kind === 'class') continue;
     const w = bindingOf(mod, s.id, name, s.id === scopeId ? before : undefined);
     if (w) return w;
@@ -229,14 +232,19 @@ export function classOfValue(mod: ModuleIndex, scopeId: number, expr: string): S
 
 /** Regions of a scope that enclose an offset, innermost last (uses the call's or write's region list). */
 export function loopsOf(mod: ModuleIndex, regions: number[], offset: number): Region[] {
-  return regions
-    .map((id) => mod.model.regions[id])
-    .filter((r) => (r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension') && offset >= r.bodyStart);
+  // A plain loop: this runs for every call and write the analyses look at.
+  const loops: Region[] = [];
+  for (const id of regions) {
+    const r = mod.model.regions[id];
+    if ((r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension') && offset >= r.bodyStart) loops.push(r);
+  }
+  return loops;
 }
 
 /** Names a parameter list binds, without `self`/`cls` for methods. */
 export function paramNames(mod: ModuleIndex, scope: Scope): string[] {
-  const names = scope.params.filter((p) => !p.splat).map((p) => p.name);
+  const names: string[] = [];
+  for (const p of scope.params) if (!p.splat) names.push(p.name);
   const parent = mod.model.scopes[scope.parent];
   if (parent?.kind === 'class' && !scope.decorators.includes('staticmethod')) names.shift();
   return names;

@@ -61,18 +61,34 @@ function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
     if (!kind) continue;
     if (call.assignedTo) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
   }
-  let callAt: Map<string, Call> | undefined;
   for (const region of mod.model.regions) {
     if (region.kind !== 'with') continue;
     for (const item of region.items) {
       if (!item.alias || !item.isCall) continue;
-      callAt ??= new Map(mod.model.calls.map((c) => [`${c.span.line}:${c.span.col}`, c]));
-      const call = callAt.get(`${item.span.line}:${item.span.col}`);
+      const call = lastCallAt(mod.model.calls, item.span.line, item.span.col);
       const kind = call && EXECUTOR_FACTORIES.get(qualify(mod, call.callee));
       if (call && kind) out.push({ name: item.alias, kind, scope: region.scope, call });
     }
   }
   return out;
+}
+
+/**
+ * The last call starting at `line`:`col`. Calls are in document order, so a
+ * binary search finds it; of nested calls sharing a start, the last is the
+ * innermost.
+ */
+function lastCallAt(calls: Call[], line: number, col: number): Call | undefined {
+  let lo = 0;
+  let hi = calls.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const s = calls[mid].span;
+    if (s.line < line || (s.line === line && s.col <= col)) lo = mid + 1;
+    else hi = mid;
+  }
+  const call = calls[lo - 1];
+  return call && call.span.line === line && call.span.col === col ? call : undefined;
 }
 
 function findExecutor(bindings: ExecutorBinding[], receiver: string, call: Call): ExecutorBinding | undefined {
@@ -233,6 +249,11 @@ interface Classified {
 
 function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]): Classified | undefined {
   const q = qualify(mod, call.callee);
+  const processClass = q === 'multiprocessing.Process' || /^multiprocessing\.get_context\(.*\)\.Process$/.test(q);
+  const byName = q === 'threading.Thread' || q === 'threading.Timer' || q === 'asyncio.to_thread' || processClass;
+  const poolMethod = !!call.method && !!call.receiver && POOL_METHODS.has(call.method);
+  // Most calls spawn nothing: settle that before listing their positional arguments.
+  if (!byName && !poolMethod && call.method !== 'run_in_executor') return undefined;
   const pos = positional(call);
   if (q === 'threading.Thread') {
     const targetArg = keyword(call, 'target') ?? pos[1];
@@ -242,7 +263,7 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
     const targetArg = keyword(call, 'function') ?? pos[1];
     return targetArg ? { kind: 'timer', runsIn: 'thread', targetArg, targetIndex: -1, many: false } : undefined;
   }
-  if (q === 'multiprocessing.Process' || /^multiprocessing\.get_context\(.*\)\.Process$/.test(q)) {
+  if (processClass) {
     const targetArg = keyword(call, 'target') ?? pos[1];
     return targetArg ? { kind: 'process', runsIn: 'process', targetArg, targetIndex: -1, many: false } : undefined;
   }
@@ -262,7 +283,7 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
       executor: binding,
     };
   }
-  if (call.method && call.receiver && POOL_METHODS.has(call.method) && pos[0]) {
+  if (poolMethod && call.receiver && call.method && pos[0]) {
     let binding = findExecutor(bindings, call.receiver, call);
     if (!binding && call.receiverKind === 'call') {
       const inner = mod.model.calls.find(

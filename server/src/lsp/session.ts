@@ -7,7 +7,8 @@
  * the cached tree; the reparse, the model extraction and the analysis run when
  * a report is asked for (by the diagnostics scheduler or a request), and only
  * for that document: other files keep their models, so one edit re-extracts
- * one file. The analysis sees only the modules connected to the document
+ * one file, and within it only the statements the edits touched
+ * (model/incremental.ts). The analysis sees only the modules connected to the document
  * through imports (importGraph.ts), and a cached report stays valid while
  * every model it was computed from is still current, so an edit in one file
  * leaves the reports of unrelated files alone. Settings, configuration and
@@ -21,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { analyzeProject } from '../analysis/index';
 import type { Config, FileReport } from '../analysis/types';
-import { extractModel } from '../model/extract';
+import { updateModel } from '../model/incremental';
 import type { ModuleModel } from '../model/types';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol';
 import type { TreeCache } from '../syntax/documents';
@@ -168,14 +169,21 @@ export class Session {
   model(open: OpenDoc): ModuleModel | undefined {
     const version = open.doc.version;
     if (open.modelVersion === version) return open.model;
-    const before = open.model ?? this.deps.index.models.get(open.key);
+    const previous = open.model;
+    const before = previous ?? this.deps.index.models.get(open.key);
     open.modelVersion = version;
     open.model = undefined;
     const text = open.doc.getText();
     if (!this.overLimit(open, text)) {
       try {
-        const tree = this.deps.trees.tree(open.key, text);
-        open.model = extractModel(this.deps.syntax, tree, text, open.key, open.moduleName);
+        const { trees } = this.deps;
+        const tree = trees.tree(open.key, text);
+        // The previous model came from the tree the cache reparsed from, so only the edits since need extracting.
+        const change = trees.lastChange(open.key);
+        const since = previous && change ? { model: previous, change, tree: trees.previousTree(open.key) } : undefined;
+        open.model = updateModel(this.deps.syntax, tree, text, open.key, open.moduleName, since);
+        // Freeing the old tree takes about a millisecond: do it after the diagnostics are out.
+        if (since?.tree) setImmediate(() => trees.releasePrevious(open.key));
       } catch (error) {
         this.fail(open, 'model extraction', error);
       }

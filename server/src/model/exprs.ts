@@ -545,6 +545,8 @@ export function exprType(scan: Scan, s: number, e: number): string | undefined {
     if (word === 'True') return 'true';
     if (word === 'False') return 'false';
     if (!HARD_KEYWORDS.has(word) && !KEYWORD_OPERATORS.has(word)) return 'identifier';
+    // A keyword operator alone (`x = await`) is whatever tree-sitter's recovery makes of it: read the node.
+    return undefined;
   }
   const shape = shapeOf(scan, s, e);
   if (shape.first === 'lambda') return 'lambda';

@@ -11,6 +11,10 @@
  * assignments) are read from the source text (textFacts.ts) when the tree has
  * no syntax errors; the node readers (nodeFacts.ts) handle the rest and every
  * case the text readers decline. Both produce identical objects.
+ *
+ * The capture sweep (`collectCaptures`) also serves incremental.ts, which
+ * runs it over the top-level statements an edit touched, numbering the new
+ * items after the unchanged ones before them.
  */
 import { modelCaptures, type Node, type QueryCapture, type Syntax, type Tree } from '../syntax/parser';
 import {
@@ -53,7 +57,7 @@ function captureParts(name: string): [string, string] {
 }
 
 /** `text.split(/\r?\n/)`, without the regular expression when there is no carriage return (most files). */
-function splitLines(text: string): string[] {
+export function splitLines(text: string): string[] {
   return text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
 }
 
@@ -64,16 +68,35 @@ function callsStartingAt(captures: QueryCapture[], from: number, start: number):
   return k - from;
 }
 
+/** The item lists of a model, which a capture sweep appends to. */
+export type ModelParts = Pick<ModuleModel, 'scopes' | 'regions' | 'calls' | 'writes' | 'decls' | 'imports'>;
+
+/** The id the first item appended to each list gets, less that list's current length. */
+export interface IdBase {
+  scopes: number;
+  regions: number;
+  calls: number;
+  writes: number;
+}
+
+const NO_BASE: IdBase = { scopes: 0, regions: 0, calls: 0, writes: 0 };
+
+/**
+ * Point the readers at `text`: the node readers' source slot, and the text
+ * scan when the tree has no syntax errors and the scan balances.
+ */
+export function prepareSource(text: string, hasErrors: boolean): Scan | undefined {
+  setNodeSource(text);
+  if (hasErrors) return undefined;
+  const scan = buildScan(text);
+  return scan.ok ? scan : undefined;
+}
+
 /** Extract the model of `text`, whose tree is `tree`. The tree stays owned by the caller. */
 export function extractModel(syntax: Syntax, tree: Tree, text: string, path: string, moduleName?: string): ModuleModel {
-  setNodeSource(text);
   const root: Node = tree.rootNode;
   const hasErrors = root.hasError;
-  let scan: Scan | undefined;
-  if (!hasErrors) {
-    scan = buildScan(text);
-    if (!scan.ok) scan = undefined;
-  }
+  const scan = prepareSource(text, hasErrors);
   const model: ModuleModel = {
     path,
     moduleName: moduleName ?? defaultModuleName(path),
@@ -86,9 +109,24 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
     imports: [],
     hasErrors,
   };
+  collectCaptures(model, modelCaptures(syntax, tree), scan, NO_BASE);
+  return model;
+}
+
+/**
+ * Turn captures (in document order, all inside top-level statements) into
+ * model items appended to `parts`. Item ids are `base` plus the list's length
+ * at the time, so a sweep over some statements can continue the numbering of
+ * the statements before them; enclosing scopes start at the module (id 0).
+ */
+export function collectCaptures(
+  parts: ModelParts,
+  captures: QueryCapture[],
+  scan: Scan | undefined,
+  base: IdBase,
+): void {
   const stack: Open[] = [];
   const awaitEnds = new Set<number>();
-  const captures = modelCaptures(syntax, tree);
   // Calls sharing a start (`f(a)(b)`) arrive together, outermost first.
   let callStart = -1;
   let callsLeft = 0;
@@ -109,7 +147,7 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
     const [group, kind] = captureParts(name);
     switch (group) {
       case 'scope': {
-        const id = model.scopes.length;
+        const id = base.scopes + parts.scopes.length;
         let s: Scope | undefined;
         if (scan && kind !== 'lambda') {
           const at = node.startPosition;
@@ -118,17 +156,17 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
           s = scopeFromText(scan, start, at.row, at.column, node.endIndex, f, id, scope, decorators);
         }
         s ??= scopeOf(node, kind as 'function' | 'class' | 'lambda', id, scope);
-        model.scopes.push(s);
+        parts.scopes.push(s);
         stack.push({ end: s.end, scope: s.id });
         break;
       }
       case 'region': {
-        const id = model.regions.length;
+        const id = base.regions + parts.regions.length;
         const r =
           scan && kind === 'if'
             ? ifRegionOf(node, id, scope, ...spanAndEnd(scan, node))
             : regionOf(node, kind as RegionKind, id, scope);
-        model.regions.push(r);
+        parts.regions.push(r);
         stack.push({ end: r.end, region: r.id });
         break;
       }
@@ -137,35 +175,34 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
           callStart = start;
           callsLeft = callsStartingAt(captures, c, start);
         }
-        const id = model.calls.length;
+        const id = base.calls + parts.calls.length;
         const at = node.startPosition;
         const call = scan && callFromText(scan, start, at.row, at.column, callsLeft, id, scope, regions);
         callsLeft--;
-        model.calls.push(call || callOf(node, id, scope, regions));
+        parts.calls.push(call || callOf(node, id, scope, regions));
         break;
       }
       case 'write': {
-        const id = model.writes.length;
+        const id = base.writes + parts.writes.length;
         const at = node.startPosition;
         const fast =
           scan && kind === 'assign' && assignmentFromText(scan, start, at.row, at.column, id, scope, regions);
         const w = fast || writeOf(node, kind, id, scope, regions);
-        if (w) model.writes.push(w);
+        if (w) parts.writes.push(w);
         break;
       }
       case 'decl':
-        model.decls.push(declOf(node, kind as 'global' | 'nonlocal', scope));
+        parts.decls.push(declOf(node, kind as 'global' | 'nonlocal', scope));
         break;
       case 'import':
-        model.imports.push(...importsOf(node, kind === 'from', scope));
+        parts.imports.push(...importsOf(node, kind === 'from', scope));
         break;
       case 'mark':
         awaitEnds.add(node.endIndex);
         break;
     }
   }
-  linkCalls(model, awaitEnds);
-  return model;
+  linkCalls(parts, awaitEnds);
 }
 
 /** Span and end offset of a node from one `endIndex` call; the end position comes from the line table. */
@@ -177,7 +214,7 @@ function spanAndEnd(scan: Scan, node: Node): [Span, number] {
 }
 
 /** Derive per-call facts from other captures instead of walking up from each call node. */
-function linkCalls(model: ModuleModel, awaitEnds: Set<number>): void {
+function linkCalls(model: ModelParts, awaitEnds: Set<number>): void {
   const byStart = new Map<number, Call>();
   for (const call of model.calls) {
     call.awaited = awaitEnds.has(call.end);

@@ -279,6 +279,8 @@ function assignShape(scan: Scan, s: number): AssignShape | undefined {
     last = i;
   }
   if (leftEnd < 0) return undefined;
+  // `x:` with nothing after the colon is no statement; tree-sitter's recovery may take the next line in.
+  if (equals < 0 && skipTrivia(scan, text.indexOf(':', leftEnd) + 1, last) >= last) return undefined;
   const right = equals < 0 ? -1 : skipTrivia(scan, equals + 1, last);
   if (right >= 0 && text.slice(equals, right).includes('#')) return undefined;
   return { leftEnd, right, chained, end: last };

@@ -9,6 +9,13 @@
  * used tree is freed with `.delete()` when it is evicted or its document
  * closes, and an evicted document simply parses from scratch next time.
  *
+ * After an incremental reparse the cache also keeps the edits since the tree
+ * before, merged into one stretch of text (`lastChange`), and that edited old
+ * tree itself (`previousTree`) until it is released or the next reparse, so
+ * the model can be re-extracted for the changed part only
+ * (model/incremental.ts). Old and new trees share their unchanged subtrees,
+ * so keeping the old one a little longer costs little memory.
+ *
  * Positions in edits are UTF-16 offsets and columns, which is what
  * web-tree-sitter uses for JavaScript strings and what LSP uses.
  */
@@ -16,12 +23,38 @@ import { type Edit, parse, type Syntax, type Tree } from './parser';
 
 export type { Edit };
 
+/** One replaced stretch of text: `[start, oldEnd)` of the old text became `[start, newEnd)` of the new. */
+export interface TextChange {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
 interface Entry {
   tree: Tree;
   /** Edits were applied since the last parse. */
   dirty: boolean;
   /** Length the text must have for the edited tree to match it; a mismatch forces a full parse. */
   length: number;
+  /** The edits since the last parse, merged. */
+  pending?: TextChange;
+  /** The edits the last call to `tree` reparsed, when it reparsed incrementally. */
+  last?: TextChange;
+  /** The (edited) tree that reparse started from, kept alive until the next one so ids can be compared. */
+  previous?: Tree;
+}
+
+/**
+ * The single change covering `previous` followed by `next` (whose offsets are
+ * in the text after `previous`).
+ */
+export function mergeChanges(previous: TextChange | undefined, next: TextChange): TextChange {
+  if (!previous) return { start: next.start, oldEnd: next.oldEnd, newEnd: next.newEnd };
+  return {
+    start: Math.min(previous.start, next.start),
+    oldEnd: previous.oldEnd + Math.max(0, next.oldEnd - previous.newEnd),
+    newEnd: Math.max(previous.newEnd, next.oldEnd) + (next.newEnd - next.oldEnd),
+  };
 }
 
 export class TreeCache {
@@ -44,6 +77,11 @@ export class TreeCache {
     if (!entry) return;
     entry.tree.edit(edit);
     entry.dirty = true;
+    entry.pending = mergeChanges(entry.pending, {
+      start: edit.startIndex,
+      oldEnd: edit.oldEndIndex,
+      newEnd: edit.newEndIndex,
+    });
     entry.length += edit.newEndIndex - edit.oldEndIndex;
   }
 
@@ -55,11 +93,16 @@ export class TreeCache {
     const entry = this.entries.get(key);
     if (entry && entry.length === text.length) {
       this.touch(key, entry);
+      entry.last = undefined;
+      entry.previous?.delete();
+      entry.previous = undefined;
       if (!entry.dirty) return entry.tree;
       const next = parse(this.syntax, text, entry.tree);
-      entry.tree.delete();
+      entry.last = entry.pending;
+      entry.previous = entry.tree;
       entry.tree = next;
       entry.dirty = false;
+      entry.pending = undefined;
       this.stats.incremental++;
       return next;
     }
@@ -71,11 +114,36 @@ export class TreeCache {
     return tree;
   }
 
+  /**
+   * The edits that turned the text of the tree the call to `tree` before the
+   * last one returned into the last one's, merged; undefined when the last
+   * call parsed from scratch or found nothing to reparse.
+   */
+  lastChange(key: string): TextChange | undefined {
+    return this.entries.get(key)?.last;
+  }
+
+  /**
+   * The edited tree the last call to `tree` reparsed from, while it is kept
+   * (until the next call). The cache owns it, as it owns the current tree.
+   */
+  previousTree(key: string): Tree | undefined {
+    return this.entries.get(key)?.previous;
+  }
+
+  /** Free the tree `previousTree` returns, once nobody needs it (the next `tree` call would anyway). */
+  releasePrevious(key: string): void {
+    const entry = this.entries.get(key);
+    entry?.previous?.delete();
+    if (entry) entry.previous = undefined;
+  }
+
   /** Drop a document's tree, e.g. when it closes or its whole text is replaced. */
   forget(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
     entry.tree.delete();
+    entry.previous?.delete();
     this.entries.delete(key);
   }
 

@@ -79,3 +79,64 @@ export function parse(syntax: Syntax, text: string, oldTree?: Tree): Tree {
 export function modelCaptures(syntax: Syntax, tree: Tree): QueryCapture[] {
   return syntax.modelQuery.captures(tree.rootNode);
 }
+
+/** Model captures of one node's subtree (the node included), in document order. */
+export function modelCapturesOf(syntax: Syntax, node: Node): QueryCapture[] {
+  return syntax.modelQuery.captures(node);
+}
+
+/** Start and end offsets of every child of the root (top-level statements and comments), in order. */
+export function topLevelRanges(tree: Tree): { starts: Int32Array; ends: Int32Array } {
+  const count = tree.rootNode.childCount;
+  const starts = new Int32Array(count);
+  const ends = new Int32Array(count);
+  const cursor = tree.walk();
+  try {
+    if (cursor.gotoFirstChild()) {
+      let i = 0;
+      do {
+        starts[i] = cursor.startIndex;
+        ends[i] = cursor.endIndex;
+        i++;
+      } while (cursor.gotoNextSibling());
+    }
+  } finally {
+    cursor.delete();
+  }
+  return { starts, ends };
+}
+
+/**
+ * Ranges of `tree` whose syntactic structure differs from `oldTree`, the
+ * edited tree it was reparsed from. The edited text itself is not reported
+ * unless its structure reaches beyond it.
+ */
+export function changedRanges(tree: Tree, oldTree: Tree): { start: number; end: number }[] {
+  return tree.getChangedRanges(oldTree).map((r) => ({ start: r.startIndex, end: r.endIndex }));
+}
+
+/**
+ * The children of the root whose ranges overlap or touch `[start, end]`
+ * (both ends included), in order, with the child just before and just after
+ * them (null at the ends of the file).
+ */
+export function topLevelNodesAround(
+  tree: Tree,
+  start: number,
+  end: number,
+): { nodes: Node[]; before: Node | null; after: Node | null } {
+  const root = tree.rootNode;
+  const nodes: Node[] = [];
+  let node = root.firstChildForIndex(start);
+  let before = node ? node.previousSibling : root.lastChild;
+  // A child ending exactly at `start` touches the range.
+  if (before && before.endIndex >= start) {
+    node = before;
+    before = before.previousSibling;
+  }
+  while (node && node.startIndex <= end) {
+    nodes.push(node);
+    node = node.nextSibling;
+  }
+  return { nodes, before, after: node };
+}

@@ -1,0 +1,227 @@
+/**
+ * Differential test of incremental extraction (model/incremental.ts): random
+ * single- and multi-character edits on every fixture, on tricky snippets and
+ * on the 5,000-line file of `npm run bench:lsp`, each applied through the
+ * tree cache (`tree.edit`, then an incremental reparse) as the language
+ * server does.
+ * After every edit the model spliced from the previous one must deeply equal
+ * a full extraction of a fresh parse of the edited text. Edits are chained,
+ * so splices build on spliced models; edits that break the syntax are undone
+ * by the next edit, or in some runs left to pile up. The test also checks
+ * that most edits were in fact spliced rather than extracted in full.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { extractModel } from '../../server/src/model/extract';
+import { incrementalStats, updateModel } from '../../server/src/model/incremental';
+import type { ModuleModel } from '../../server/src/model/types';
+import { mergeChanges, type TextChange, TreeCache } from '../../server/src/syntax/documents';
+import { initSyntax, parse, type Syntax } from '../../server/src/syntax/parser';
+
+const FIXTURES = path.join(__dirname, '../fixtures');
+
+function pyFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? pyFiles(path.join(dir, e.name)) : e.name.endsWith('.py') ? [path.join(dir, e.name)] : [],
+    )
+    .sort();
+}
+
+/** The generated file of `npm run bench:lsp` (server/src/bench/lspBench.ts). */
+function bigFile(): string {
+  const block = (i: number) => `counter_${i} = 0
+lock_${i} = threading.Lock()
+
+
+def cpu_${i}(n):
+    global counter_${i}
+    total = 0
+    for k in range(n):
+        total += k * k
+        counter_${i} += 1
+    return total
+
+
+def io_${i}(path):
+    with open(path) as f:
+        data = f.read()
+    with lock_${i}:
+        results.append(data)
+
+
+threads_${i} = [threading.Thread(target=cpu_${i}, args=(1000,)) for _ in range(4)]
+for t in threads_${i}:
+    t.start()
+pool.submit(io_${i}, "data.txt")
+
+`;
+  let text =
+    'import threading\nfrom concurrent.futures import ThreadPoolExecutor\n\nresults = []\npool = ThreadPoolExecutor(8)\n\n';
+  for (let i = 0; text.split('\n').length < 5000; i++) text += block(i);
+  return text;
+}
+
+const SNIPPETS: Record<string, string> = {
+  semicolons: 'a = f(1); b = g(2)\nc = h(3)  # note\n\ndef k():\n    x = 1; y = m(x)\n    return y\n',
+  decorated:
+    '"""Module doc."""\nimport threading\n\n@dec\n@dec2(1)\ndef f():\n    g()\n\n\n@cls\nclass A(B):\n    """Doc."""\n\n    @property\n    def p(self):\n        return self._p\n',
+  nested:
+    'class Pool:\n    def __init__(self):\n        self._lock = threading.Lock()\n        self.items = []\n\n    def add(self, x):\n        with self._lock:\n            self.items.append(x)\n\n    def each(self):\n        for i in self.items:\n            yield [j for j in i]\n\nif __name__ == "__main__":\n    Pool().add(1)\n',
+  asyncCode:
+    'import asyncio\n\nasync def f():\n    async with a() as b:\n        await g(b)\n    await asyncio.to_thread(h, 1)\n\nx = lambda q: q(1)\n',
+  globals:
+    'count = 0\n\ndef bump():\n    global count\n    count += 1\n    def inner():\n        nonlocal count\n        del count\n',
+};
+
+/** Row and UTF-16 column of an offset, as web-tree-sitter wants them. */
+function pointAt(text: string, offset: number): { row: number; column: number } {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+/** A deterministic generator, so failures reproduce. */
+function rng(seed: number): (n: number) => number {
+  let s = seed;
+  return (n) => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s % n;
+  };
+}
+
+const INSERTS = ['x', ' ', '\n', '(', ')', ':', '#', '"', "'", ',', '=', '\t', '    ', '\n    ', '1', '.', '@', '\\'];
+const SNIPPET_INSERTS = [
+  'def g():\n    pass\n',
+  '@dec\n',
+  'import os\n',
+  '    global q\n',
+  'f(a, b=1)',
+  'with lock:\n    x += 1\n',
+  'y = [i for i in z]\n',
+  '; z = 2',
+  '"""doc"""\n',
+  'await ',
+  'lambda: 0',
+];
+
+/** One random edit of `text`: an insertion, a deletion, a replacement or a copied stretch. */
+function randomEdit(text: string, random: (n: number) => number): { start: number; end: number; insert: string } {
+  const at = random(text.length + 1);
+  switch (random(6)) {
+    case 0:
+    case 1:
+      return { start: at, end: at, insert: INSERTS[random(INSERTS.length)] };
+    case 2:
+      return { start: at, end: Math.min(text.length, at + 1), insert: '' };
+    case 3:
+      return { start: at, end: Math.min(text.length, at + 1 + random(40)), insert: '' };
+    case 4:
+      return { start: at, end: at, insert: SNIPPET_INSERTS[random(SNIPPET_INSERTS.length)] };
+    default: {
+      const from = random(Math.max(1, text.length));
+      const copied = text.slice(from, from + 1 + random(80));
+      return { start: at, end: Math.min(text.length, at + random(3)), insert: copied };
+    }
+  }
+}
+
+let syntax: Syntax;
+beforeAll(async () => {
+  syntax = await initSyntax();
+});
+
+/** Apply `edits` random edits in turn, splicing each model from the last, and compare with full extraction. */
+function runEdits(name: string, original: string, edits: number, seed: number, batch = 1, undoErrors = true): void {
+  const random = rng(seed);
+  const trees = new TreeCache(syntax, 4);
+  const key = `${name}.py`;
+  let text = original;
+  let model: ModuleModel = updateModel(syntax, trees.tree(key, text), text, key, name);
+  let undo: { start: number; end: number; insert: string } | undefined;
+  try {
+    for (let n = 0; n < edits; n++) {
+      // Several edits may arrive before the model is asked for; the cache merges them into one change.
+      const before = text;
+      let merged: TextChange | undefined;
+      for (let b = 0; b < batch; b++) {
+        // After an edit that broke the syntax, the next one undoes it, as typing usually does.
+        const edit = undo ?? randomEdit(text, random);
+        undo = undefined;
+        const next = text.slice(0, edit.start) + edit.insert + text.slice(edit.end);
+        const newEnd = edit.start + edit.insert.length;
+        trees.edit(key, {
+          startIndex: edit.start,
+          oldEndIndex: edit.end,
+          newEndIndex: newEnd,
+          startPosition: pointAt(text, edit.start),
+          oldEndPosition: pointAt(text, edit.end),
+          newEndPosition: pointAt(next, newEnd),
+        });
+        merged = mergeChanges(merged, { start: edit.start, oldEnd: edit.end, newEnd });
+        text = next;
+      }
+      const tree = trees.tree(key, text);
+      const change = trees.lastChange(key);
+      model = updateModel(syntax, tree, text, key, name, change && { model, change, tree: trees.previousTree(key) });
+      const fresh = parse(syntax, text);
+      try {
+        // The reference is a full extraction of the same tree; without syntax errors a fresh parse must agree.
+        const expected = extractModel(syntax, tree, text, key, name);
+        if (!fresh.rootNode.hasError) expect(extractModel(syntax, fresh, text, key, name)).toEqual(expected);
+        if (JSON.stringify(model) !== JSON.stringify(expected)) {
+          expect({ edit: n, text, model }).toEqual({ edit: n, text, model: expected });
+        }
+      } finally {
+        fresh.delete();
+      }
+      const all = merged as TextChange;
+      if (model.hasErrors && undoErrors)
+        undo = { start: all.start, end: all.newEnd, insert: before.slice(all.start, all.oldEnd) };
+    }
+  } finally {
+    trees.clear();
+  }
+}
+
+describe('incremental extraction equals full extraction', () => {
+  it('on every fixture, with random edits', () => {
+    const before = { ...incrementalStats };
+    const files = pyFiles(FIXTURES);
+    expect(files.length).toBeGreaterThan(10);
+    files.forEach((file, i) => {
+      const text = fs.readFileSync(file, 'utf8');
+      runEdits(path.basename(file, '.py'), text, 40, 1000 + i);
+      // Without undoing, syntax errors pile up, as in a file being rewritten.
+      runEdits(path.basename(file, '.py'), text, 20, 2000 + i, 1, false);
+    });
+    const spliced = incrementalStats.spliced - before.spliced;
+    const full = incrementalStats.full - before.full - 2 * files.length;
+    expect(spliced + full).toBe(files.length * 60);
+    expect(spliced).toBeGreaterThan(files.length * 50);
+  });
+
+  it('on tricky snippets, with single and batched edits', () => {
+    let seed = 7;
+    for (const [name, text] of Object.entries(SNIPPETS)) {
+      runEdits(name, text, 60, seed++);
+      runEdits(name, text, 30, seed++, 3);
+      runEdits(name, text, 30, seed++, 2, false);
+    }
+  });
+
+  it('on the 5,000-line benchmark file, mostly spliced', () => {
+    const before = incrementalStats.spliced;
+    const text = bigFile();
+    runEdits('big', text, 40, 42);
+    runEdits('big', text, 15, 43, 2);
+    runEdits('big', text, 15, 44, 1, false);
+    expect(incrementalStats.spliced - before).toBeGreaterThan(60);
+  }, 60_000);
+});
