@@ -41,6 +41,7 @@ export interface ClassifyContext {
 }
 
 const HELPER_DISCOUNT = 0.8;
+const ITER_WAIT = /^iter\([\w.]*\.(get|recv|readline|read|accept|_quick_get),/;
 const MAX_DEPTH = 5;
 
 export function newClassifyContext(project: ProjectIndex, config: Config): ClassifyContext {
@@ -204,6 +205,15 @@ function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<
   for (const loop of loops) {
     if (waiting.has(loop.id)) continue;
     const line = loop.span.line;
+    // `for item in iter(q.get, None)` blocks on the queue at every step: a waiting loop, not CPU work.
+    if (loop.kind === 'for' && ITER_WAIT.test(loop.expr)) {
+      add(e, 'io', 1.5, {
+        text: `line ${line + 1}: loop waits on \`${loop.expr.slice(5, loop.expr.indexOf(','))}\` for each item`,
+        line,
+        kind: 'io',
+      });
+      continue;
+    }
     if (loop.kind === 'comprehension') {
       add(e, 'cpu', 0.75, { text: `line ${line + 1}: comprehension runs Python code`, line, kind: 'cpu' });
       continue;

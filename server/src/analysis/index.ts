@@ -37,21 +37,10 @@ export function analyzeProject(models: ModuleModel[], config: Config, focus?: Se
   for (const mod of project.modules) sites.set(mod, findSpawns(project, mod));
   const targets = buildTargets(project, sites, cctx);
   const roots = threadRoots(sites, targets);
+  roots.push(...mainThreadRoots(sites, targets));
   roots.push(...libraryRoots(project, config, sites, locksOf));
   const reach = walkCalls(cctx, config, roots, locksOf);
-  const hitsByMod = new Map<ModuleIndex, Hit[]>();
-  for (const visits of reach.visits.values()) {
-    // A visit counts when its entry runs in several threads, or when two spawned entries reach the same code.
-    const spawnedEntries = new Set<string>();
-    for (const v of visits) if (v.entry.spawned) spawnedEntries.add(v.entry.name);
-    const counted = visits.filter((v) => v.entry.concurrent || (v.entry.spawned && spawnedEntries.size > 1));
-    if (counted.length === 0) continue;
-    const { mod, scope } = counted[0].ref;
-    const hits = racyWrites(mod, scope, counted, config, locksOf(mod));
-    const list = hitsByMod.get(mod);
-    if (list) list.push(...hits);
-    else hitsByMod.set(mod, hits);
-  }
+  const hitsByMod = racyHits(reach.visits, config, locksOf);
   const reports: FileReport[] = [];
   for (const mod of project.modules) {
     if (focus && !focus.has(mod.model.path)) continue;
@@ -152,6 +141,91 @@ function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, 
           },
         });
       }
+    }
+  }
+  return roots;
+}
+
+/**
+ * Racy writes, decided per state: a write counts when its entry runs in several threads at once, or
+ * when two different thread entries (a spawned target and another one, or the spawning code running
+ * alongside it) write the same state.
+ */
+function racyHits(
+  visitsByFunction: Map<string, Visit[]>,
+  config: Config,
+  locksOf: (mod: ModuleIndex) => LockBinding[],
+): Map<ModuleIndex, Hit[]> {
+  const all: Hit[] = [];
+  for (const visits of visitsByFunction.values()) {
+    const { mod, scope } = visits[0].ref;
+    all.push(...racyWrites(mod, scope, visits, config, locksOf(mod)));
+  }
+  const writersOf = new Map<string, Set<string>>();
+  const keyOf = (h: Hit) =>
+    `${h.mod.model.path}|${h.state.startsWith('self.') ? h.mod.model.scopes[h.scope.parent]?.name : ''}|${h.state}`;
+  for (const h of all) {
+    const set = writersOf.get(keyOf(h)) ?? new Set<string>();
+    for (const v of h.visits) if (v.entry.spawned) set.add(v.entry.name);
+    writersOf.set(keyOf(h), set);
+  }
+  const byMod = new Map<ModuleIndex, Hit[]>();
+  for (const h of all) {
+    const writers = writersOf.get(keyOf(h));
+    const paired = (writers?.size ?? 0) > 1;
+    const visits = h.visits.filter((v) => v.entry.concurrent || (paired && v.entry.spawned));
+    if (visits.length === 0) continue;
+    const list = byMod.get(h.mod) ?? [];
+    list.push({
+      ...h,
+      visits,
+      writers: paired && !visits.some((v) => v.entry.concurrent) ? [...(writers ?? [])] : undefined,
+    });
+    byMod.set(h.mod, list);
+  }
+  return byMod;
+}
+
+const START_METHODS = new Set(['start']);
+const JOIN_METHODS = new Set(['join', 'result', 'shutdown', 'wait']);
+
+/**
+ * The spawning code keeps running while the thread does: between a thread's `start()` (a pool's
+ * `submit`) and the first `join()` / `result()` / `shutdown()` after it, or the end of the executor's
+ * `with` block, it is one more thread entry. Awaited offloads (`to_thread`) overlap nothing.
+ */
+function mainThreadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, ThreadTarget>): Visit[] {
+  const roots: Visit[] = [];
+  for (const [mod, list] of sites) {
+    for (const site of list) {
+      if (site.runsIn !== 'thread' || site.kind === 'to-thread' || site.kind === 'run-in-executor' || site.call.awaited)
+        continue;
+      const scope = mod.model.scopes[site.call.scope];
+      if (scope.kind === 'lambda' || scope.kind === 'class') continue;
+      const calls = mod.callsByScope.get(scope.id) ?? [];
+      const pool = site.kind === 'thread-pool';
+      const start = pool
+        ? site.call
+        : calls.find((c) => c.start > site.call.start && c.method && START_METHODS.has(c.method));
+      if (!start) continue;
+      const stop = calls.find((c) => c.start > start.end && c.method && JOIN_METHODS.has(c.method));
+      const block = pool
+        ? (mod.regionsByScope.get(scope.id) ?? []).find(
+            (r) => r.kind === 'with' && r.start < site.call.start && r.end > site.call.end,
+          )
+        : undefined;
+      const end = Math.min(stop?.start ?? scope.end, block?.end ?? scope.end);
+      if (end <= start.end) continue;
+      const names = site.targets.map((t) => targets.get(funcKey(t))?.name ?? t.scope.name).join(', ');
+      const entry: Entry = {
+        spawned: true,
+        name: `${scope.kind === 'module' ? 'the main thread' : scope.name} (while ${names} runs)`,
+        concurrent: false,
+        because: 'keeps running alongside the thread it started',
+        window: { scope: scope.id, start: start.end, end },
+      };
+      const selfShared = !!site.targetArg?.text.startsWith('self.');
+      roots.push({ ref: { mod, scope }, entry, ctx: { sharedParams: new Set(), selfShared, sharedAttrs: new Set() } });
     }
   }
   return roots;

@@ -104,6 +104,11 @@ export const CALLS: Map<string, CallFact> = new Map([
     'pymongo.MongoClient',
   ]),
   ...facts('io', 1, IO_WAIT, ['select.select', 'input']),
+  ...facts('io', 1.5, IO_WAIT, [
+    'multiprocessing.connection.wait',
+    'concurrent.futures.wait',
+    'concurrent.futures.as_completed',
+  ]),
   ...facts('native', 3, NATIVE, [
     'hashlib.sha1',
     'hashlib.sha224',

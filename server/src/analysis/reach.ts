@@ -38,6 +38,8 @@ export interface Entry {
   hint?: boolean;
   /** Spawned threads were seen (as opposed to inferred from library signals). */
   spawned?: boolean;
+  /** Only this stretch of the root function runs alongside the thread (the spawner between start and join). */
+  window?: { scope: number; start: number; end: number };
 }
 
 export interface Visit {
@@ -62,9 +64,11 @@ export function funcKey(ref: FunctionRef): string {
  * entries (every public function of a package) share visits, or the walk would grow with their count.
  */
 function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
-  const who = entry.spawned
-    ? entry.name
-    : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
+  const who = entry.window
+    ? `${entry.name}@${entry.window.start}`
+    : entry.spawned
+      ? entry.name
+      : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
   return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${who}`;
 }
 
@@ -196,7 +200,9 @@ export function walkCalls(
     const locals = localNames(mod, scope);
     const globalsHere = moduleNames(mod);
     const shared = (expr: string) => isSharedExpr(mod, scope, visit.ctx, expr, globalsHere, locals);
+    const window = depth === 0 ? visit.entry.window : undefined;
     for (const call of mod.callsByScope.get(scope.id) ?? []) {
+      if (window && (call.start < window.start || call.start >= window.end)) continue;
       const callee = resolveCallee(cctx, mod, scope, call);
       if (!callee || callee.scope.kind === 'class') continue;
       // Library entries stay in their module: another module's public functions are entries of their own.

@@ -67,9 +67,11 @@ export function cpuBoundThread(
 ): Finding[] {
   const findings: Finding[] = [];
   const threadSitesByScope = new Map<number, number>();
-  // An awaited spawn finishes before the next statement runs, so it overlaps nothing after it.
+  // Sibling CPU-bound spawns in one scope run together (an awaited spawn finishes before the next
+  // statement runs, so it overlaps nothing); a CPU thread next to an I/O thread is not serialised work.
+  const isCpu = (s: SpawnSite) => keyOf(s).some((k) => targets.get(k)?.classification === 'cpu');
   for (const s of sites) {
-    if (s.runsIn === 'thread' && !s.call.awaited) {
+    if (s.runsIn === 'thread' && !s.call.awaited && isCpu(s)) {
       threadSitesByScope.set(s.call.scope, (threadSitesByScope.get(s.call.scope) ?? 0) + 1);
     }
   }

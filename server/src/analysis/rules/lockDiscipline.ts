@@ -52,7 +52,9 @@ export function guardedWrites(mod: ModuleIndex, locks: LockBinding[], config: Co
         const root = state?.split(/[.[]/)[0];
         if (!state || !root || (root !== 'self' && locals.has(root))) continue;
         const owner = root === 'self' && cls?.kind === 'class' ? cls.name : undefined;
-        out.push({ state, cls: owner, locks: heldAt(guards, w.start), fn, span: w.span });
+        // A lock held through a local variable has no name that means the same thing in another function.
+        const locks = heldAt(guards, w.start).filter((l) => l.includes('.') || !locals.has(l));
+        if (locks.length > 0) out.push({ state, cls: owner, locks, fn, span: w.span });
       }
     }
   }

@@ -49,6 +49,8 @@ export interface Hit {
   visits: Visit[];
   /** Statement span (for the wrap-in-lock fix). */
   stmt: Span;
+  /** Set when the race is between different single threads that write the same state. */
+  writers?: string[];
 }
 
 interface FnFacts {
@@ -78,7 +80,7 @@ function stateOf(
   locks: LockBinding[],
 ): string | undefined {
   if (t.kind === 'identifier') {
-    if (f.globalsDeclared.has(t.text)) return t.text;
+    if (f.globalsDeclared.has(t.text) || scope.kind === 'module') return t.text;
     // Closure cells belong to one call of the enclosing function: shared only between the copies it spawns.
     if (f.nonlocalsDeclared.has(t.text) && visit.entry.spawned) return t.text;
     return undefined;
@@ -197,6 +199,8 @@ export function racyWrites(
     visit: Visit,
   ) => {
     if (guardAt(guards, start) || visit.ctx.heldBy) return;
+    const window = visit.entry.window;
+    if (window && window.scope === scope.id && (start < window.start || start >= window.end)) return;
     if (visit.entry.only && !visit.entry.only.has(what)) return;
     if (visit.entry.onlyState && !visit.entry.onlyState.has(state)) return;
     const existing = hits.get(start);
@@ -261,6 +265,12 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): s
           ? 'tested-then-written'
           : 'lazily initialised';
     return `\`${hit.state}\` is written under \`${elsewhere.lock}\` in \`${elsewhere.fn}\` but ${verb} without it here (${entries[0].because}). Hold \`${elsewhere.lock}\` here too.`;
+  }
+  if (hit.writers) {
+    const names = hit.writers.map((w) => `\`${w}\``);
+    const list =
+      names.length > 2 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join(' and ');
+    return `\`${hit.state}\` is written by ${list}, which run at the same time in different threads; this ${hit.what} can interleave with the others, so updates can be lost. ${fix}`;
   }
   const lead = spawned[0] ?? entries[0];
   const named = (spawned.length > 0 ? spawned : entries).map((e) => `\`${e.name}\``);
