@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CancellationTokenSource,
   ExecuteCommandRequest,
-  ProgressType,
   type WorkDoneProgressBegin,
   type WorkDoneProgressEnd,
   type WorkDoneProgressReport,
@@ -53,9 +52,9 @@ async function bench(
   const token = `bench-${++tokens}`;
   const progress: Progress[] = [];
   const source = new CancellationTokenSource();
-  const listener = connection.onProgress(new ProgressType<Progress>(), token, (value) => {
-    progress.push(value);
-    cancel?.(value, source);
+  const listener = server!.onProgress(token, (value) => {
+    progress.push(value as Progress);
+    cancel?.(value as Progress, source);
   });
   try {
     const result = (await connection.sendRequest(

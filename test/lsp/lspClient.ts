@@ -49,6 +49,12 @@ export interface TestServer {
   published: PublishDiagnosticsParams[];
   /** `$/progress` values, in order. */
   progress: { kind?: string; title?: string }[];
+  /**
+   * Listen to one token's progress. Registering a `$/progress` notification handler (as this client
+   * does, to record every value) replaces vscode-jsonrpc's own dispatcher, so `connection.onProgress`
+   * would never fire; this forwards instead.
+   */
+  onProgress(token: string, handler: (value: unknown) => void): { dispose(): void };
   logs: string[];
   errors: string[];
   /** The next diagnostics for `uri` that satisfy `accept`; earlier ones for that document are passed over. */
@@ -85,7 +91,11 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     published.push(p);
     for (const wake of waiters.splice(0)) wake();
   });
-  connection.onNotification('$/progress', (p: { value: { kind?: string; title?: string } }) => progress.push(p.value));
+  const progressListeners = new Map<string, (value: unknown) => void>();
+  connection.onNotification('$/progress', (p: { token: string; value: { kind?: string; title?: string } }) => {
+    progress.push(p.value);
+    progressListeners.get(String(p.token))?.(p.value);
+  });
   connection.onRequest('workspace/configuration', (params: { items: unknown[] }) =>
     params.items.map(() => options.configuration?.() ?? null),
   );
@@ -112,6 +122,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     initializeResult,
     published,
     progress,
+    onProgress(token, handler) {
+      progressListeners.set(token, handler);
+      return { dispose: () => progressListeners.delete(token) };
+    },
     logs,
     errors,
     async diagnostics(uri, accept = () => true, timeoutMs = 10_000) {
