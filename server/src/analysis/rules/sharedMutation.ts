@@ -280,6 +280,14 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): s
   return `\`${hit.state}\` is shared: ${who} ${lead.because}, and ${how}. ${fix}`;
 }
 
+/** The evidence as a clause that reads on its own, for hovers ("Shared because ..."). */
+function sharedBecause(hit: Hit): string {
+  if (hit.writers)
+    return `${hit.writers.map((w) => `\`${w}\``).join(' and ')} write it from threads that run at the same time`;
+  const lead = hit.visits.find((v) => v.entry.spawned)?.entry ?? hit.visits[0].entry;
+  return lead.because.startsWith('`') ? lead.because : `\`${lead.name}\` ${lead.because}`;
+}
+
 export function sharedMutationFinding(hit: Hit, fixes: Fix[], lock?: string, elsewhere?: GuardedElsewhere): Finding {
   const hint = hit.visits.every((v) => v.entry.hint);
   return {
@@ -291,7 +299,7 @@ export function sharedMutationFinding(hit: Hit, fixes: Fix[], lock?: string, els
     data: {
       state: hit.state,
       threads: [...new Set(hit.visits.map((v) => v.entry.name))],
-      sharedBecause: hit.visits[0].entry.because,
+      sharedBecause: sharedBecause(hit),
       lock: lock ?? elsewhere?.lock,
     },
   };
