@@ -4,28 +4,22 @@
  * judged by ratios measured in the same run, never by absolute times.
  */
 import { describe, expect, it } from 'vitest';
-import { benchCli, CPUS, coresBusy, fixture, PYTHON, speedup } from './helpers';
+import { benchCli, CPUS, fixture, PYTHON, speedup, withCoresCheck } from './helpers';
 
 const common = ['--python', PYTHON, '--free-threaded-python', '', '--budget', '1.5'];
 
 describe('gil-lens bench (CLI)', () => {
   // Ratios on a shared, noisy 2-core machine: a burst of other work can steal a core for a whole
   // run, so the timing tests retry before they fail.
-  it('CPU-bound pure Python: threads do not help, processes do when cores allow', { retry: 2 }, async (ctx) => {
-    const run = await benchCli([
-      `${fixture('cpu_bound.py')}::crunch`,
-      '--call',
-      'crunch(150000)',
-      '--workers',
-      '2',
-      ...common,
-    ]);
+  it('CPU-bound pure Python: threads do not help, processes do when cores allow', { retry: 3 }, async (ctx) => {
+    const { value: run, busy } = await withCoresCheck(() =>
+      benchCli([`${fixture('cpu_bound.py')}::crunch`, '--call', 'crunch(150000)', '--workers', '2', ...common]),
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.json?.function).toBe('crunch');
     expect(run.json?.workers).toBe(2);
     expect(run.json?.modes.map((m) => m.mode)).toEqual(['sequential', 'threads', 'processes']);
     expect(speedup(run.json, 'threads')).toBeLessThan(1.3);
-    const busy = await coresBusy();
     if (!busy) {
       // Processes run the same calls in parallel: they beat threads clearly.
       expect(speedup(run.json, 'processes')).toBeGreaterThan(1.3);
@@ -36,7 +30,7 @@ describe('gil-lens bench (CLI)', () => {
     expect(run.json?.verdict).toMatch(/threads \d\.\d\d×/);
   });
 
-  it('time.sleep: four threads overlap their waits', { retry: 2 }, async () => {
+  it('time.sleep: four threads overlap their waits', { retry: 3 }, async () => {
     const run = await benchCli([`${fixture('sleepy.py')}::wait`, '--call', 'wait(0.04)', '--workers', '4', ...common]);
     expect(run.code, run.stderr).toBe(0);
     expect(speedup(run.json, 'threads')).toBeGreaterThan(2.5);
@@ -48,19 +42,13 @@ describe('gil-lens bench (CLI)', () => {
 
   it.skipIf(CPUS < 2)(
     'hashlib on a large buffer releases the GIL: threads help on 2+ cores',
-    { retry: 2 },
+    { retry: 3 },
     async (ctx) => {
-      const busy = await coresBusy();
-      if (busy) ctx.skip(`not measurable now: ${busy}`);
-      const run = await benchCli([
-        `${fixture('hashing.py')}::digest`,
-        '--call',
-        'digest(1)',
-        '--workers',
-        '2',
-        ...common,
-      ]);
+      const { value: run, busy } = await withCoresCheck(() =>
+        benchCli([`${fixture('hashing.py')}::digest`, '--call', 'digest(1)', '--workers', '2', ...common]),
+      );
       expect(run.code, run.stderr).toBe(0);
+      if (busy) ctx.skip(`not measurable now: ${busy}`);
       expect(speedup(run.json, 'threads')).toBeGreaterThan(1.3);
     },
   );

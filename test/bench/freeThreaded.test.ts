@@ -5,7 +5,7 @@
  * cannot speed up on a normal build runs in parallel on threads.
  */
 import { describe, expect, it } from 'vitest';
-import { benchCli, CPUS, coresBusy, FREE_THREADED, fixture, PYTHON, speedup } from './helpers';
+import { benchCli, CPUS, FREE_THREADED, fixture, PYTHON, speedup, withCoresCheck } from './helpers';
 
 const reason = !FREE_THREADED
   ? 'GIL_LENS_FREE_THREADED_PYTHON is not set; build one with scripts/build-free-threaded-python.sh'
@@ -14,23 +14,24 @@ const reason = !FREE_THREADED
     : '';
 
 describe(`free-threaded threads${reason ? ` (skipped: ${reason})` : ''}`, () => {
-  it.skipIf(Boolean(reason))('run the CPU-bound function in parallel, with the GIL off', { retry: 2 }, async (ctx) => {
-    const busy = await coresBusy();
-    if (busy) ctx.skip(`not measurable now: ${busy}`);
-    const run = await benchCli([
-      `${fixture('cpu_bound.py')}::crunch`,
-      '--call',
-      'crunch(150000)',
-      '--workers',
-      '2',
-      '--python',
-      PYTHON,
-      '--free-threaded-python',
-      FREE_THREADED as string,
-      '--budget',
-      '2.5',
-    ]);
+  it.skipIf(Boolean(reason))('run the CPU-bound function in parallel, with the GIL off', { retry: 3 }, async (ctx) => {
+    const { value: run, busy } = await withCoresCheck(() =>
+      benchCli([
+        `${fixture('cpu_bound.py')}::crunch`,
+        '--call',
+        'crunch(150000)',
+        '--workers',
+        '2',
+        '--python',
+        PYTHON,
+        '--free-threaded-python',
+        FREE_THREADED as string,
+        '--budget',
+        '2.5',
+      ]),
+    );
     expect(run.code, run.stderr).toBe(0);
+    if (busy) ctx.skip(`not measurable now: ${busy}`);
     expect(run.json?.free_threaded_python?.free_threaded_build).toBe(true);
     const ft = run.json?.modes.find((m) => m.mode === 'free-threaded-threads');
     expect(ft?.gil_enabled).toBe(false);

@@ -78,6 +78,17 @@ export async function coresBusy(): Promise<string> {
   return capacity < 1.6 ? `only ${capacity.toFixed(2)} cores' worth of CPU is free right now` : '';
 }
 
+/**
+ * Run a measurement with the parallel-capacity check on both sides of it: another job that takes a
+ * core during the run spoils a multi-core ratio even when the machine was free just before.
+ */
+export async function withCoresCheck<T>(run: () => Promise<T>): Promise<{ value: T; busy: string }> {
+  const before = await coresBusy();
+  const value = await run();
+  const after = before ? '' : await coresBusy();
+  return { value, busy: before || after };
+}
+
 /** Two equal busy loops on worker threads, timed together against one alone: 2.0 means two free cores. */
 async function parallelCapacity(): Promise<number> {
   const code = `const { parentPort } = require('node:worker_threads');

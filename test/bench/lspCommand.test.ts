@@ -17,7 +17,7 @@ import {
 import type { BenchResult } from '../../server/src/bench/types';
 import { BENCH_COMMAND } from '../../server/src/lsp/benchCommand';
 import { fileUri, SERVER, startServer, type TestServer } from '../lsp/lspClient';
-import { CPUS, coresBusy, fixture, groupAlive, PYTHON, speedup } from './helpers';
+import { CPUS, fixture, groupAlive, PYTHON, speedup, withCoresCheck } from './helpers';
 
 type Progress = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
@@ -69,17 +69,16 @@ async function bench(
 }
 
 describe('gil-lens.server.benchmark over LSP', () => {
-  it('CPU-bound: threads < 1.3×, processes faster on 2+ cores, progress per mode', { retry: 2 }, async (ctx) => {
+  it('CPU-bound: threads < 1.3×, processes faster on 2+ cores, progress per mode', { retry: 3 }, async (ctx) => {
     if (!wired) ctx.skip(NOT_WIRED);
-    const { result, progress } = await bench({
-      uri: fileUri(fixture('cpu_bound.py')),
-      function: 'crunch',
-      call: 'crunch(150000)',
-      workers: 2,
-    });
+    const {
+      value: { result, progress },
+      busy,
+    } = await withCoresCheck(() =>
+      bench({ uri: fileUri(fixture('cpu_bound.py')), function: 'crunch', call: 'crunch(150000)', workers: 2 }),
+    );
     expect(result.ok, result.error?.message).toBe(true);
     expect(speedup(result, 'threads')).toBeLessThan(1.3);
-    const busy = await coresBusy();
     if (!busy) expect(speedup(result, 'processes')).toBeGreaterThan(1.3);
     else ctx.annotate(`processes speedup not checked: ${busy}`);
     const messages = progress.map((p) => ('message' in p ? (p.message ?? '') : ''));
@@ -90,7 +89,7 @@ describe('gil-lens.server.benchmark over LSP', () => {
     expect(progress.at(-1)?.kind).toBe('end');
   });
 
-  it('time.sleep with 4 workers: threads > 2.5×', { retry: 2 }, async (ctx) => {
+  it('time.sleep with 4 workers: threads > 2.5×', { retry: 3 }, async (ctx) => {
     if (!wired) ctx.skip(NOT_WIRED);
     const { result } = await bench({
       uri: fileUri(fixture('sleepy.py')),
@@ -101,20 +100,19 @@ describe('gil-lens.server.benchmark over LSP', () => {
     expect(speedup(result, 'threads')).toBeGreaterThan(2.5);
   });
 
-  it.skipIf(CPUS < 2)('hashlib on a large buffer: threads > 1.3× on 2+ cores', { retry: 2 }, async (ctx) => {
+  it.skipIf(CPUS < 2)('hashlib on a large buffer: threads > 1.3× on 2+ cores', { retry: 3 }, async (ctx) => {
     if (!wired) ctx.skip(NOT_WIRED);
-    const busy = await coresBusy();
+    const {
+      value: { result },
+      busy,
+    } = await withCoresCheck(() =>
+      bench({ uri: fileUri(fixture('hashing.py')), function: 'digest', call: 'digest(1)', workers: 2 }),
+    );
     if (busy) ctx.skip(`not measurable now: ${busy}`);
-    const { result } = await bench({
-      uri: fileUri(fixture('hashing.py')),
-      function: 'digest',
-      call: 'digest(1)',
-      workers: 2,
-    });
     expect(speedup(result, 'threads')).toBeGreaterThan(1.3);
   });
 
-  it('cancellation kills the harness and its pool workers', { retry: 2 }, async (ctx) => {
+  it('cancellation kills the harness and its pool workers', { retry: 3 }, async (ctx) => {
     if (!wired) ctx.skip(NOT_WIRED);
     let pgid = 0;
     const pending = bench(
