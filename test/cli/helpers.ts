@@ -8,27 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SAMPLE } from '../lsp/samples';
 
 export const BIN = fileURLToPath(new URL('../../bin/gil-lens.js', import.meta.url));
 
 /** The sample whose findings are unambiguous: shared-mutation on line 9, cpu-bound-thread on line 12. */
-export const RACY = `import threading
-
-counter = 0
-
-
-def work():
-    global counter
-    for _ in range(100_000):
-        counter += 1
-
-
-threads = [threading.Thread(target=work) for _ in range(4)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-`;
+export const RACY = SAMPLE;
 
 /** A program with no threads at all: nothing to find. */
 export const PLAIN = `def greet(name):

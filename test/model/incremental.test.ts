@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateBigFile } from '../../server/src/bench/bigFile';
 import { extractModel } from '../../server/src/model/extract';
 import { incrementalStats, updateModel } from '../../server/src/model/incremental';
 import type { ModuleModel } from '../../server/src/model/types';
@@ -30,38 +31,9 @@ function pyFiles(dir: string): string[] {
     .sort();
 }
 
-/** The generated file of `npm run bench:lsp` (server/src/bench/lspBench.ts). */
+/** The generated file of `npm run bench:lsp`. */
 function bigFile(): string {
-  const block = (i: number) => `counter_${i} = 0
-lock_${i} = threading.Lock()
-
-
-def cpu_${i}(n):
-    global counter_${i}
-    total = 0
-    for k in range(n):
-        total += k * k
-        counter_${i} += 1
-    return total
-
-
-def io_${i}(path):
-    with open(path) as f:
-        data = f.read()
-    with lock_${i}:
-        results.append(data)
-
-
-threads_${i} = [threading.Thread(target=cpu_${i}, args=(1000,)) for _ in range(4)]
-for t in threads_${i}:
-    t.start()
-pool.submit(io_${i}, "data.txt")
-
-`;
-  let text =
-    'import threading\nfrom concurrent.futures import ThreadPoolExecutor\n\nresults = []\npool = ThreadPoolExecutor(8)\n\n';
-  for (let i = 0; text.split('\n').length < 5000; i++) text += block(i);
-  return text;
+  return generateBigFile();
 }
 
 const SNIPPETS: Record<string, string> = {

@@ -195,7 +195,17 @@ const JOIN_METHODS = new Set(['join', 'result', 'shutdown', 'wait']);
  * `with` block, it is one more thread entry. Awaited offloads (`to_thread`) overlap nothing.
  */
 function mainThreadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, ThreadTarget>): Visit[] {
-  const roots: Visit[] = [];
+  // One root per spawning function, holding every stretch where it runs alongside a thread it started.
+  const byScope = new Map<
+    string,
+    {
+      mod: ModuleIndex;
+      scope: number;
+      spans: { start: number; end: number }[];
+      names: Set<string>;
+      selfShared: boolean;
+    }
+  >();
   for (const [mod, list] of sites) {
     for (const site of list) {
       if (site.runsIn !== 'thread' || site.kind === 'to-thread' || site.kind === 'run-in-executor' || site.call.awaited)
@@ -216,17 +226,37 @@ function mainThreadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<stri
         : undefined;
       const end = Math.min(stop?.start ?? scope.end, block?.end ?? scope.end);
       if (end <= start.end) continue;
-      const names = site.targets.map((t) => targets.get(funcKey(t))?.name ?? t.scope.name).join(', ');
-      const entry: Entry = {
-        spawned: true,
-        name: `${scope.kind === 'module' ? 'the main thread' : scope.name} (while ${names} runs)`,
-        concurrent: false,
-        because: 'keeps running alongside the thread it started',
-        window: { scope: scope.id, start: start.end, end },
+      const key = `${mod.model.path}#${scope.id}`;
+      const group = byScope.get(key) ?? {
+        mod,
+        scope: scope.id,
+        spans: [],
+        names: new Set<string>(),
+        selfShared: false,
       };
-      const selfShared = !!site.targetArg?.text.startsWith('self.');
-      roots.push({ ref: { mod, scope }, entry, ctx: { sharedParams: new Set(), selfShared, sharedAttrs: new Set() } });
+      group.spans.push({ start: start.end, end });
+      for (const t of site.targets) group.names.add(targets.get(funcKey(t))?.name ?? t.scope.name);
+      group.selfShared ||= !!site.targetArg?.text.startsWith('self.');
+      byScope.set(key, group);
     }
+  }
+  const roots: Visit[] = [];
+  for (const g of byScope.values()) {
+    const scope = g.mod.model.scopes[g.scope];
+    const names = [...g.names];
+    const shown = names.length > 2 ? `${names.slice(0, 2).join(', ')} and others` : names.join(', ');
+    const entry: Entry = {
+      spawned: true,
+      name: `${scope.kind === 'module' ? 'the main thread' : scope.name} (while ${shown} runs)`,
+      concurrent: false,
+      because: 'keeps running alongside the thread it started',
+      window: { scope: g.scope, spans: g.spans },
+    };
+    roots.push({
+      ref: { mod: g.mod, scope },
+      entry,
+      ctx: { sharedParams: new Set(), selfShared: g.selfShared, sharedAttrs: new Set() },
+    });
   }
   return roots;
 }

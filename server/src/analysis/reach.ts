@@ -39,7 +39,7 @@ export interface Entry {
   /** Spawned threads were seen (as opposed to inferred from library signals). */
   spawned?: boolean;
   /** Only this stretch of the root function runs alongside the thread (the spawner between start and join). */
-  window?: { scope: number; start: number; end: number };
+  window?: { scope: number; spans: { start: number; end: number }[] };
 }
 
 export interface Visit {
@@ -59,13 +59,18 @@ export function funcKey(ref: FunctionRef): string {
   return `${ref.mod.model.path}#${ref.scope.id}`;
 }
 
+/** Is an offset inside one of the stretches where the spawner runs alongside its threads? */
+export function inWindow(window: NonNullable<Entry['window']>, offset: number): boolean {
+  return window.spans.some((w) => offset >= w.start && offset < w.end);
+}
+
 /**
  * Spawned entries are kept apart so messages can name every thread that reaches a write; library
  * entries (every public function of a package) share visits, or the walk would grow with their count.
  */
 function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
   const who = entry.window
-    ? `${entry.name}@${entry.window.start}`
+    ? `${entry.name}@${entry.window.scope}`
     : entry.spawned
       ? entry.name
       : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
@@ -202,7 +207,7 @@ export function walkCalls(
     const shared = (expr: string) => isSharedExpr(mod, scope, visit.ctx, expr, globalsHere, locals);
     const window = depth === 0 ? visit.entry.window : undefined;
     for (const call of mod.callsByScope.get(scope.id) ?? []) {
-      if (window && (call.start < window.start || call.start >= window.end)) continue;
+      if (window && !inWindow(window, call.start)) continue;
       const callee = resolveCallee(cctx, mod, scope, call);
       if (!callee || callee.scope.kind === 'class') continue;
       // Library entries stay in their module: another module's public functions are entries of their own.

@@ -31,8 +31,8 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
+import { block, generateBigFile, HEADER } from './bigFile';
 
-const TARGET_LINES = 5_000;
 const OPEN_FILES = 1_000;
 const SAMPLES = Number(process.argv[2] ?? 300);
 /** Edits run first to let V8's JIT warm up, as pyperf warms up before measuring; reported apart. */
@@ -45,45 +45,6 @@ function rng(seed: number): (n: number) => number {
     s = (s * 1103515245 + 12345) % 2 ** 31;
     return s % n;
   };
-}
-
-function block(i: number): string {
-  return `counter_${i} = 0
-lock_${i} = threading.Lock()
-
-
-def cpu_${i}(n):
-    global counter_${i}
-    total = 0
-    for k in range(n):
-        total += k * k
-        counter_${i} += 1
-    return total
-
-
-def io_${i}(path):
-    with open(path) as f:
-        data = f.read()
-    with lock_${i}:
-        results.append(data)
-
-
-threads_${i} = [threading.Thread(target=cpu_${i}, args=(1000,)) for _ in range(4)]
-for t in threads_${i}:
-    t.start()
-pool.submit(io_${i}, "data.txt")
-
-`;
-}
-
-const HEADER =
-  'import threading\nfrom concurrent.futures import ThreadPoolExecutor\n\nresults = []\npool = ThreadPoolExecutor(8)\n\n';
-
-/** The big file: blocks of thread targets, shared mutations, locks and spawns. */
-function generateBigFile(lines = TARGET_LINES): string {
-  let text = HEADER;
-  for (let i = 0; text.split('\n').length < lines; i++) text += block(i);
-  return text;
 }
 
 function percentile(sorted: number[], p: number): number {

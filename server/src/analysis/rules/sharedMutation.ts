@@ -19,7 +19,7 @@
 import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../model/types';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
 import type { Visit } from '../reach';
-import { isSharedExpr, localNames, moduleNames } from '../reach';
+import { inWindow, isSharedExpr, localNames, moduleNames } from '../reach';
 import { type ModuleIndex, mentions } from '../resolve';
 import type { Config, Finding, Fix } from '../types';
 
@@ -200,7 +200,7 @@ export function racyWrites(
   ) => {
     if (guardAt(guards, start) || visit.ctx.heldBy) return;
     const window = visit.entry.window;
-    if (window && window.scope === scope.id && (start < window.start || start >= window.end)) return;
+    if (window && window.scope === scope.id && !inWindow(window, start)) return;
     if (visit.entry.only && !visit.entry.only.has(what)) return;
     if (visit.entry.onlyState && !visit.entry.onlyState.has(state)) return;
     const existing = hits.get(start);
@@ -211,8 +211,9 @@ export function racyWrites(
     hits.set(start, { mod, span, stmtStart: start, state, what, op, scope, visits: [visit], stmt });
   };
   for (const visit of visits) {
+    const window = visit.entry.window?.scope === scope.id ? visit.entry.window : undefined;
     for (const w of mod.writesByScope.get(scope.id) ?? []) {
-      if (w.kind === 'delete') continue;
+      if (w.kind === 'delete' || (window && !inWindow(window, w.start))) continue;
       for (const t of w.targets) {
         const state = stateOf(mod, scope, visit, t, f, modNames, locks);
         if (!state) continue;
