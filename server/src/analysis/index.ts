@@ -4,7 +4,7 @@
  * with their classification, findings with fixes, and lock facts for hovers.
  * Pure: no LSP, fs or child_process.
  */
-import type { ModuleModel } from '../model/types';
+import type { Call, ModuleModel } from '../model/types';
 import { decide, evidenceOf, newClassifyContext, reasonsFor } from './classify';
 import { lockNameFor, newModuleLock, wrapInWith } from './fixes';
 import { libraryRoots } from './library';
@@ -187,6 +187,38 @@ function racyHits(
 }
 
 const START_METHODS = new Set(['start']);
+const markCache = new WeakMap<ModuleIndex, Map<number, { starts: Call[]; joins: Call[] }>>();
+
+/** A scope's `start()` and `join()`-like calls, in source order, computed once per scope. */
+function markCalls(mod: ModuleIndex, scopeId: number): { starts: Call[]; joins: Call[] } {
+  let perMod = markCache.get(mod);
+  if (!perMod) {
+    perMod = new Map();
+    markCache.set(mod, perMod);
+  }
+  let marks = perMod.get(scopeId);
+  if (!marks) {
+    const calls = mod.callsByScope.get(scopeId) ?? [];
+    marks = {
+      starts: calls.filter((c) => c.method && START_METHODS.has(c.method)),
+      joins: calls.filter((c) => c.method && JOIN_METHODS.has(c.method)),
+    };
+    perMod.set(scopeId, marks);
+  }
+  return marks;
+}
+
+/** The first call starting after `offset` (binary search over calls in source order). */
+function firstAfter(calls: Call[], offset: number): Call | undefined {
+  let lo = 0;
+  let hi = calls.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (calls[mid].start > offset) hi = mid;
+    else lo = mid + 1;
+  }
+  return calls[lo];
+}
 const JOIN_METHODS = new Set(['join', 'result', 'shutdown', 'wait']);
 
 /**
@@ -212,13 +244,11 @@ function mainThreadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<stri
         continue;
       const scope = mod.model.scopes[site.call.scope];
       if (scope.kind === 'lambda' || scope.kind === 'class') continue;
-      const calls = mod.callsByScope.get(scope.id) ?? [];
+      const marks = markCalls(mod, scope.id);
       const pool = site.kind === 'thread-pool';
-      const start = pool
-        ? site.call
-        : calls.find((c) => c.start > site.call.start && c.method && START_METHODS.has(c.method));
+      const start = pool ? site.call : firstAfter(marks.starts, site.call.start);
       if (!start) continue;
-      const stop = calls.find((c) => c.start > start.end && c.method && JOIN_METHODS.has(c.method));
+      const stop = firstAfter(marks.joins, start.end);
       const block = pool
         ? (mod.regionsByScope.get(scope.id) ?? []).find(
             (r) => r.kind === 'with' && r.start < site.call.start && r.end > site.call.end,
