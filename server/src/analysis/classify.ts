@@ -38,6 +38,8 @@ export interface ClassifyContext {
   config: Config;
   memo: Map<string, Evidence>;
   active: Set<string>;
+  /** Each call resolved once per run: the walk and the classifier ask about the same calls many times. */
+  callees: Map<Call, FunctionRef | null>;
 }
 
 const HELPER_DISCOUNT = 0.8;
@@ -45,7 +47,7 @@ const ITER_WAIT = /^iter\([\w.]*\.(get|recv|readline|read|accept|_quick_get),/;
 const MAX_DEPTH = 5;
 
 export function newClassifyContext(project: ProjectIndex, config: Config): ClassifyContext {
-  return { project, config, memo: new Map(), active: new Set() };
+  return { project, config, memo: new Map(), active: new Set(), callees: new Map() };
 }
 
 function key(ref: FunctionRef): string {
@@ -103,6 +105,19 @@ function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
 
 /** A call to a function or method defined in the analysed files. */
 export function resolveCallee(
+  ctx: ClassifyContext,
+  mod: ModuleIndex,
+  scope: Scope,
+  call: Call,
+): FunctionRef | undefined {
+  const cached = ctx.callees.get(call);
+  if (cached !== undefined) return cached ?? undefined;
+  const ref = resolveCalleeUncached(ctx, mod, scope, call);
+  ctx.callees.set(call, ref ?? null);
+  return ref;
+}
+
+function resolveCalleeUncached(
   ctx: ClassifyContext,
   mod: ModuleIndex,
   scope: Scope,
