@@ -252,7 +252,7 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): s
   const spawned = entries.filter((e) => e.spawned);
   const how =
     hit.what === 'read-modify-write'
-      ? `updates it with \`${hit.op}\`, a read-modify-write that another thread can interleave, so updates can be lost`
+      ? `${hit.op === '=' ? 'reads it and writes back a value computed from it' : `updates it with \`${hit.op}\``}, a read-modify-write that another thread can interleave, so updates can be lost`
       : hit.what === 'check-then-act'
         ? 'tests it and then writes it; another thread can act between the test and the write'
         : 'initialises it lazily; two threads can both see it unset and both initialise it';
