@@ -310,7 +310,10 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
       };
     }
     // An executor we cannot see (a parameter, an attribute set elsewhere): trust the name.
-    if (call.method === 'submit' && THREAD_POOL_NAME.test(call.receiver) && !/process/i.test(call.receiver)) {
+    // `map` is a common method name, so it needs a receiver actually called an executor.
+    const executorNamed =
+      call.method === 'submit' ? THREAD_POOL_NAME.test(call.receiver) : /executor/i.test(call.receiver);
+    if ((call.method === 'submit' || call.method === 'map') && executorNamed && !/process/i.test(call.receiver)) {
       return { kind: 'thread-pool', runsIn: 'thread', targetArg: pos[0], targetIndex: call.args.indexOf(pos[0]), many };
     }
   }

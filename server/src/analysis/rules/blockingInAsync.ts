@@ -60,20 +60,28 @@ function fixesFor(mod: ModuleIndex, call: Call, q: string): Fix[] {
   return fixes;
 }
 
+const PATH_IO_METHODS = new Set(['read_text', 'read_bytes', 'write_text', 'write_bytes']);
+
 export function blockingInAsync(mod: ModuleIndex): Finding[] {
   const findings: Finding[] = [];
   for (const scope of mod.model.scopes) {
     if (scope.kind !== 'function' || !scope.isAsync) continue;
     const lines = new Set<number>();
     for (const call of mod.callsByScope.get(scope.id) ?? []) {
-      // A method on a call's result (`requests.get(u).json()`) is not the blocking call itself.
-      if (call.start < scope.bodyStart || call.awaited || call.callee.includes('(')) continue;
+      if (call.start < scope.bodyStart || call.awaited) continue;
+      // `Path(p).read_text()` and friends do file I/O whatever made the receiver.
+      const pathIo =
+        call.method && PATH_IO_METHODS.has(call.method)
+          ? 'await asyncio.to_thread(...) for the file access'
+          : undefined;
+      // Otherwise a method on a call's result (`requests.get(u).json()`) is not the blocking call itself.
+      if (!pathIo && call.callee.includes('(')) continue;
       const q = qualify(mod, call.callee);
       const origin =
         call.receiver && call.method && BLOCKING_METHODS.has(call.method)
           ? originOf(mod, scope.id, call.receiver)
           : undefined;
-      const counterpart = lookup(BLOCKING_IN_ASYNC, q) ?? (origin ? BLOCKING_ORIGINS.get(origin) : undefined);
+      const counterpart = lookup(BLOCKING_IN_ASYNC, q) ?? (origin ? BLOCKING_ORIGINS.get(origin) : undefined) ?? pathIo;
       if (!counterpart || lines.has(call.span.line)) continue;
       lines.add(call.span.line);
       findings.push({
