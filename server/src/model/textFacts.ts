@@ -225,6 +225,9 @@ interface AssignShape {
 }
 
 /** Scan the statement starting at `s` up to its end (newline, `;` or end of text at the top level). */
+/** Characters that turn a following `=` into an augmented assignment operator (`+=`, `//=`, `>>=`...). */
+const AUGMENTED_PREFIX = new Set([...'+-*/%&|^@'].map((c) => c.charCodeAt(0)));
+
 function assignShape(scan: Scan, s: number): AssignShape | undefined {
   const { text, jump } = scan;
   const n = text.length;
@@ -258,6 +261,9 @@ function assignShape(scan: Scan, s: number): AssignShape | undefined {
       if (c === 58 && d !== 61) lambdas--;
     } else if (c === 61 && d !== 61) {
       const prev = text.charCodeAt(i - 1);
+      // An augmented operator after the `=` (`a = b += 1`) only happens in broken code, where
+      // tree-sitter's recovery decides the shape: let the node reader handle it.
+      if (equals >= 0 && AUGMENTED_PREFIX.has(prev)) return undefined;
       // `==`, `<=`, `>=`, `!=`, `:=` and augmented operators are not the assignment's `=`.
       if (prev !== 61 && prev !== 60 && prev !== 62 && prev !== 33 && prev !== 58) {
         if (equals < 0) {
