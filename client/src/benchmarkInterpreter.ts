@@ -7,32 +7,17 @@
  * 3. `python3`, then `python`, on PATH.
  *
  * The free-threaded interpreter comes from `gil-lens.freeThreadedPythonPath`,
- * else `python3.13t` or `python3.14t` on PATH. Nothing is run here: the
+ * else `python3.14t` or `python3.13t` on PATH (the same names and order as the CLI). Nothing is run here: the
  * harness reports the version and whether the GIL is really off.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { PythonExtension } from '@vscode/python-extension';
 import * as vscode from 'vscode';
+import { FREE_THREADED_NAMES, PYTHON_NAMES, whichSync } from '../../server/src/bench/interpreters';
 import { SECTION } from '../../server/src/protocol';
 
 export interface Interpreters {
   python?: string;
   freeThreaded?: string;
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
 }
 
 async function fromPythonExtension(resource: vscode.Uri, log: (m: string) => void): Promise<string | undefined> {
@@ -55,7 +40,7 @@ async function fromPythonExtension(resource: vscode.Uri, log: (m: string) => voi
 
 function firstOnPath(names: string[], step: string, log: (m: string) => void): string | undefined {
   for (const name of names) {
-    const found = onPath(name);
+    const found = whichSync(name);
     log(`${step} ${name} on PATH: ${found ?? 'not found'}`);
     if (found) return found;
   }
@@ -69,11 +54,11 @@ export async function resolveInterpreters(resource: vscode.Uri, log: (m: string)
   if (!python) {
     const setting = config.get<string>('pythonPath')?.trim();
     log(`2. ${SECTION}.pythonPath: ${setting || 'not set'}`);
-    python = setting || firstOnPath(['python3', 'python'], '3.', log);
+    python = setting || firstOnPath(PYTHON_NAMES, '3.', log);
   }
   const ftSetting = config.get<string>('freeThreadedPythonPath')?.trim();
   log(`Free-threaded: ${SECTION}.freeThreadedPythonPath: ${ftSetting || 'not set'}`);
-  const freeThreaded = ftSetting || firstOnPath(['python3.13t', 'python3.14t'], 'Free-threaded:', log);
+  const freeThreaded = ftSetting || firstOnPath(FREE_THREADED_NAMES, 'Free-threaded:', log);
   log(`Benchmark interpreters: ${python ?? 'none'}; free-threaded: ${freeThreaded ?? 'none (mode skipped)'}`);
   return { python, freeThreaded };
 }

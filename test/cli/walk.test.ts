@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { importRoot, moduleNameFor } from '../../server/src/cli/moduleName';
-import { decodeSource, readSource } from '../../server/src/cli/readSource';
-import { collectPythonFiles, InputError } from '../../server/src/cli/walk';
 import { MAX_FILE_BYTES } from '../../server/src/config/limits';
 import { commonDirectory, findPyproject } from '../../server/src/config/loadConfig';
+import { importRoot, moduleNameFor } from '../../server/src/files/moduleName';
+import { decodeSource, readSource } from '../../server/src/files/readSource';
+import { collectPythonFiles, InputError } from '../../server/src/files/walk';
 import { project, removeProjects } from './helpers';
 
 afterEach(removeProjects);

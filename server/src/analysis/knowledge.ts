@@ -33,6 +33,22 @@ function facts(kind: WorkKind, weight: number, why: string, names: string[]): [s
   return names.map((n) => [n, { kind, weight, why }]);
 }
 
+/** Hash objects: the call and its `update()` / `digest()` both run in C that releases the GIL. */
+const HASH_CONSTRUCTORS = [
+  'hashlib.sha1',
+  'hashlib.sha224',
+  'hashlib.sha256',
+  'hashlib.sha384',
+  'hashlib.sha512',
+  'hashlib.sha3_256',
+  'hashlib.sha3_512',
+  'hashlib.blake2b',
+  'hashlib.blake2s',
+  'hashlib.md5',
+  'hashlib.new',
+];
+const STREAM_COMPRESSORS = ['zlib.compressobj', 'zlib.decompressobj'];
+
 /** Calls by qualified name. */
 export const CALLS: Map<string, CallFact> = new Map([
   ...facts('io', 2, IO_SLEEP, ['time.sleep']),
@@ -110,24 +126,13 @@ export const CALLS: Map<string, CallFact> = new Map([
     'concurrent.futures.as_completed',
   ]),
   ...facts('native', 3, NATIVE, [
-    'hashlib.sha1',
-    'hashlib.sha224',
-    'hashlib.sha256',
-    'hashlib.sha384',
-    'hashlib.sha512',
-    'hashlib.sha3_256',
-    'hashlib.sha3_512',
-    'hashlib.blake2b',
-    'hashlib.blake2s',
-    'hashlib.md5',
-    'hashlib.new',
+    ...HASH_CONSTRUCTORS,
     'hashlib.file_digest',
     'hashlib.pbkdf2_hmac',
     'hashlib.scrypt',
     'zlib.compress',
     'zlib.decompress',
-    'zlib.compressobj',
-    'zlib.decompressobj',
+    ...STREAM_COMPRESSORS,
     'bz2.compress',
     'bz2.decompress',
     'lzma.compress',
@@ -229,16 +234,7 @@ export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
     'paramiko.SSHClient',
   ]),
   ...facts('native', 3, NATIVE, ['numpy.*', 'scipy.*', 'torch.*', 'PIL.Image.open', 'PIL.Image.new', 'cv2.*']),
-  ...facts('native', 3, NATIVE, [
-    'hashlib.sha1',
-    'hashlib.sha256',
-    'hashlib.sha512',
-    'hashlib.md5',
-    'hashlib.blake2b',
-    'hashlib.new',
-    'zlib.compressobj',
-    'zlib.decompressobj',
-  ]),
+  ...facts('native', 3, NATIVE, [...HASH_CONSTRUCTORS, ...STREAM_COMPRESSORS]),
 ]);
 
 /** Methods that block whatever the receiver, when its origin is unknown but its name says what it is. */

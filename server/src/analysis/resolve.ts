@@ -147,7 +147,7 @@ export function enclosingClass(mod: ModuleIndex, scopeId: number): Scope | undef
   return undefined;
 }
 
-/** The function a scope is defined in, skipping a class between (for `self`). */
+/** Defined at module level, or as a method of a module-level class (so pickle finds it by name). */
 export function isModuleLevel(mod: ModuleIndex, scope: Scope): boolean {
   return (
     scope.parent === 0 ||

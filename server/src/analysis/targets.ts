@@ -10,7 +10,6 @@ import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
 import {
   bindingInChain,
   classOfValue,
-  enclosingClass,
   type FunctionRef,
   isModuleLevel,
   loopsOf,
@@ -193,7 +192,7 @@ function loopVars(mod: ModuleIndex, call: Call): string[] {
 }
 
 /** Which positional/keyword task arguments are the same object in every copy of the task. */
-function sharedParamsOf(mod: ModuleIndex, target: FunctionRef, args: Arg[], vars: string[]): Set<string> {
+function sharedParamsOf(target: FunctionRef, args: Arg[], vars: string[]): Set<string> {
   const shared = new Set<string>();
   const params = paramNames(target.mod, target.scope);
   let position = 0;
@@ -203,14 +202,11 @@ function sharedParamsOf(mod: ModuleIndex, target: FunctionRef, args: Arg[], vars
     if (!name) continue;
     const perCopy = vars.some((v) => mentions(arg.text, v));
     const literal = /^(['"\d-]|None$|True$|False$)/.test(arg.text);
-    if (!perCopy && !literal && isNamedObject(mod, arg)) shared.add(name);
+    // Only names and attributes can be the same mutable object in every copy; calls make fresh values.
+    const named = arg.kind === 'identifier' || arg.kind === 'attribute';
+    if (!perCopy && !literal && named) shared.add(name);
   }
   return shared;
-}
-
-/** Only names and attributes can be the same mutable object in every copy; calls make fresh values. */
-function isNamedObject(_mod: ModuleIndex, arg: Arg): boolean {
-  return arg.kind === 'identifier' || arg.kind === 'attribute';
 }
 
 function positional(call: Call): Arg[] {
@@ -360,7 +356,7 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex): SpawnSite[]
     };
     // `map` hands each copy its own item; only submit/apply-style args can be shared.
     if (targets.length === 1 && !c.many)
-      site.sharedParams = sharedParamsOf(mod, targets[0], taskArgs, concurrent ? vars : []);
+      site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);
     sites.push(site);
   }
   for (const cls of threadClasses(mod)) {
@@ -381,7 +377,7 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex): SpawnSite[]
         selfShared: false,
         taskArgs: call.args,
       };
-      if (init) site.sharedParams = sharedParamsOf(mod, { mod, scope: init }, call.args, vars);
+      if (init) site.sharedParams = sharedParamsOf({ mod, scope: init }, call.args, vars);
       sites.push(site);
     }
   }
@@ -392,5 +388,3 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex): SpawnSite[]
 export function isPicklableTarget(ref: FunctionRef): boolean {
   return ref.scope.kind === 'function' && ref.scope.parent === 0 && isModuleLevel(ref.mod, ref.scope);
 }
-
-export { enclosingClass };

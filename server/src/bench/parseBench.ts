@@ -22,9 +22,9 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultConfig } from '../analysis/types';
-import { readSource } from '../cli/readSource';
-import { collectPythonFiles } from '../cli/walk';
 import { checkSources, type SourceFile } from '../engine';
+import { readSource } from '../files/readSource';
+import { collectPythonFiles } from '../files/walk';
 import { initSyntax, parse, type Syntax } from '../syntax/parser';
 
 const RUNS = 3;

@@ -12,13 +12,13 @@ import path from 'node:path';
 import type { Config } from '../analysis/types';
 import { ConfigFileError, discoverConfig, type LoadedConfig, loadConfigFile } from '../config/loadConfig';
 import { checkSources, initSyntax, type SourceFile } from '../engine';
+import { readSource } from '../files/readSource';
+import { collectPythonFiles, inputProblem, type PythonFile } from '../files/walk';
 import { CHECK_USAGE, type CheckOptions, parseCheckArgs, UsageError } from './args';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
-import { readSource } from './readSource';
 import { type CheckedFile, exitCodeFor } from './results';
-import { collectPythonFiles, inputProblem, type PythonFile } from './walk';
 
 export interface CliIo {
   cwd: string;

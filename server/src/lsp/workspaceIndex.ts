@@ -13,10 +13,10 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { importRoot, moduleNameFor } from '../cli/moduleName';
-import { decodeSource } from '../cli/readSource';
-import { collectPythonFiles } from '../cli/walk';
 import { modelOf } from '../engine';
+import { importRoot, moduleNameFor } from '../files/moduleName';
+import { decodeSource } from '../files/readSource';
+import { collectPythonFiles } from '../files/walk';
 import type { ModuleModel } from '../model/types';
 import type { Syntax } from '../syntax/parser';
 

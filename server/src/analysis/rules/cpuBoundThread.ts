@@ -45,9 +45,8 @@ function processPoolFix(mod: ModuleIndex, site: SpawnSite): Fix[] {
   if (creation.callee === 'ThreadPoolExecutor' || !creation.callee.includes('.')) {
     const imp = swapFromImport(mod.model, 'concurrent.futures', 'ThreadPoolExecutor', 'ProcessPoolExecutor');
     if (imp) edits.push(imp);
-  } else if (creation.callee.startsWith('futures.')) {
-    // `from concurrent import futures` already gives futures.ProcessPoolExecutor.
-  } else {
+  } else if (!creation.callee.startsWith('futures.')) {
+    // `concurrent.futures.ThreadPoolExecutor` needs the module imported; `from concurrent import futures` already gives it.
     const imp = importEdit(mod.model, 'concurrent.futures');
     if (imp) edits.push(imp);
   }

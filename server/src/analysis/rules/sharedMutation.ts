@@ -87,7 +87,7 @@ function stateOf(
   }
   if (!t.object) return undefined;
   if (isThreadLocal(locks, t.object)) return undefined;
-  const objectText = t.kind === 'subscript' ? t.object : t.object;
+  const objectText = t.object;
   if (isSharedExpr(mod, scope, visit.ctx, objectText, modNames, f.locals))
     return t.kind === 'attribute' ? t.text : t.object;
   // A closure variable of the enclosing function, mutated in place by a nested thread target.

@@ -1,6 +1,6 @@
 /**
- * Turns the paths on the command line into the sorted list of Python files to
- * check. Named files are always checked. Named folders are walked for `*.py`,
+ * Turns the paths on the command line (or a workspace folder, for the language
+ * server's index) into the sorted list of Python files to check. Named files are always checked. Named folders are walked for `*.py`,
  * skipping tool and environment folders and whatever the `.gitignore` files say
  * (with git's precedence: a deeper .gitignore overrides a shallower one, and a
  * folder that is ignored is not entered). The `.gitignore` files above a named
