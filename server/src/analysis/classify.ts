@@ -64,7 +64,7 @@ function factOf(
   mod: ModuleIndex,
   scope: Scope,
   call: Call,
-  origins: Map<string, string>,
+  origins: () => Map<string, string>,
 ): CallFact | undefined {
   const q = qualify(mod, call.callee);
   if (ctx.config.extraIo.includes(q)) return { kind: 'io', weight: 2, why: 'does I/O (configured)' };
@@ -72,7 +72,7 @@ function factOf(
   const direct = lookup(CALLS, q);
   if (direct) return direct;
   if (call.receiver && call.method) {
-    const origin = origins.get(call.receiver) ?? originOf(mod, scope.id, call.receiver);
+    const origin = origins().get(call.receiver) ?? originOf(mod, scope.id, call.receiver);
     const viaOrigin = origin ? lookup(ORIGIN_METHODS, origin) : undefined;
     if (viaOrigin) return viaOrigin;
     const io = IO_METHODS.get(call.method);
@@ -171,7 +171,12 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   ctx.active.add(k);
   const { mod, scope } = ref;
   const e = empty();
-  const origins = originsOf(mod, scope);
+  // Built on first use: most calls are decided by the tables without knowing what a receiver was bound to.
+  let originMap: Map<string, string> | undefined;
+  const origins = () => {
+    originMap ??= originsOf(mod, scope);
+    return originMap;
+  };
   const calls = mod.callsByScope.get(scope.id) ?? [];
   // Which calls wait or run native code, directly or through helpers: loops around them are not CPU loops.
   const offloaded = new Set<number>();

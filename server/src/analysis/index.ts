@@ -4,12 +4,12 @@
  * with their classification, findings with fixes, and lock facts for hovers.
  * Pure: no LSP, fs or child_process.
  */
-import type { Call, ModuleModel } from '../model/types';
+import type { Call, ModuleModel, Region } from '../model/types';
 import { decide, evidenceOf, newClassifyContext, reasonsFor } from './classify';
 import { lockNameFor, newModuleLock, wrapInWith } from './fixes';
 import { libraryRoots } from './library';
 import { type LockBinding, lockBindings } from './locks';
-import { attrsFromParams, type Entry, funcKey, type Visit, walkCalls } from './reach';
+import { attrsFromParams, type Entry, funcKey, mergeSpans, type Visit, walkCalls } from './reach';
 import { indexProject, type ModuleIndex, methodOf, type ProjectIndex } from './resolve';
 import { blockingInAsync } from './rules/blockingInAsync';
 import { cpuBoundThread } from './rules/cpuBoundThread';
@@ -35,7 +35,8 @@ export function analyzeProject(models: ModuleModel[], config: Config, focus?: Se
   };
   const sites = new Map<ModuleIndex, SpawnSite[]>();
   for (const mod of project.modules) sites.set(mod, findSpawns(project, mod));
-  const targets = buildTargets(project, sites, cctx);
+  const targetsByMod = new Map<ModuleIndex, ThreadTarget[]>();
+  const targets = buildTargets(project, sites, cctx, targetsByMod);
   const roots = threadRoots(sites, targets);
   roots.push(...mainThreadRoots(sites, targets));
   roots.push(...libraryRoots(project, config, sites, locksOf));
@@ -58,20 +59,17 @@ export function analyzeProject(models: ModuleModel[], config: Config, focus?: Se
     ];
     findings = applyConfig(applySuppressions(mod.model, onePerLine(findings)), config);
     findings.sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col || a.rule.localeCompare(b.rule));
-    const threadTargets = [...targets.values()]
-      .filter((t) => targetModule.get(t) === mod)
-      .sort((a, b) => a.span.line - b.span.line);
+    const threadTargets = (targetsByMod.get(mod) ?? []).sort((a, b) => a.span.line - b.span.line);
     reports.push({ path: mod.model.path, findings, threadTargets, locks: lockInfos });
   }
   return reports;
 }
 
-const targetModule = new WeakMap<ThreadTarget, ModuleIndex>();
-
 function buildTargets(
   project: ProjectIndex,
   sites: Map<ModuleIndex, SpawnSite[]>,
   cctx: ReturnType<typeof newClassifyContext>,
+  byMod: Map<ModuleIndex, ThreadTarget[]>,
 ): Map<string, ThreadTarget> {
   const targets = new Map<string, ThreadTarget>();
   for (const mod of project.modules) {
@@ -95,7 +93,9 @@ function buildTargets(
             runsIn: 'thread',
           };
           targets.set(k, t);
-          targetModule.set(t, ref.mod);
+          const list = byMod.get(ref.mod);
+          if (list) list.push(t);
+          else byMod.set(ref.mod, [t]);
         }
         t.spawns.push({
           kind: site.kind,
@@ -221,6 +221,15 @@ function firstAfter(calls: Call[], offset: number): Call | undefined {
 }
 const JOIN_METHODS = new Set(['join', 'result', 'shutdown', 'wait']);
 
+/** The outermost `with` block of the call's scope around the call (its regions are listed outermost first). */
+function enclosingWith(mod: ModuleIndex, call: Call): Region | undefined {
+  for (const id of call.regions) {
+    const r = mod.model.regions[id];
+    if (r.kind === 'with' && r.start < call.start && r.end > call.end) return r;
+  }
+  return undefined;
+}
+
 /**
  * The spawning code keeps running while the thread does: between a thread's `start()` (a pool's
  * `submit`) and the first `join()` / `result()` / `shutdown()` after it, or the end of the executor's
@@ -249,11 +258,7 @@ function mainThreadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<stri
       const start = pool ? site.call : firstAfter(marks.starts, site.call.start);
       if (!start) continue;
       const stop = firstAfter(marks.joins, start.end);
-      const block = pool
-        ? (mod.regionsByScope.get(scope.id) ?? []).find(
-            (r) => r.kind === 'with' && r.start < site.call.start && r.end > site.call.end,
-          )
-        : undefined;
+      const block = pool ? enclosingWith(mod, site.call) : undefined;
       const end = Math.min(stop?.start ?? scope.end, block?.end ?? scope.end);
       if (end <= start.end) continue;
       const key = `${mod.model.path}#${scope.id}`;
@@ -280,7 +285,7 @@ function mainThreadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<stri
       name: `${scope.kind === 'module' ? 'the main thread' : scope.name} (while ${shown} runs)`,
       concurrent: false,
       because: 'keeps running alongside the thread it started',
-      window: { scope: g.scope, spans: g.spans },
+      window: { scope: g.scope, spans: mergeSpans(g.spans) },
     };
     roots.push({
       ref: { mod: g.mod, scope },

@@ -19,7 +19,7 @@
 import type { Scope } from '../model/types';
 import { type LockBinding, lockBindings } from './locks';
 import type { Entry, Visit } from './reach';
-import { type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
+import { callsTo, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
 import type { Config } from './types';
 
@@ -144,7 +144,7 @@ export function threadAware(mod: ModuleIndex, locks: LockBinding[], spawned: boo
 }
 
 function calledFromMain(mod: ModuleIndex, name: string): boolean {
-  return (mod.callsByCallee.get(name) ?? []).some((c) =>
+  return callsTo(mod, name).some((c) =>
     c.regions.some((id) => mod.model.regions[id].kind === 'if' && MAIN_GUARD.test(mod.model.regions[id].expr)),
   );
 }

@@ -85,9 +85,18 @@ export function isMutex(bindings: LockBinding[], expr: string, config: Config): 
 
 /** Is this expression a threading.local object (per-thread state)? */
 export function isThreadLocal(bindings: LockBinding[], expr: string): boolean {
+  let names = localNamesOf.get(bindings);
+  if (!names) {
+    names = new Set(bindings.filter((b) => b.kind === 'local').map((b) => b.name));
+    localNamesOf.set(bindings, names);
+  }
+  if (names.size === 0) return false;
   const root = expr.split(/[.[]/)[0];
-  return bindings.some((b) => b.kind === 'local' && (b.name === root || b.name === expr));
+  return names.has(root) || names.has(expr);
 }
+
+/** The names bound to threading.local objects, per bindings array. */
+const localNamesOf = new WeakMap<LockBinding[], Set<string>>();
 
 /** Per analysis run (a module's bindings array is made once per run), then per scope. */
 const guardCache = new WeakMap<LockBinding[], WeakMap<Scope, Guard[]>>();

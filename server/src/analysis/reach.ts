@@ -38,7 +38,10 @@ export interface Entry {
   hint?: boolean;
   /** Spawned threads were seen (as opposed to inferred from library signals). */
   spawned?: boolean;
-  /** Only this stretch of the root function runs alongside the thread (the spawner between start and join). */
+  /**
+   * Only these stretches of the root function run alongside the thread (the spawner between start and
+   * join): sorted, disjoint half-open spans (see mergeSpans), so a lookup is a binary search.
+   */
   window?: { scope: number; spans: { start: number; end: number }[] };
 }
 
@@ -61,7 +64,27 @@ export function funcKey(ref: FunctionRef): string {
 
 /** Is an offset inside one of the stretches where the spawner runs alongside its threads? */
 export function inWindow(window: NonNullable<Entry['window']>, offset: number): boolean {
-  return window.spans.some((w) => offset >= w.start && offset < w.end);
+  const spans = window.spans;
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid].end <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < spans.length && spans[lo].start <= offset;
+}
+
+/** Half-open spans sorted and merged where they overlap or touch: the same union, searchable by inWindow. */
+export function mergeSpans(spans: { start: number; end: number }[]): { start: number; end: number }[] {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const out: { start: number; end: number }[] = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+    else out.push({ start: s.start, end: s.end });
+  }
+  return out;
 }
 
 /**
@@ -91,16 +114,25 @@ export function isSharedExpr(
   moduleNames: Set<string>,
   locals: Set<string>,
 ): boolean {
-  const root = expr.split(/[.[(]/)[0];
+  const root = headName(expr, 0);
   if (root === 'self') {
     if (expr === 'self') return ctx.selfShared;
-    const attr = expr.slice(5).split(/[.[(]/)[0];
+    const attr = headName(expr, 5);
     return ctx.selfShared || ctx.sharedAttrs.has(attr);
   }
   if (ctx.sharedParams.has(root)) return true;
   if (locals.has(root)) return false;
   if (mod.classes.has(root)) return true;
   return moduleNames.has(root) && !mod.imports.has(root) && scope.kind !== 'module';
+}
+
+/** The text from `from` up to the first `.`, `[` or `(`: the name an expression starts with (`a` of `a.b[c]`). */
+export function headName(expr: string, from: number): string {
+  for (let i = from; i < expr.length; i++) {
+    const c = expr.charCodeAt(i);
+    if (c === 46 || c === 91 || c === 40) return expr.slice(from, i);
+  }
+  return from === 0 ? expr : expr.slice(from);
 }
 
 /** Names bound in a function (assigned without `global`, parameters, loop variables). */
@@ -152,6 +184,9 @@ function computeModuleNames(mod: ModuleIndex): Set<string> {
   return names;
 }
 
+/** The empty set contexts share; contexts are never changed after they are made. */
+const NONE: Set<string> = new Set();
+
 /** Context for a callee: which of its parameters receive shared objects, whether its `self` is shared. */
 function calleeContext(
   caller: Visit,
@@ -160,17 +195,25 @@ function calleeContext(
   shared: (expr: string) => boolean,
   heldBy?: string,
 ): ThreadContext {
-  const params = paramNames(callee.mod, callee.scope);
-  const sharedParams = new Set<string>();
-  let position = 0;
-  for (const arg of call.args) {
-    if (arg.splat) break;
-    const name = arg.keyword ?? params[position++];
-    if (name && (arg.kind === 'identifier' || arg.kind === 'attribute' || arg.kind === 'subscript') && shared(arg.text))
-      sharedParams.add(name);
+  let sharedParams = NONE;
+  if (call.args.length > 0) {
+    const params = paramNames(callee.mod, callee.scope);
+    let position = 0;
+    for (const arg of call.args) {
+      if (arg.splat) break;
+      const name = arg.keyword ?? params[position++];
+      if (
+        name &&
+        (arg.kind === 'identifier' || arg.kind === 'attribute' || arg.kind === 'subscript') &&
+        shared(arg.text)
+      ) {
+        if (sharedParams === NONE) sharedParams = new Set();
+        sharedParams.add(name);
+      }
+    }
   }
   let selfShared = false;
-  let sharedAttrs = new Set<string>();
+  let sharedAttrs = NONE;
   if (call.receiver === 'self') {
     selfShared = caller.ctx.selfShared;
     sharedAttrs = caller.ctx.sharedAttrs;

@@ -17,8 +17,8 @@ export interface ModuleIndex {
   regionsByScope: Map<number, Region[]>;
   /** Single-target plain assignments by scope and target text, in source order. */
   bindings: Map<number, Map<string, Write[]>>;
-  /** Calls by callee text. */
-  callsByCallee: Map<string, Call[]>;
+  /** Calls by callee text; built on first use (see callsTo). */
+  callsByCallee?: Map<string, Call[]>;
   globals: Map<number, Set<string>>;
   nonlocals: Map<number, Set<string>>;
   /** Classes by name (module-wide; nested classes too). */
@@ -54,7 +54,6 @@ export function indexModule(model: ModuleModel): ModuleIndex {
     writesByScope: new Map(),
     regionsByScope: new Map(),
     bindings: new Map(),
-    callsByCallee: new Map(),
     globals: new Map(),
     nonlocals: new Map(),
     classes: new Map(),
@@ -74,10 +73,7 @@ export function indexModule(model: ModuleModel): ModuleIndex {
     if (s.kind === 'class') push(mod.classes, s.name, s);
     if (s.kind === 'function' && s.parent >= 0 && model.scopes[s.parent].kind === 'class') push(mod.methods, s.name, s);
   }
-  for (const c of model.calls) {
-    push(mod.callsByScope, c.scope, c);
-    push(mod.callsByCallee, c.callee, c);
-  }
+  for (const c of model.calls) push(mod.callsByScope, c.scope, c);
   for (const w of model.writes) {
     push(mod.writesByScope, w.scope, w);
     if (w.kind !== 'assign' || w.targets.length !== 1) continue;
@@ -96,6 +92,15 @@ export function indexModule(model: ModuleModel): ModuleIndex {
     map.set(d.scope, set);
   }
   return mod;
+}
+
+/** The module's calls whose callee text is `callee`. */
+export function callsTo(mod: ModuleIndex, callee: string): Call[] {
+  if (!mod.callsByCallee) {
+    mod.callsByCallee = new Map();
+    for (const c of mod.model.calls) push(mod.callsByCallee, c.callee, c);
+  }
+  return mod.callsByCallee.get(callee) ?? [];
 }
 
 export function indexProject(models: ModuleModel[]): ProjectIndex {

@@ -245,7 +245,9 @@ interface Classified {
 
 function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]): Classified | undefined {
   const q = qualify(mod, call.callee);
-  const processClass = q === 'multiprocessing.Process' || /^multiprocessing\.get_context\(.*\)\.Process$/.test(q);
+  const processClass =
+    q === 'multiprocessing.Process' ||
+    (q.endsWith('.Process') && /^multiprocessing\.get_context\(.*\)\.Process$/.test(q));
   const byName = q === 'threading.Thread' || q === 'threading.Timer' || q === 'asyncio.to_thread' || processClass;
   const poolMethod = !!call.method && !!call.receiver && POOL_METHODS.has(call.method);
   // Most calls spawn nothing: settle that before listing their positional arguments.

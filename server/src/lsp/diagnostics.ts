@@ -67,7 +67,8 @@ export function createDiagnosticsScheduler(
   session: Session,
   log: (message: string) => void,
 ): DiagnosticsScheduler {
-  const timers = new Map<string, NodeJS.Timeout>();
+  /** Pending publishes per document, as functions that cancel them. */
+  const timers = new Map<string, () => void>();
   /** The report each document's diagnostics were last built from, to skip republishing the same. */
   const published = new Map<string, FileReport | undefined>();
   let others: NodeJS.Timeout | undefined;
@@ -113,25 +114,28 @@ export function createDiagnosticsScheduler(
 
   return {
     changed(uri) {
-      const pending = timers.get(uri);
-      if (pending) clearTimeout(pending);
+      timers.get(uri)?.();
       const delay = session.settings.diagnosticsDelayMs;
-      timers.set(
-        uri,
-        setTimeout(() => {
-          timers.delete(uri);
-          publish(uri, true);
-          if (session.docs.size > 1) scheduleOthers(uri, Math.max(delay, DEPENDENTS_DELAY_MS));
-        }, delay),
-      );
+      const run = () => {
+        timers.delete(uri);
+        publish(uri, true);
+        if (session.docs.size > 1) scheduleOthers(uri, Math.max(delay, DEPENDENTS_DELAY_MS));
+      };
+      // setTimeout waits at least a millisecond even for 0; without a delay, run once pending messages are read.
+      if (delay > 0) {
+        const timer = setTimeout(run, delay);
+        timers.set(uri, () => clearTimeout(timer));
+      } else {
+        const immediate = setImmediate(run);
+        timers.set(uri, () => clearImmediate(immediate));
+      }
       if (others) clearTimeout(others);
     },
     refreshAll() {
       scheduleOthers(undefined, session.settings.diagnosticsDelayMs);
     },
     closed(uri) {
-      const pending = timers.get(uri);
-      if (pending) clearTimeout(pending);
+      timers.get(uri)?.();
       timers.delete(uri);
       published.delete(uri);
       void connection.sendDiagnostics({ uri, diagnostics: [] });

@@ -269,7 +269,16 @@ export function regionOf(node: Node, kind: RegionKind, id: number, scope: number
 
 function argOf(node: Node, keyword?: string, splat?: '*' | '**'): Arg {
   const info = infoOf(node);
-  const arg: Arg = { text: compact(info.text), kind: node.type, span: info.span };
+  const arg: Arg = {
+    text: compact(info.text),
+    kind: node.type,
+    span: info.span,
+    keyword: undefined,
+    splat: undefined,
+    callee: undefined,
+    firstArg: undefined,
+    elements: undefined,
+  };
   if (keyword) arg.keyword = keyword;
   if (splat) arg.splat = splat;
   if (node.type === 'call') {
@@ -315,6 +324,10 @@ export function callOf(node: Node, id: number, scope: number, regions: number[])
     start: node.startIndex,
     end: info.end,
     awaited: false,
+    receiver: undefined,
+    receiverKind: undefined,
+    method: undefined,
+    assignedTo: undefined,
   };
   if (fn?.type === 'attribute') {
     const object = fn.childForFieldName('object');
@@ -327,7 +340,13 @@ export function callOf(node: Node, id: number, scope: number, regions: number[])
 
 function targetOf(node: Node): WriteTarget {
   const info = infoOf(node);
-  const t: WriteTarget = { text: compact(info.text), kind: 'other', span: info.span };
+  const t: WriteTarget = {
+    text: compact(info.text),
+    kind: 'other',
+    span: info.span,
+    object: undefined,
+    key: undefined,
+  };
   if (node.type === 'identifier') t.kind = 'identifier';
   else if (node.type === 'attribute') {
     t.kind = 'attribute';
@@ -360,6 +379,9 @@ export function writeOf(node: Node, kind: string, id: number, scope: number, reg
       targets: node.namedChildren.flatMap((c) => (c ? targetsOf(c) : [])),
       value: '',
       valueKind: '',
+      valueCallee: undefined,
+      valueStart: undefined,
+      valueElements: undefined,
     };
   }
   const right = node.childForFieldName('right');
@@ -370,6 +392,9 @@ export function writeOf(node: Node, kind: string, id: number, scope: number, reg
     targets: targetsOf(node.childForFieldName('left')),
     value: right ? compact(textOf(right)) : '',
     valueKind: right?.type ?? '',
+    valueCallee: undefined,
+    valueStart: undefined,
+    valueElements: undefined,
   };
   if (right?.type === 'call') {
     write.valueCallee = compact(right.childForFieldName('function')?.text ?? '');

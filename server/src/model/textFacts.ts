@@ -70,7 +70,16 @@ function callParts(scan: Scan, s: number, e: number): { callee: string; firstArg
 function argAt(scan: Scan, s: number, e: number, keyword?: string, splat?: '*' | '**'): Arg | undefined {
   const kind = exprType(scan, s, e);
   if (!kind) return undefined;
-  const arg: Arg = { text: compactAt(scan, s, e), kind, span: spanOfRange(scan, s, e) };
+  const arg: Arg = {
+    text: compactAt(scan, s, e),
+    kind,
+    span: spanOfRange(scan, s, e),
+    keyword: undefined,
+    splat: undefined,
+    callee: undefined,
+    firstArg: undefined,
+    elements: undefined,
+  };
   if (keyword) arg.keyword = keyword;
   if (splat) arg.splat = splat;
   if (kind === 'call') {
@@ -163,6 +172,10 @@ export function callFromText(
     start: s,
     end: group.end,
     awaited: false,
+    receiver: undefined,
+    receiverKind: undefined,
+    method: undefined,
+    assignedTo: undefined,
   };
   if (calleeKind === 'attribute') {
     const dot = chain.ops[index - 1];
@@ -185,7 +198,13 @@ function targetsAt(scan: Scan, s: number, e: number, out: WriteTarget[]): boolea
   const c = scan.text.charCodeAt(s);
   // A bracketed target is a tuple or list pattern, even with one element: `(a) = 1`.
   if ((c === 40 || c === 91) && scan.jump[s] === e) return targetsAt(scan, s + 1, e - 1, out);
-  const target: WriteTarget = { text: compactAt(scan, s, e), kind: 'other', span: spanOfRange(scan, s, e) };
+  const target: WriteTarget = {
+    text: compactAt(scan, s, e),
+    kind: 'other',
+    span: spanOfRange(scan, s, e),
+    object: undefined,
+    key: undefined,
+  };
   if (c === 42) {
     out.push(target);
     return true;
@@ -330,6 +349,9 @@ export function assignmentFromText(
     targets,
     value: right < 0 ? '' : compactAt(scan, right, end),
     valueKind,
+    valueCallee: undefined,
+    valueStart: undefined,
+    valueElements: undefined,
   };
   if (valueKind === 'call') {
     const chain = parseChain(scan, right, end) as Chain;

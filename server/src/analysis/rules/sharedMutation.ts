@@ -177,6 +177,55 @@ function stmtSpan(f: FnFacts, start: number, end: number, what: Hit['what'], spa
   return best ? best.span : span;
 }
 
+/** A write (or container call) that races if its state turns out to be shared. */
+interface Candidate {
+  start: number;
+  end: number;
+  span: Span;
+  target: WriteTarget;
+  op: string;
+  /** The race kind, decided on first use (null: none); it does not depend on the visit. */
+  what?: Hit['what'] | null;
+  stmt?: Span;
+  write?: Write;
+  call?: Call;
+}
+
+/** The function's writes and mutating container calls, in the order the rule reports them. */
+function candidatesOf(mod: ModuleIndex, scope: Scope): Candidate[] {
+  const out: Candidate[] = [];
+  for (const w of mod.writesByScope.get(scope.id) ?? []) {
+    if (w.kind === 'delete') continue;
+    for (const t of w.targets) out.push({ start: w.start, end: w.end, span: w.span, target: t, op: w.op, write: w });
+  }
+  for (const call of mod.callsByScope.get(scope.id) ?? []) {
+    if (!call.method || !MUTATING_METHODS.has(call.method) || !call.receiver) continue;
+    const target: WriteTarget = {
+      text: call.receiver,
+      kind: 'subscript',
+      span: call.span,
+      object: call.receiver,
+      key: undefined,
+    };
+    out.push({ start: call.start, end: call.end, span: call.span, target, op: `.${call.method}()`, call });
+  }
+  return out;
+}
+
+/** Decide a candidate's race kind once: a write's own shape, or a container call after a membership test. */
+function decide(c: Candidate, f: FnFacts): Hit['what'] | undefined {
+  if (c.what === undefined) {
+    const what = c.write
+      ? raceKind(c.write, c.target, f)
+      : c.call && checkedCall(c.call, f)
+        ? 'check-then-act'
+        : undefined;
+    c.what = what ?? null;
+    if (what) c.stmt = stmtSpan(f, c.start, c.end, what, c.span);
+  }
+  return c.what ?? undefined;
+}
+
 /** Find racy writes in one function for all the thread contexts that reach it. */
 export function racyWrites(
   mod: ModuleIndex,
@@ -210,32 +259,15 @@ export function racyWrites(
     }
     hits.set(start, { mod, span, stmtStart: start, state, what, op, scope, visits: [visit], stmt });
   };
+  const candidates = candidatesOf(mod, scope);
   for (const visit of visits) {
     const window = visit.entry.window?.scope === scope.id ? visit.entry.window : undefined;
-    for (const w of mod.writesByScope.get(scope.id) ?? []) {
-      if (w.kind === 'delete' || (window && !inWindow(window, w.start))) continue;
-      for (const t of w.targets) {
-        const state = stateOf(mod, scope, visit, t, f, modNames, locks);
-        if (!state) continue;
-        const what = raceKind(w, t, f);
-        if (what) consider(w.start, w.span, stmtSpan(f, w.start, w.end, what, w.span), state, what, w.op, visit);
-      }
-    }
-    for (const call of mod.callsByScope.get(scope.id) ?? []) {
-      if (!call.method || !MUTATING_METHODS.has(call.method) || !call.receiver) continue;
-      const t: WriteTarget = { text: call.receiver, kind: 'subscript', object: call.receiver, span: call.span };
-      const state = stateOf(mod, scope, visit, t, f, modNames, locks);
-      if (state && checkedCall(call, f)) {
-        consider(
-          call.start,
-          call.span,
-          stmtSpan(f, call.start, call.end, 'check-then-act', call.span),
-          state,
-          'check-then-act',
-          `.${call.method}()`,
-          visit,
-        );
-      }
+    for (const c of candidates) {
+      if (window && !inWindow(window, c.start)) continue;
+      const state = stateOf(mod, scope, visit, c.target, f, modNames, locks);
+      if (!state) continue;
+      const what = decide(c, f);
+      if (what && c.stmt) consider(c.start, c.span, c.stmt, state, what, c.op, visit);
     }
   }
   return [...hits.values()];
