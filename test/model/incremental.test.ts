@@ -15,7 +15,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateBigFile } from '../../server/src/bench/bigFile';
 import { extractModel } from '../../server/src/model/extract';
-import { incrementalStats, updateModel } from '../../server/src/model/incremental';
+import { incrementalStats, spliceStatement, updateModel } from '../../server/src/model/incremental';
 import type { ModuleModel } from '../../server/src/model/types';
 import { mergeChanges, type TextChange, TreeCache } from '../../server/src/syntax/documents';
 import { initSyntax, parse, type Syntax } from '../../server/src/syntax/parser';
@@ -121,6 +121,7 @@ function runEdits(name: string, original: string, edits: number, seed: number, b
     for (let n = 0; n < edits; n++) {
       // Several edits may arrive before the model is asked for; the cache merges them into one change.
       const before = text;
+      // The edits since the model, merged, as the language server keeps them.
       let merged: TextChange | undefined;
       for (let b = 0; b < batch; b++) {
         // After an edit that broke the syntax, the next one undoes it, as typing usually does.
@@ -139,14 +140,19 @@ function runEdits(name: string, original: string, edits: number, seed: number, b
         merged = mergeChanges(merged, { start: edit.start, oldEnd: edit.end, newEnd });
         text = next;
       }
-      const tree = trees.tree(key, text);
-      const change = trees.lastChange(key);
-      model = updateModel(syntax, tree, text, key, name, change && { model, change, tree: trees.previousTree(key) });
+      const change = merged as TextChange;
+      // As the language server does: the statement-local path first, then a reparse of the cached tree.
+      const statement = spliceStatement(syntax, text, key, name, model, change);
+      const tree = statement ? undefined : trees.tree(key, text);
+      if (statement) model = statement;
+      else model = updateModel(syntax, tree!, text, key, name, { model, change, tree: trees.previousTree(key) });
       const fresh = parse(syntax, text);
       try {
-        // The reference is a full extraction of the same tree; without syntax errors a fresh parse must agree.
-        const expected = extractModel(syntax, tree, text, key, name);
-        if (!fresh.rootNode.hasError) expect(extractModel(syntax, fresh, text, key, name)).toEqual(expected);
+        // The reference is a full extraction of the reparsed tree; without syntax errors a fresh parse must
+        // agree, and the statement-local path only ever produces error-free models.
+        if (statement) expect(fresh.rootNode.hasError).toBe(false);
+        const expected = extractModel(syntax, tree ?? fresh, text, key, name);
+        if (tree && !fresh.rootNode.hasError) expect(extractModel(syntax, fresh, text, key, name)).toEqual(expected);
         if (JSON.stringify(model) !== JSON.stringify(expected)) {
           expect({ edit: n, text, model }).toEqual({ edit: n, text, model: expected });
         }
@@ -174,9 +180,11 @@ describe('incremental extraction equals full extraction', () => {
       runEdits(path.basename(file, '.py'), text, 20, 2000 + i, 1, false);
     });
     const spliced = incrementalStats.spliced - before.spliced;
+    const statement = incrementalStats.statement - before.statement;
     const full = incrementalStats.full - before.full - 2 * files.length;
-    expect(spliced + full).toBe(files.length * 60);
-    expect(spliced).toBeGreaterThan(files.length * 50);
+    expect(spliced + statement + full).toBe(files.length * 60);
+    expect(spliced + statement).toBeGreaterThan(files.length * 50);
+    expect(statement).toBeGreaterThan(files.length * 3);
   });
 
   it('on tricky snippets, with single and batched edits', () => {
@@ -189,11 +197,14 @@ describe('incremental extraction equals full extraction', () => {
   });
 
   it('on the 5,000-line benchmark file, mostly spliced', () => {
-    const before = incrementalStats.spliced;
+    const before = { ...incrementalStats };
     const text = bigFile();
     runEdits('big', text, 40, 42);
     runEdits('big', text, 15, 43, 2);
     runEdits('big', text, 15, 44, 1, false);
-    expect(incrementalStats.spliced - before).toBeGreaterThan(60);
+    const statement = incrementalStats.statement - before.statement;
+    expect(incrementalStats.spliced - before.spliced + statement).toBeGreaterThan(60);
+    // Keystrokes inside one statement that leave the syntax intact take the statement-local path.
+    expect(statement).toBeGreaterThan(5);
   }, 60_000);
 });

@@ -22,10 +22,10 @@ import { fileURLToPath } from 'node:url';
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { analyzeProject } from '../analysis/index';
 import type { Config, FileReport } from '../analysis/types';
-import { updateModel } from '../model/incremental';
+import { spliceStatement, updateModel } from '../model/incremental';
 import type { ModuleModel } from '../model/types';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol';
-import type { TreeCache } from '../syntax/documents';
+import { mergeChanges, type TextChange, type TreeCache } from '../syntax/documents';
 import type { Syntax } from '../syntax/parser';
 import { buildImportGraph, type ImportGraph, importSignature, relatedPaths } from './importGraph';
 import { syntaxEdit } from './positions';
@@ -43,6 +43,11 @@ export interface OpenDoc {
   doc: TextDocument;
   model?: ModuleModel;
   modelVersion: number;
+  /**
+   * The edits since `model` was made, merged, in offsets of its text; undefined when there were none
+   * or the whole text was replaced (the next model is then extracted in full).
+   */
+  sinceModel?: TextChange;
   /** The text is over the size limit; logged once when it crosses. */
   tooLarge: boolean;
   /** Version whose failure was already logged, so a broken file logs once per edit. */
@@ -141,8 +146,16 @@ export class Session {
     const open = this.docs.get(uri);
     if (!open) return undefined;
     for (const change of changes) {
-      if ('range' in change) this.deps.trees.edit(open.key, syntaxEdit(open.doc, change.range, change.text));
-      else this.deps.trees.forget(open.key);
+      if ('range' in change) {
+        const edit = syntaxEdit(open.doc, change.range, change.text);
+        this.deps.trees.edit(open.key, edit);
+        const since = { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex };
+        if (open.model) open.sinceModel = mergeChanges(open.sinceModel, since);
+      } else {
+        this.deps.trees.forget(open.key);
+        open.model = undefined;
+        open.sinceModel = undefined;
+      }
       open.doc = TextDocument.update(open.doc, [change], version);
     }
     this.revision++;
@@ -170,20 +183,28 @@ export class Session {
     const version = open.doc.version;
     if (open.modelVersion === version) return open.model;
     const previous = open.model;
+    const change = open.sinceModel;
     const before = previous ?? this.deps.index.models.get(open.key);
     open.modelVersion = version;
     open.model = undefined;
+    open.sinceModel = undefined;
     const text = open.doc.getText();
     if (!this.overLimit(open, text)) {
       try {
-        const { trees } = this.deps;
-        const tree = trees.tree(open.key, text);
-        // The previous model came from the tree the cache reparsed from, so only the edits since need extracting.
-        const change = trees.lastChange(open.key);
-        const since = previous && change ? { model: previous, change, tree: trees.previousTree(open.key) } : undefined;
-        open.model = updateModel(this.deps.syntax, tree, text, open.key, open.moduleName, since);
-        // Freeing the old tree takes about a millisecond: do it after the diagnostics are out.
-        if (since?.tree) setImmediate(() => trees.releasePrevious(open.key));
+        const { syntax, trees } = this.deps;
+        // A keystroke inside one statement: parse that statement alone; the tree keeps its edits for later.
+        open.model =
+          previous && change ? spliceStatement(syntax, text, open.key, open.moduleName, previous, change) : undefined;
+        if (!open.model) {
+          const tree = trees.tree(open.key, text);
+          // Only the edits since the previous model need extracting; the tree may have been reparsed less
+          // recently, which only widens what is compared when either text has syntax errors.
+          const since =
+            previous && change ? { model: previous, change, tree: trees.previousTree(open.key) } : undefined;
+          open.model = updateModel(syntax, tree, text, open.key, open.moduleName, since);
+          // Freeing the old tree takes about a millisecond: do it after the diagnostics are out.
+          if (since?.tree) setImmediate(() => trees.releasePrevious(open.key));
+        }
       } catch (error) {
         this.fail(open, 'model extraction', error);
       }

@@ -31,7 +31,9 @@
 import type { TextChange } from '../syntax/documents';
 import {
   changedRanges,
+  modelCaptures,
   modelCapturesOf,
+  parse,
   type QueryCapture,
   type Syntax,
   type Tree,
@@ -42,6 +44,7 @@ import {
   collectCaptures,
   defaultModuleName,
   extractModel,
+  type IdBase,
   type ModelParts,
   prepareSource,
   splitLines,
@@ -59,7 +62,7 @@ interface Layout {
 const layouts = new WeakMap<ModuleModel, Layout>();
 
 /** How models were made, for tests and the benchmark. */
-export const incrementalStats = { spliced: 0, full: 0 };
+export const incrementalStats = { spliced: 0, full: 0, statement: 0 };
 
 /**
  * What the previous model was made from, and how its text became the new
@@ -100,6 +103,119 @@ export function updateModel(
   layouts.set(model, topLevelRanges(tree));
   return model;
 }
+
+/**
+ * The statement-local path, for the common keystroke: the edits since
+ * `previous` lie inside one top-level statement (not the first or last of the
+ * file), the statement's new text parses without errors on its own, and only
+ * blank lines separate it from the statement after. Then only that text is
+ * parsed and extracted, and the file's tree is not reparsed at all (the
+ * caller keeps its edited tree for a later reparse). A top-level statement
+ * starts at column 0 with the indentation scanner's state fresh, so an
+ * error-free one parses the same alone as in its file; the file has no
+ * errors before, the statement none after, and nothing else changed, so the
+ * result equals a full extraction, which test/model/incremental.test.ts
+ * checks on random edits. Returns undefined, leaving `previous` untouched,
+ * whenever any of this does not hold.
+ */
+export function spliceStatement(
+  syntax: Syntax,
+  text: string,
+  path: string,
+  moduleName: string | undefined,
+  previous: ModuleModel,
+  change: TextChange,
+): ModuleModel | undefined {
+  const name = moduleName ?? defaultModuleName(path);
+  const layout = layouts.get(previous);
+  if (!layout || previous.hasErrors || previous.path !== path || previous.moduleName !== name) return undefined;
+  const { starts, ends } = layout;
+  const k = firstAtLeast(starts, change.start + 1) - 1;
+  if (k < 1 || k >= starts.length - 1 || change.oldEnd > ends[k]) return undefined;
+  // The module's docstring is its first statement that is not a comment: that one stays put.
+  let docstringBefore = false;
+  for (let i = 0; i < k && !docstringBefore; i++) docstringBefore = text.charCodeAt(starts[i]) !== HASH;
+  if (!docstringBefore) return undefined;
+  const d = change.newEnd - change.oldEnd;
+  const lo = starts[k];
+  const hi = ends[k] + d;
+  const next = starts[k + 1] + d;
+  // (An empty statement is one the edits deleted, such as a line typed and then removed.)
+  if (hi < lo || text.charCodeAt(lo - 1) !== NEWLINE || text.charCodeAt(hi - 1) === BACKSLASH) return undefined;
+  // Only whitespace, with at least one line break, between the statement and the next one.
+  let sawNewline = false;
+  for (let i = hi; i < next; i++) {
+    const c = text.charCodeAt(i);
+    if (c === NEWLINE) sawNewline = true;
+    else if (c !== 32 && c !== 9 && c !== 13 && c !== 12) return undefined;
+  }
+  if (!sawNewline || text.charCodeAt(next - 1) !== NEWLINE) return undefined;
+  const source = text.slice(lo, hi);
+  const tree = parse(syntax, source);
+  try {
+    if (tree.rootNode.hasError) return undefined;
+    const local = topLevelRanges(tree);
+    // Every statement it now holds starts a line: an indented one ("unexpected indent" parses without an
+    // error) would be read differently in the file, where the indentation before it differs.
+    for (const start of local.starts) if (start > 0 && source.charCodeAt(start - 1) !== NEWLINE) return undefined;
+    const nodes: { startIndex: number; endIndex: number }[] = [];
+    for (let i = 0; i < local.starts.length; i++)
+      nodes.push({ startIndex: local.starts[i] + lo, endIndex: local.ends[i] + lo });
+    const captures = modelCaptures(syntax, tree);
+    const readers = prepareSource(source, false);
+    // Line numbers: where the statement starts, and how many lines the edits added.
+    let loLine = 0;
+    let lineCount = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+      if (i < lo) loLine++;
+      lineCount++;
+    }
+    const dl = lineCount - previous.lines.length;
+    let hiLine = loLine;
+    for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) hiLine++;
+    const lineEnd = text.indexOf('\n', hi);
+    const middle = splitLines(text.slice(lo, lineEnd + 1));
+    middle.pop();
+    const lines = previous.lines.slice(0, loLine);
+    for (const line of middle) lines.push(line);
+    for (let i = hiLine - dl + 1; i < previous.lines.length; i++) lines.push(previous.lines[i]);
+    const module = previous.scopes[0];
+    const moduleScope: Scope = { ...module };
+    moduleScope.end = module.end + d;
+    moduleScope.span = { ...module.span, endLine: module.span.endLine + dl };
+    moduleScope.nameSpan = { ...module.nameSpan, endLine: module.nameSpan.endLine + dl };
+    const stretch: Stretch = { lo, hi, d, loLine, loCol: 0, hiLineOld: hiLine - dl, dl };
+    const toFile: Shift = { offset: lo, lines: loLine, scopes: 0, regions: 0, calls: 0, writes: 0 };
+    const model = assemble(previous, path, name, stretch, lines, false, (parts, base) => {
+      const counts = {
+        scopes: parts.scopes.length,
+        regions: parts.regions.length,
+        calls: parts.calls.length,
+        writes: parts.writes.length,
+        decls: parts.decls.length,
+        imports: parts.imports.length,
+      };
+      collectCaptures(parts, captures, readers, base);
+      // The statement was read on its own: move its items to where it stands in the file.
+      for (let i = counts.scopes; i < parts.scopes.length; i++) shiftScope(parts.scopes[i], toFile);
+      for (let i = counts.regions; i < parts.regions.length; i++) shiftRegion(parts.regions[i], toFile);
+      for (let i = counts.calls; i < parts.calls.length; i++) shiftCall(parts.calls[i], toFile);
+      for (let i = counts.writes; i < parts.writes.length; i++) shiftWrite(parts.writes[i], toFile);
+      for (let i = counts.decls; i < parts.decls.length; i++) shiftDecl(parts.decls[i], toFile);
+      for (let i = counts.imports; i < parts.imports.length; i++) shiftImport(parts.imports[i], toFile);
+    });
+    model.scopes.unshift(moduleScope);
+    layouts.set(model, spliceLayout(layout, k, k, nodes, d));
+    incrementalStats.statement++;
+    return model;
+  } finally {
+    tree.delete();
+  }
+}
+
+const HASH = 35;
+const NEWLINE = 10;
+const BACKSLASH = 92;
 
 /** First index whose value is at least `value`, in an ascending array. */
 function firstAtLeast(values: Int32Array, value: number): number {
@@ -208,13 +324,49 @@ function splice(
 
   const captures: QueryCapture[] = [];
   for (const node of around.nodes) for (const c of modelCapturesOf(syntax, node)) captures.push(c);
-  const hiOld = hi - d;
   const loLine = lineOf(scan, lo);
-  const loCol = lo - scan.lineStarts[loLine];
   const dl = scan.lineCount - previous.lines.length;
   const hiLine = lineOf(scan, hi);
-  const hiLineOld = hiLine - dl;
-  const lines = spliceLines(previous.lines, text, scan.lineStarts, scan.lineCount, loLine, hiLine, hiLineOld);
+  const lines = spliceLines(previous.lines, text, scan.lineStarts, scan.lineCount, loLine, hiLine, hiLine - dl);
+  const stretch: Stretch = { lo, hi, d, loLine, loCol: lo - scan.lineStarts[loLine], hiLineOld: hiLine - dl, dl };
+  const model = assemble(previous, path, moduleName, stretch, lines, hasErrors, (parts, base) =>
+    collectCaptures(parts, captures, readers, base),
+  );
+  model.scopes.unshift(moduleScope(root));
+  layouts.set(model, spliceLayout(layout, first, last, around.nodes, d));
+  return model;
+}
+
+/** Where the re-extracted region lies: `[lo, hi)` of the new text, which was `[lo, hi - d)` of the old. */
+interface Stretch {
+  lo: number;
+  hi: number;
+  d: number;
+  loLine: number;
+  loCol: number;
+  /** The old text's line that held `hi - d`. */
+  hiLineOld: number;
+  /** Lines added (or, negative, removed). */
+  dl: number;
+}
+
+/**
+ * The new model: the previous model's items before the region, the region's
+ * items (`extract` appends them, numbered from the base it gets), and the
+ * previous items after the region moved in place. The module scope (id 0) is
+ * left for the caller to put first.
+ */
+function assemble(
+  previous: ModuleModel,
+  path: string,
+  moduleName: string,
+  stretch: Stretch,
+  lines: string[],
+  hasErrors: boolean,
+  extract: (parts: ModelParts, base: IdBase) => void,
+): ModuleModel {
+  const { lo, hi, d, loLine, loCol, hiLineOld, dl } = stretch;
+  const hiOld = hi - d;
   const range = {
     scopes: [firstStartingAt(previous.scopes, lo, 1), firstStartingAt(previous.scopes, hiOld, 1)],
     regions: [firstStartingAt(previous.regions, lo, 0), firstStartingAt(previous.regions, hiOld, 0)],
@@ -225,7 +377,7 @@ function splice(
   };
   const parts: ModelParts = { scopes: [], regions: [], calls: [], writes: [], decls: [], imports: [] };
   const base = { scopes: range.scopes[0], regions: range.regions[0], calls: range.calls[0], writes: range.writes[0] };
-  collectCaptures(parts, captures, readers, base);
+  extract(parts, base);
   const shift: Shift = {
     offset: d,
     lines: dl,
@@ -234,7 +386,7 @@ function splice(
     calls: parts.calls.length - (range.calls[1] - range.calls[0]),
     writes: parts.writes.length - (range.writes[1] - range.writes[0]),
   };
-  const model: ModuleModel = {
+  return {
     path,
     moduleName,
     lines,
@@ -288,9 +440,6 @@ function splice(
     ),
     hasErrors,
   };
-  model.scopes.unshift(moduleScope(root));
-  layouts.set(model, spliceLayout(layout, first, last, around.nodes, d));
-  return model;
 }
 
 /**
