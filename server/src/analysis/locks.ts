@@ -32,8 +32,12 @@ export interface Guard {
 /** Names bound to lock factories (`x = threading.Lock()`, `self._lock = RLock()`), and threading.local objects. */
 export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
   const out: LockBinding[] = [];
+  const anyName = config.extraLocks.length > 0;
   for (const w of mod.model.writes) {
     if (!w.valueCallee || w.targets.length !== 1) continue;
+    // Qualifying keeps a dotted callee's last name: most calls are ruled out before building the qualified name.
+    const dot = w.valueCallee.lastIndexOf('.');
+    if (dot >= 0 && !anyName && !FACTORY_NAMES.has(w.valueCallee.slice(dot + 1))) continue;
     const q = qualify(mod, w.valueCallee);
     let kind = LOCK_FACTORIES.get(q);
     if (!kind && config.extraLocks.includes(q)) kind = 'Lock';
@@ -53,6 +57,9 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
   }
   return out;
 }
+
+/** The last names of the lock factories (`Lock` of `threading.Lock`). */
+const FACTORY_NAMES = new Set([...LOCK_FACTORIES.keys()].map((q) => q.slice(q.lastIndexOf('.') + 1)));
 
 const ACQUIRE_HELPER = /acquire_?lock|lock_?acquire/i;
 const RELEASE_HELPER = /release_?lock|lock_?release|unlock/i;

@@ -85,10 +85,10 @@ const NO_BASE: IdBase = { scopes: 0, regions: 0, calls: 0, writes: 0 };
  * Point the readers at `text`: the node readers' source slot, and the text
  * scan when the tree has no syntax errors and the scan balances.
  */
-export function prepareSource(text: string, hasErrors: boolean): Scan | undefined {
+export function prepareSource(text: string, hasErrors: boolean, from?: number, to?: number): Scan | undefined {
   setNodeSource(text);
   if (hasErrors) return undefined;
-  const scan = buildScan(text);
+  const scan = buildScan(text, from, to);
   return scan.ok ? scan : undefined;
 }
 

@@ -50,7 +50,7 @@ import {
   splitLines,
 } from './extract';
 import { moduleScope } from './nodeFacts';
-import { buildScan, lineOf } from './scan';
+import { lineOf, lineTable } from './scan';
 import type { Call, Decl, Import, ModuleModel, Region, Scope, Span, Write } from './types';
 
 /** Where the top-level statements (and comments) of a model's text start and end. */
@@ -318,9 +318,11 @@ function splice(
   let k = hi;
   while (k < text.length && /[ \t\r\f]/.test(text[k])) k++;
   if (k < text.length && text[k] !== '\n' && text[k] !== '#') return undefined;
-  // The readers get the text scan exactly when a full extraction would; the line table is needed either way.
-  const readers = prepareSource(text, hasErrors);
-  const scan = readers ?? buildScan(text);
+  // The readers only read the region's statements, up to the end of its last line (a comment may follow
+  // there): the scan maps just that stretch (its line table is whole).
+  const lineEnd = text.indexOf('\n', hi);
+  const readers = prepareSource(text, hasErrors, lo, lineEnd < 0 ? text.length : lineEnd);
+  const scan = readers ?? lineTable(text);
 
   const captures: QueryCapture[] = [];
   for (const node of around.nodes) for (const c of modelCapturesOf(syntax, node)) captures.push(c);

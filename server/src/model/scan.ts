@@ -54,13 +54,15 @@ function isFormatString(text: string, q: number): boolean {
 
 /**
  * Build the map of `text`. The buffers are reused between files: extraction is
- * synchronous and one scan is live at a time.
+ * synchronous and one scan is live at a time. With `from` and `to` (which must
+ * lie between statements, outside any string or bracket) only that stretch is
+ * mapped, for readers that read nothing else; the line table is always whole.
  */
-export function buildScan(text: string): Scan {
+export function buildScan(text: string, from = 0, to = text.length): Scan {
   const n = text.length;
   if (jumpBuffer.length < n + 1) jumpBuffer = new Int32Array(Math.max(n + 1, jumpBuffer.length * 2));
   const jump = jumpBuffer;
-  jump.fill(0, 0, n + 1);
+  jump.fill(0, from, to + 1);
   let lines = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
   if (lineBuffer.length < lines) lineBuffer = new Int32Array(Math.max(lines, lineBuffer.length * 2));
@@ -69,7 +71,7 @@ export function buildScan(text: string): Scan {
   let line = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts[line++] = i + 1;
   const scan: Scan = { text, jump, lineStarts, lineCount: lines, ok: true };
-  scan.ok = scanCode(scan, 0, n, -1) === n;
+  scan.ok = scanCode(scan, from, to, -1) === to;
   return scan;
 }
 
@@ -163,8 +165,21 @@ function scanString(scan: Scan, q: number, end: number): number {
   return -1;
 }
 
+/** Where each line starts, without the rest of the scan: for texts the readers will not read (syntax errors). */
+export function lineTable(text: string): Lines {
+  let count = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  const lineStarts = new Int32Array(count);
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts[line++] = i + 1;
+  return { lineStarts, lineCount: count };
+}
+
+/** The line part of a scan. */
+export type Lines = Pick<Scan, 'lineStarts' | 'lineCount'>;
+
 /** 0-based line of `offset`: the last line starting at or before it. */
-export function lineOf(scan: Scan, offset: number): number {
+export function lineOf(scan: Lines, offset: number): number {
   const starts = scan.lineStarts;
   let lo = 0;
   let hi = scan.lineCount - 1;

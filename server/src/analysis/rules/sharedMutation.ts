@@ -192,11 +192,17 @@ interface Candidate {
 }
 
 /** The function's writes and mutating container calls, in the order the rule reports them. */
-function candidatesOf(mod: ModuleIndex, scope: Scope): Candidate[] {
+function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
   const out: Candidate[] = [];
+  const inFunction = scope.kind !== 'module';
   for (const w of mod.writesByScope.get(scope.id) ?? []) {
     if (w.kind === 'delete') continue;
-    for (const t of w.targets) out.push({ start: w.start, end: w.end, span: w.span, target: t, op: w.op, write: w });
+    for (const t of w.targets) {
+      // A plain name a function binds without `global` or `nonlocal` is its own local: never shared (stateOf).
+      if (inFunction && t.kind === 'identifier' && !f.globalsDeclared.has(t.text) && !f.nonlocalsDeclared.has(t.text))
+        continue;
+      out.push({ start: w.start, end: w.end, span: w.span, target: t, op: w.op, write: w });
+    }
   }
   for (const call of mod.callsByScope.get(scope.id) ?? []) {
     if (!call.method || !MUTATING_METHODS.has(call.method) || !call.receiver) continue;
@@ -259,7 +265,7 @@ export function racyWrites(
     }
     hits.set(start, { mod, span, stmtStart: start, state, what, op, scope, visits: [visit], stmt });
   };
-  const candidates = candidatesOf(mod, scope);
+  const candidates = candidatesOf(mod, scope, f);
   for (const visit of visits) {
     const window = visit.entry.window?.scope === scope.id ? visit.entry.window : undefined;
     for (const c of candidates) {
