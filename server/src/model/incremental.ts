@@ -107,8 +107,9 @@ export function updateModel(
 /**
  * The statement-local path, for the common keystroke: the edits since
  * `previous` lie inside one top-level statement (not the first or last of the
- * file), the statement's new text parses without errors on its own, and only
- * blank lines separate it from the statement after. Then only that text is
+ * file) or on blank lines between two, the new text there parses without
+ * errors on its own, and only blank lines separate it from the statement
+ * after. Then only that text is
  * parsed and extracted, and the file's tree is not reparsed at all (the
  * caller keeps its edited tree for a later reparse). A top-level statement
  * starts at column 0 with the indentation scanner's state fresh, so an
@@ -130,18 +131,31 @@ export function spliceStatement(
   const layout = layouts.get(previous);
   if (!layout || previous.hasErrors || previous.path !== path || previous.moduleName !== name) return undefined;
   const { starts, ends } = layout;
-  const k = firstAtLeast(starts, change.start + 1) - 1;
-  if (k < 1 || k >= starts.length - 1 || change.oldEnd > ends[k]) return undefined;
-  // The module's docstring is its first statement that is not a comment: that one stays put.
-  let docstringBefore = false;
-  for (let i = 0; i < k && !docstringBefore; i++) docstringBefore = text.charCodeAt(starts[i]) !== HASH;
-  if (!docstringBefore) return undefined;
   const d = change.newEnd - change.oldEnd;
-  const lo = starts[k];
-  const hi = ends[k] + d;
+  // The entry (statement or comment) the edits fall in, or the blank lines between two entries they touch:
+  // entries `first` to `last` are replaced (none, for blank lines), by whatever `[lo, hi)` now holds.
+  const k = firstAtLeast(starts, change.start + 1) - 1;
+  if (k < 0 || k + 1 >= starts.length) return undefined;
+  let first = k;
+  let last = k;
+  let lo = starts[k];
+  let hi = ends[k] + d;
+  if (change.oldEnd > ends[k]) {
+    if (change.start <= ends[k] || change.oldEnd >= starts[k + 1]) return undefined;
+    first = k + 1;
+    lo = text.lastIndexOf('\n', change.start - 1) + 1;
+    hi = text.indexOf('\n', change.newEnd);
+    if (lo <= ends[k] || hi < 0) return undefined;
+  }
   const next = starts[k + 1] + d;
+  // Not the first statement or the last: the module's own span and docstring stay put. (The docstring is
+  // its first statement that is not a comment.)
+  let docstringBefore = false;
+  for (let i = 0; i < first && !docstringBefore; i++) docstringBefore = text.charCodeAt(starts[i]) !== HASH;
+  if (!docstringBefore) return undefined;
   // (An empty statement is one the edits deleted, such as a line typed and then removed.)
-  if (hi < lo || text.charCodeAt(lo - 1) !== NEWLINE || text.charCodeAt(hi - 1) === BACKSLASH) return undefined;
+  if (hi < lo || hi > next || text.charCodeAt(lo - 1) !== NEWLINE || text.charCodeAt(hi - 1) === BACKSLASH)
+    return undefined;
   // Only whitespace, with at least one line break, between the statement and the next one.
   let sawNewline = false;
   for (let i = hi; i < next; i++) {
@@ -205,7 +219,7 @@ export function spliceStatement(
       for (let i = counts.imports; i < parts.imports.length; i++) shiftImport(parts.imports[i], toFile);
     });
     model.scopes.unshift(moduleScope);
-    layouts.set(model, spliceLayout(layout, k, k, nodes, d));
+    layouts.set(model, spliceLayout(layout, first, last, nodes, d));
     incrementalStats.statement++;
     return model;
   } finally {
