@@ -148,11 +148,18 @@ function runEdits(name: string, original: string, edits: number, seed: number, b
       const statement = spliceStatement(syntax, text, key, name, model, change);
       const tree = statement ? undefined : trees.tree(key, text);
       if (statement) model = statement;
-      else model = updateModel(syntax, tree!, text, key, name, { model, change, tree: trees.previousTree(key) });
+      else model = updateModel(syntax, tree!, text, key, name, { model, change });
       const fresh = parse(syntax, text);
       try {
+        if (statement?.hasErrors) {
+          // Errors kept inside the statement being typed: no full extraction reads it that way, so check the
+          // model's shape here; the edit that repairs the statement is then compared in full like any other.
+          contained++;
+          checkShape(model, text);
+          continue;
+        }
         // The reference is a full extraction of the reparsed tree; without syntax errors a fresh parse must
-        // agree, and the statement-local path only ever produces error-free models.
+        // agree, and an error-free statement-local splice must equal a full extraction of a fresh parse.
         if (statement) expect(fresh.rootNode.hasError).toBe(false);
         const expected = extractModel(syntax, tree ?? fresh, text, key, name);
         if (tree && !fresh.rootNode.hasError) expect(extractModel(syntax, fresh, text, key, name)).toEqual(expected);
@@ -162,14 +169,35 @@ function runEdits(name: string, original: string, edits: number, seed: number, b
         }
       } finally {
         fresh.delete();
+        const all = merged as TextChange;
+        if (model.hasErrors && undoErrors)
+          undo = { start: all.start, end: all.newEnd, insert: before.slice(all.start, all.oldEnd) };
       }
-      const all = merged as TextChange;
-      if (model.hasErrors && undoErrors)
-        undo = { start: all.start, end: all.newEnd, insert: before.slice(all.start, all.oldEnd) };
     }
   } finally {
     trees.clear();
   }
+}
+
+/** Models spliced with errors kept inside one statement. */
+let contained = 0;
+
+/** What every model must be, however it was made: items numbered and ordered, inside their scopes, lines whole. */
+function checkShape(model: ModuleModel, text: string): void {
+  expect(model.lines).toEqual(text.includes('\r') ? text.split(/\r?\n/) : text.split('\n'));
+  const lists = [model.scopes, model.regions, model.calls, model.writes] as { id: number; start: number }[][];
+  for (const list of lists) {
+    list.forEach((item, i) => {
+      expect(item.id).toBe(i);
+      if (i > 1) expect(item.start).toBeGreaterThanOrEqual(list[i - 1].start);
+    });
+  }
+  for (const item of [...model.calls, ...model.writes, ...model.regions]) {
+    const scope = model.scopes[item.scope];
+    expect(scope).toBeDefined();
+    expect(item.start).toBeGreaterThanOrEqual(scope.start);
+  }
+  for (const scope of model.scopes.slice(1)) expect(scope.parent).toBeLessThan(scope.id);
 }
 
 describe('incremental extraction equals full extraction', () => {
@@ -187,8 +215,12 @@ describe('incremental extraction equals full extraction', () => {
     const statement = incrementalStats.statement - before.statement;
     const full = incrementalStats.full - before.full - 2 * files.length;
     expect(spliced + statement + full).toBe(files.length * 60);
-    expect(spliced + statement).toBeGreaterThan(files.length * 50);
-    expect(statement).toBeGreaterThan(files.length * 3);
+    // Random pastes across statements, and syntax errors left to pile up, are extracted in full (a tree with
+    // errors always is); about half of these edits are not.
+    expect(spliced + statement).toBeGreaterThan(files.length * 25);
+    expect(statement).toBeGreaterThan(files.length * 10);
+    // Keystrokes that break a statement keep the errors inside it.
+    expect(contained).toBeGreaterThan(files.length);
   });
 
   it('on tricky snippets, with single and batched edits', () => {
@@ -207,8 +239,8 @@ describe('incremental extraction equals full extraction', () => {
     runEdits('big', text, 15, 43, 2);
     runEdits('big', text, 15, 44, 1, false);
     const statement = incrementalStats.statement - before.statement;
-    expect(incrementalStats.spliced - before.spliced + statement).toBeGreaterThan(60);
-    // Keystrokes inside one statement that leave the syntax intact take the statement-local path.
-    expect(statement).toBeGreaterThan(2);
+    expect(incrementalStats.spliced - before.spliced + statement).toBeGreaterThan(35);
+    // Keystrokes inside one statement take the statement-local path.
+    expect(statement).toBeGreaterThan(30);
   }, 60_000);
 });

@@ -23,13 +23,13 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultConfig } from '../analysis/types';
 import { analyzeProject } from '../analysis/index';
+import { defaultConfig } from '../analysis/types';
 import { checkSources, type SourceFile } from '../engine';
-import { extractModel } from '../model/extract';
-import type { ModuleModel } from '../model/types';
 import { readSource } from '../files/readSource';
 import { collectPythonFiles } from '../files/walk';
+import { extractModel } from '../model/extract';
+import type { ModuleModel } from '../model/types';
 import { initSyntax, modelCaptures, parse, type Syntax } from '../syntax/parser';
 
 const RUNS = 3;

@@ -197,13 +197,11 @@ export class Session {
           previous && change ? spliceStatement(syntax, text, open.key, open.moduleName, previous, change) : undefined;
         if (!open.model) {
           const tree = trees.tree(open.key, text);
-          // Only the edits since the previous model need extracting; the tree may have been reparsed less
-          // recently, which only widens what is compared when either text has syntax errors.
-          const since =
-            previous && change ? { model: previous, change, tree: trees.previousTree(open.key) } : undefined;
+          // Only the edits since the previous model need extracting (the tree may have been reparsed less recently).
+          const since = previous && change ? { model: previous, change } : undefined;
           open.model = updateModel(syntax, tree, text, open.key, open.moduleName, since);
           // Freeing the old tree takes about a millisecond: do it after the diagnostics are out.
-          if (since?.tree) setImmediate(() => trees.releasePrevious(open.key));
+          setImmediate(() => trees.releasePrevious(open.key));
         }
       } catch (error) {
         this.fail(open, 'model extraction', error);

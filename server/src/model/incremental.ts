@@ -19,18 +19,18 @@
  * next one (or gives one up) when indentation changes is covered. An
  * error-free statement parses the same way wherever it stands, but error
  * recovery does not (the indentation scanner's state leaks past an error), so
- * when either tree has syntax errors the region also takes in every range
- * tree-sitter reports as structurally changed. A third of random keystrokes
- * break the syntax for a moment, so those edits must splice too. The text
- * readers and the node readers give identical items, which is what lets
- * items read one way sit next to items read the other. The full extractor
- * runs instead whenever the splice is not plainly safe: no previous layout or
- * change, the statements beside the region differing between the two trees,
- * or another statement on the region's last line.
+ * a tree with syntax errors is extracted in full. A third of random keystrokes
+ * break the syntax for a moment; spliceStatement handles nearly all of them
+ * (and the keystrokes inside one statement generally) without reparsing the
+ * file, keeping a statement's errors inside it. The text readers and the node
+ * readers give identical items, which is what lets items read one way sit
+ * next to items read the other. The full extractor runs instead whenever the
+ * splice is not plainly safe: no previous layout or change, syntax errors, the
+ * statements beside the region differing between the two trees, or another
+ * statement on the region's last line.
  */
 import type { TextChange } from '../syntax/documents';
 import {
-  changedRanges,
   modelCaptures,
   modelCapturesOf,
   parse,
@@ -57,6 +57,18 @@ import type { Call, Decl, Import, ModuleModel, Region, Scope, Span, Write } from
 interface Layout {
   starts: Int32Array;
   ends: Int32Array;
+  /**
+   * Entries read from a parse of their own text that had syntax errors (see spliceStatement): their
+   * items are what that statement alone gives, not what the file's tree would. Absent when none.
+   */
+  contained?: Uint8Array;
+  /** The file's tree had syntax errors when the model was last taken from it. */
+  treeErrors: boolean;
+}
+
+/** Any entry flagged as contained? */
+function anyContained(layout: Layout): boolean {
+  return layout.contained?.includes(1) ?? false;
 }
 
 const layouts = new WeakMap<ModuleModel, Layout>();
@@ -72,10 +84,8 @@ export const incrementalStats = { spliced: 0, full: 0, statement: 0 };
  */
 export interface Previous {
   model: ModuleModel;
-  /** The edits since, merged (TreeCache.lastChange). */
+  /** The edits since, merged (see mergeChanges), in offsets of the previous model's text. */
   change: TextChange;
-  /** The edited tree the new one was reparsed from (TreeCache.previousTree), needed when either has errors. */
-  tree?: Tree;
 }
 
 /**
@@ -100,24 +110,31 @@ export function updateModel(
   }
   incrementalStats.full++;
   const model = extractModel(syntax, tree, text, path, name);
-  layouts.set(model, topLevelRanges(tree));
+  layouts.set(model, { ...topLevelRanges(tree), treeErrors: model.hasErrors });
   return model;
 }
 
 /**
  * The statement-local path, for the common keystroke: the edits since
  * `previous` lie inside one top-level statement (not the first or last of the
- * file) or on blank lines between two, the new text there parses without
- * errors on its own, and only blank lines separate it from the statement
- * after. Then only that text is
- * parsed and extracted, and the file's tree is not reparsed at all (the
- * caller keeps its edited tree for a later reparse). A top-level statement
- * starts at column 0 with the indentation scanner's state fresh, so an
- * error-free one parses the same alone as in its file; the file has no
- * errors before, the statement none after, and nothing else changed, so the
- * result equals a full extraction, which test/model/incremental.test.ts
- * checks on random edits. Returns undefined, leaving `previous` untouched,
- * whenever any of this does not hold.
+ * file) or on blank lines between two, and only blank lines separate that
+ * stretch from the statement after. Then only the stretch is parsed and
+ * extracted; the file's tree is not reparsed (the caller keeps its edited tree
+ * for a later reparse). A top-level statement starts at column 0 with the
+ * indentation scanner's state fresh, so an error-free one parses the same
+ * alone as in its file: with the file error-free before (as far as its tree
+ * goes) and nothing else changed, the result equals a full extraction, which
+ * test/model/incremental.test.ts checks on random edits.
+ *
+ * A stretch that does not parse on its own keeps its errors to itself: its
+ * items are what the broken statement alone gives, it is flagged in the
+ * layout, and the model has errors. Half-typed code (`foo(`, an unclosed
+ * string) would otherwise let error recovery swallow the rest of the file and
+ * make every finding below it flicker while the user types. The next edit in
+ * the stretch reads it again, and the tree splice rereads every flagged
+ * stretch from the file's tree, so its result is again exactly the tree's.
+ *
+ * Returns undefined, leaving `previous` untouched, whenever this does not apply.
  */
 export function spliceStatement(
   syntax: Syntax,
@@ -129,7 +146,7 @@ export function spliceStatement(
 ): ModuleModel | undefined {
   const name = moduleName ?? defaultModuleName(path);
   const layout = layouts.get(previous);
-  if (!layout || previous.hasErrors || previous.path !== path || previous.moduleName !== name) return undefined;
+  if (!layout || layout.treeErrors || previous.path !== path || previous.moduleName !== name) return undefined;
   const { starts, ends } = layout;
   const d = change.newEnd - change.oldEnd;
   // The entry (statement or comment) the edits fall in, or the blank lines between two entries they touch:
@@ -137,7 +154,7 @@ export function spliceStatement(
   const k = firstAtLeast(starts, change.start + 1) - 1;
   if (k < 0 || k + 1 >= starts.length) return undefined;
   let first = k;
-  let last = k;
+  const last = k;
   let lo = starts[k];
   let hi = ends[k] + d;
   if (change.oldEnd > ends[k]) {
@@ -164,19 +181,32 @@ export function spliceStatement(
     else if (c !== 32 && c !== 9 && c !== 13 && c !== 12) return undefined;
   }
   if (!sawNewline || text.charCodeAt(next - 1) !== NEWLINE) return undefined;
+  // Comments do not end a block: past the comments that follow, the next statement must start a line too,
+  // or a block of the stretch could take it in (`   x` after a block that an edit indents by three).
+  for (let j = last + 1; j < starts.length; j++) {
+    const at = starts[j] + d;
+    if (text.charCodeAt(at - 1) !== NEWLINE) return undefined;
+    if (text.charCodeAt(at) !== HASH) break;
+  }
   const source = text.slice(lo, hi);
   const tree = parse(syntax, source);
   try {
-    if (tree.rootNode.hasError) return undefined;
+    // Syntax errors stay inside the statement being typed: the rest of the file keeps its items (see Layout).
+    const errors = tree.rootNode.hasError;
     const local = topLevelRanges(tree);
-    // Every statement it now holds starts a line: an indented one ("unexpected indent" parses without an
-    // error) would be read differently in the file, where the indentation before it differs.
-    for (const start of local.starts) if (start > 0 && source.charCodeAt(start - 1) !== NEWLINE) return undefined;
     const nodes: { startIndex: number; endIndex: number }[] = [];
-    for (let i = 0; i < local.starts.length; i++)
-      nodes.push({ startIndex: local.starts[i] + lo, endIndex: local.ends[i] + lo });
+    if (errors) {
+      // A broken stretch stays one entry, read again whole by the next edit in it (or by the tree splice).
+      nodes.push({ startIndex: lo, endIndex: hi });
+    } else {
+      // Every statement it now holds starts a line: an indented one ("unexpected indent" parses without an
+      // error) would be read differently in the file, where the indentation before it differs.
+      for (const start of local.starts) if (start > 0 && source.charCodeAt(start - 1) !== NEWLINE) return undefined;
+      for (let i = 0; i < local.starts.length; i++)
+        nodes.push({ startIndex: local.starts[i] + lo, endIndex: local.ends[i] + lo });
+    }
     const captures = modelCaptures(syntax, tree);
-    const readers = prepareSource(source, false);
+    const readers = prepareSource(source, errors);
     // Line numbers: where the statement starts, and how many lines the edits added.
     let loLine = 0;
     let lineCount = 1;
@@ -200,7 +230,8 @@ export function spliceStatement(
     moduleScope.nameSpan = { ...module.nameSpan, endLine: module.nameSpan.endLine + dl };
     const stretch: Stretch = { lo, hi, d, loLine, loCol: 0, hiLineOld: hiLine - dl, dl };
     const toFile: Shift = { offset: lo, lines: loLine, scopes: 0, regions: 0, calls: 0, writes: 0 };
-    const model = assemble(previous, path, name, stretch, lines, false, (parts, base) => {
+    const next = spliceLayout(layout, first, last, nodes, d, errors);
+    const model = assemble(previous, path, name, stretch, lines, anyContained(next), (parts, base) => {
       const counts = {
         scopes: parts.scopes.length,
         regions: parts.regions.length,
@@ -219,7 +250,7 @@ export function spliceStatement(
       for (let i = counts.imports; i < parts.imports.length; i++) shiftImport(parts.imports[i], toFile);
     });
     model.scopes.unshift(moduleScope);
-    layouts.set(model, spliceLayout(layout, first, last, nodes, d));
+    layouts.set(model, next);
     incrementalStats.statement++;
     return model;
   } finally {
@@ -284,15 +315,18 @@ function splice(
   const { starts, ends } = layout;
   let lo = change.start;
   let hi = change.newEnd;
-  // Error recovery can parse statements far from the edit differently without marking them (the
-  // indentation scanner's state leaks past an error), so when either tree has errors the region also
-  // takes in whatever tree-sitter reports as structurally changed between the two trees.
+  // Error recovery can parse statements far from the edit differently, without tree-sitter reporting
+  // them as changed (the indentation scanner's state leaks past an error; random edits found several
+  // cases), so a tree with syntax errors, before or after, is extracted in full. Keystrokes that break
+  // a statement rarely come here: spliceStatement keeps such errors inside their statement.
   const hasErrors = root.hasError;
-  if (hasErrors || previous.hasErrors) {
-    if (!since.tree) return undefined;
-    for (const r of changedRanges(tree, since.tree)) {
-      lo = Math.min(lo, r.start);
-      hi = Math.max(hi, r.end);
+  if (hasErrors || layout.treeErrors) return undefined;
+  // Entries read on their own with errors are read again from the tree, so the result is the tree's.
+  if (layout.contained) {
+    for (let i = 0; i < starts.length; i++) {
+      if (!layout.contained[i]) continue;
+      lo = Math.min(lo, starts[i] < change.start ? starts[i] : starts[i] + d);
+      hi = Math.max(hi, ends[i] <= change.start ? ends[i] : ends[i] + d);
     }
   }
   // Grow [lo, hi) (new offsets; old ones are hi - d) until no statement of either text crosses or touches it.
@@ -349,7 +383,10 @@ function splice(
     collectCaptures(parts, captures, readers, base),
   );
   model.scopes.unshift(moduleScope(root));
-  layouts.set(model, spliceLayout(layout, first, last, around.nodes, d));
+  const next = spliceLayout(layout, first, last, around.nodes, d, false);
+  next.contained = undefined;
+  next.treeErrors = hasErrors;
+  layouts.set(model, next);
   return model;
 }
 
@@ -612,6 +649,7 @@ function spliceLayout(
   last: number,
   nodes: { startIndex: number; endIndex: number }[],
   d: number,
+  contained: boolean,
 ): Layout {
   const tail = layout.starts.length - (last + 1);
   const count = first + nodes.length + tail;
@@ -627,5 +665,14 @@ function spliceLayout(
     starts[first + nodes.length + i] = layout.starts[last + 1 + i] + d;
     ends[first + nodes.length + i] = layout.ends[last + 1 + i] + d;
   }
-  return { starts, ends };
+  let flags: Uint8Array | undefined;
+  if (contained || layout.contained) {
+    flags = new Uint8Array(count);
+    if (layout.contained) {
+      flags.set(layout.contained.subarray(0, first));
+      flags.set(layout.contained.subarray(last + 1), first + nodes.length);
+    }
+    if (contained) flags.fill(1, first, first + nodes.length);
+  }
+  return { starts, ends, contained: flags, treeErrors: layout.treeErrors };
 }

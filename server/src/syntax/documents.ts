@@ -9,12 +9,12 @@
  * used tree is freed with `.delete()` when it is evicted or its document
  * closes, and an evicted document simply parses from scratch next time.
  *
- * After an incremental reparse the cache also keeps the edits since the tree
- * before, merged into one stretch of text (`lastChange`), and that edited old
- * tree itself (`previousTree`) until it is released or the next reparse, so
- * the model can be re-extracted for the changed part only
- * (model/incremental.ts). Old and new trees share their unchanged subtrees,
- * so keeping the old one a little longer costs little memory.
+ * After an incremental reparse the cache keeps the edited old tree until
+ * `releasePrevious` or the next reparse: freeing it takes about a millisecond,
+ * which the server spends after its diagnostics are out. Old and new trees
+ * share their unchanged subtrees, so keeping the old one a little longer costs
+ * little memory. The edits themselves, for re-extracting only the changed part
+ * of the model, are the language server's to track (model/incremental.ts).
  *
  * Positions in edits are UTF-16 offsets and columns, which is what
  * web-tree-sitter uses for JavaScript strings and what LSP uses.
@@ -36,11 +36,7 @@ interface Entry {
   dirty: boolean;
   /** Length the text must have for the edited tree to match it; a mismatch forces a full parse. */
   length: number;
-  /** The edits since the last parse, merged. */
-  pending?: TextChange;
-  /** The edits the last call to `tree` reparsed, when it reparsed incrementally. */
-  last?: TextChange;
-  /** The (edited) tree that reparse started from, kept alive until the next one so ids can be compared. */
+  /** The (edited) tree the last reparse started from, freed by releasePrevious or the next reparse. */
   previous?: Tree;
 }
 
@@ -77,11 +73,6 @@ export class TreeCache {
     if (!entry) return;
     entry.tree.edit(edit);
     entry.dirty = true;
-    entry.pending = mergeChanges(entry.pending, {
-      start: edit.startIndex,
-      oldEnd: edit.oldEndIndex,
-      newEnd: edit.newEndIndex,
-    });
     entry.length += edit.newEndIndex - edit.oldEndIndex;
   }
 
@@ -93,16 +84,13 @@ export class TreeCache {
     const entry = this.entries.get(key);
     if (entry && entry.length === text.length) {
       this.touch(key, entry);
-      entry.last = undefined;
       entry.previous?.delete();
       entry.previous = undefined;
       if (!entry.dirty) return entry.tree;
       const next = parse(this.syntax, text, entry.tree);
-      entry.last = entry.pending;
       entry.previous = entry.tree;
       entry.tree = next;
       entry.dirty = false;
-      entry.pending = undefined;
       this.stats.incremental++;
       return next;
     }
@@ -114,24 +102,7 @@ export class TreeCache {
     return tree;
   }
 
-  /**
-   * The edits that turned the text of the tree the call to `tree` before the
-   * last one returned into the last one's, merged; undefined when the last
-   * call parsed from scratch or found nothing to reparse.
-   */
-  lastChange(key: string): TextChange | undefined {
-    return this.entries.get(key)?.last;
-  }
-
-  /**
-   * The edited tree the last call to `tree` reparsed from, while it is kept
-   * (until the next call). The cache owns it, as it owns the current tree.
-   */
-  previousTree(key: string): Tree | undefined {
-    return this.entries.get(key)?.previous;
-  }
-
-  /** Free the tree `previousTree` returns, once nobody needs it (the next `tree` call would anyway). */
+  /** Free the edited old tree the last reparse started from (the next `tree` call would anyway). */
   releasePrevious(key: string): void {
     const entry = this.entries.get(key);
     entry?.previous?.delete();

@@ -107,15 +107,6 @@ export function topLevelRanges(tree: Tree): { starts: Int32Array; ends: Int32Arr
 }
 
 /**
- * Ranges of `tree` whose syntactic structure differs from `oldTree`, the
- * edited tree it was reparsed from. The edited text itself is not reported
- * unless its structure reaches beyond it.
- */
-export function changedRanges(tree: Tree, oldTree: Tree): { start: number; end: number }[] {
-  return tree.getChangedRanges(oldTree).map((r) => ({ start: r.startIndex, end: r.endIndex }));
-}
-
-/**
  * The children of the root whose ranges overlap or touch `[start, end]`
  * (both ends included), in order, with the child just before and just after
  * them (null at the ends of the file).
