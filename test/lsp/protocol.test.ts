@@ -103,6 +103,22 @@ describe('diagnostics', () => {
     expect(byRule(removed.diagnostics, 'shared-mutation')).toEqual([]);
   });
 
+  it('keeps the findings below a half-typed string while it is typed, and after it is closed', async () => {
+    const u = uri('typing.py');
+    server.open(u, SAMPLE);
+    const opened = await server.diagnostics(u);
+    const rules = (ds: typeof opened.diagnostics) => ds.map((d) => `${d.code}@${d.range.start.line}`).sort();
+    // Line 3 is blank, between `counter = 0` and `def work():`.
+    // An unclosed string would run to the end of the file in a parse of the whole text.
+    server.change(u, 2, { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, 'doc = """');
+    const typing = await server.diagnostics(u, (p) => p.version === 2);
+    expect(rules(typing.diagnostics)).toEqual(rules(opened.diagnostics));
+    server.change(u, 3, { start: { line: 3, character: 9 }, end: { line: 3, character: 9 } }, '"""');
+    const closed = await server.diagnostics(u, (p) => p.version === 3);
+    expect(rules(closed.diagnostics)).toEqual(rules(opened.diagnostics));
+    expect(server.errors).toEqual([]);
+  });
+
   it('survives a file with syntax errors and still reports the intact parts', async () => {
     const u = uri('broken.py');
     server.open(u, BROKEN_SAMPLE);
