@@ -10,17 +10,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type FileReport } from '../server/src/analysis/types';
 import { checkSources, initSyntax, type SourceFile, type Syntax } from '../server/src/engine';
+import { pyFiles } from './pyFiles';
 
 const ROOT = path.join(__dirname, 'fixtures');
-
-function pyFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) =>
-      e.isDirectory() ? pyFiles(path.join(dir, e.name)) : e.name.endsWith('.py') ? [path.join(dir, e.name)] : [],
-    )
-    .sort();
-}
 
 /** Expected pairs from trailing comments; `#` inside string literals is not used by fixtures. */
 export function expectations(text: string): { findings: string[]; targets: string[] } {

@@ -15,24 +15,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateBigFile } from '../../server/src/bench/bigFile';
-import { extractModel } from '../../server/src/model/extract';
+import { extractModel, splitLines } from '../../server/src/model/extract';
 import { incrementalStats, spliceStatement, updateModel } from '../../server/src/model/incremental';
 import type { ModuleModel } from '../../server/src/model/types';
 import { mergeChanges, type TextChange, TreeCache } from '../../server/src/syntax/documents';
-import { initSyntax, parse, type Syntax } from '../../server/src/syntax/parser';
+import { initSyntax, parse, type Syntax, type Tree } from '../../server/src/syntax/parser';
+import { pyFiles } from '../pyFiles';
 
 const FIXTURES = path.join(__dirname, '../fixtures');
 /** Added to every seed, so a stress run can try other edits: GIL_LENS_TEST_SEED=17 npx vitest run test/model. */
 const SEED = Number(process.env.GIL_LENS_TEST_SEED ?? 0);
-
-function pyFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) =>
-      e.isDirectory() ? pyFiles(path.join(dir, e.name)) : e.name.endsWith('.py') ? [path.join(dir, e.name)] : [],
-    )
-    .sort();
-}
 
 /** The generated file of `npm run bench:lsp`. */
 function bigFile(): string {
@@ -146,9 +138,12 @@ function runEdits(name: string, original: string, edits: number, seed: number, b
       const change = merged as TextChange;
       // As the language server does: the statement-local path first, then a reparse of the cached tree.
       const statement = spliceStatement(syntax, text, key, name, model, change);
-      const tree = statement ? undefined : trees.tree(key, text);
+      let tree: Tree | undefined;
       if (statement) model = statement;
-      else model = updateModel(syntax, tree!, text, key, name, { model, change });
+      else {
+        tree = trees.tree(key, text);
+        model = updateModel(syntax, tree, text, key, name, { model, change });
+      }
       const fresh = parse(syntax, text);
       try {
         if (statement?.hasErrors) {
@@ -184,7 +179,7 @@ let contained = 0;
 
 /** What every model must be, however it was made: items numbered and ordered, inside their scopes, lines whole. */
 function checkShape(model: ModuleModel, text: string): void {
-  expect(model.lines).toEqual(text.includes('\r') ? text.split(/\r?\n/) : text.split('\n'));
+  expect(model.lines).toEqual(splitLines(text));
   const lists = [model.scopes, model.regions, model.calls, model.writes] as { id: number; start: number }[][];
   for (const list of lists) {
     list.forEach((item, i) => {

@@ -32,12 +32,13 @@ export interface Guard {
 /** Names bound to lock factories (`x = threading.Lock()`, `self._lock = RLock()`), and threading.local objects. */
 export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
   const out: LockBinding[] = [];
-  const anyName = config.extraLocks.length > 0;
+  // Configured lock factories can have any name, so the shortcut below only holds without them.
+  const onlyKnown = config.extraLocks.length === 0;
   for (const w of mod.model.writes) {
     if (!w.valueCallee || w.targets.length !== 1) continue;
     // Qualifying keeps a dotted callee's last name: most calls are ruled out before building the qualified name.
     const dot = w.valueCallee.lastIndexOf('.');
-    if (dot >= 0 && !anyName && !FACTORY_NAMES.has(w.valueCallee.slice(dot + 1))) continue;
+    if (dot >= 0 && onlyKnown && !FACTORY_NAMES.has(w.valueCallee.slice(dot + 1))) continue;
     const q = qualify(mod, w.valueCallee);
     let kind = LOCK_FACTORIES.get(q);
     if (!kind && config.extraLocks.includes(q)) kind = 'Lock';

@@ -132,7 +132,7 @@ export function headName(expr: string, from: number): string {
     const c = expr.charCodeAt(i);
     if (c === 46 || c === 91 || c === 40) return expr.slice(from, i);
   }
-  return from === 0 ? expr : expr.slice(from);
+  return expr.slice(from);
 }
 
 /** Names bound in a function (assigned without `global`, parameters, loop variables). */

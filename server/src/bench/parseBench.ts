@@ -16,8 +16,9 @@
  * It prints the medians, their ratio, throughput, peak RSS and findings per
  * 1,000 lines, then one more pass split into its stages (parse, the model
  * query's captures alone, the rest of the extraction, analysis), so the ratio
- * can be read against the part no extraction can avoid: walking the tree. This is a benchmark that prints figures, not a test: nothing
- * here passes or fails. It is the one layer allowed to start a process (to ask
+ * can be read against the part no extraction can avoid: walking the tree.
+ * This is a benchmark that prints figures, not a test: nothing here passes or
+ * fails. It is the one layer allowed to start a process (to ask
  * Python where its library lives).
  */
 import { spawnSync } from 'node:child_process';

@@ -193,7 +193,6 @@ export function spliceStatement(
   try {
     // Syntax errors stay inside the statement being typed: the rest of the file keeps its items (see Layout).
     const errors = tree.rootNode.hasError;
-    const local = topLevelRanges(tree);
     const nodes: { startIndex: number; endIndex: number }[] = [];
     if (errors) {
       // A broken stretch stays one entry, read again whole by the next edit in it (or by the tree splice).
@@ -201,6 +200,7 @@ export function spliceStatement(
     } else {
       // Every statement it now holds starts a line: an indented one ("unexpected indent" parses without an
       // error) would be read differently in the file, where the indentation before it differs.
+      const local = topLevelRanges(tree);
       for (const start of local.starts) if (start > 0 && source.charCodeAt(start - 1) !== NEWLINE) return undefined;
       for (let i = 0; i < local.starts.length; i++)
         nodes.push({ startIndex: local.starts[i] + lo, endIndex: local.ends[i] + lo });
@@ -217,12 +217,9 @@ export function spliceStatement(
     const dl = lineCount - previous.lines.length;
     let hiLine = loLine;
     for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) hiLine++;
-    const lineEnd = text.indexOf('\n', hi);
-    const middle = splitLines(text.slice(lo, lineEnd + 1));
-    middle.pop();
-    const lines = previous.lines.slice(0, loLine);
-    for (const line of middle) lines.push(line);
-    for (let i = hiLine - dl + 1; i < previous.lines.length; i++) lines.push(previous.lines[i]);
+    // A statement follows, so a line break ends the stretch's last line.
+    const range = { from: lo, to: text.indexOf('\n', hi) + 1, more: true };
+    const lines = spliceLines(previous.lines, text, range, loLine, hiLine - dl);
     const module = previous.scopes[0];
     const moduleScope: Scope = { ...module };
     moduleScope.end = module.end + d;
@@ -230,27 +227,19 @@ export function spliceStatement(
     moduleScope.nameSpan = { ...module.nameSpan, endLine: module.nameSpan.endLine + dl };
     const stretch: Stretch = { lo, hi, d, loLine, loCol: 0, hiLineOld: hiLine - dl, dl };
     const toFile: Shift = { offset: lo, lines: loLine, scopes: 0, regions: 0, calls: 0, writes: 0 };
-    const next = spliceLayout(layout, first, last, nodes, d, errors);
-    const model = assemble(previous, path, name, stretch, lines, anyContained(next), (parts, base) => {
-      const counts = {
-        scopes: parts.scopes.length,
-        regions: parts.regions.length,
-        calls: parts.calls.length,
-        writes: parts.writes.length,
-        decls: parts.decls.length,
-        imports: parts.imports.length,
-      };
+    const newLayout = spliceLayout(layout, first, last, nodes, d, errors);
+    const model = assemble(previous, path, name, stretch, lines, anyContained(newLayout), (parts, base) => {
       collectCaptures(parts, captures, readers, base);
-      // The statement was read on its own: move its items to where it stands in the file.
-      for (let i = counts.scopes; i < parts.scopes.length; i++) shiftScope(parts.scopes[i], toFile);
-      for (let i = counts.regions; i < parts.regions.length; i++) shiftRegion(parts.regions[i], toFile);
-      for (let i = counts.calls; i < parts.calls.length; i++) shiftCall(parts.calls[i], toFile);
-      for (let i = counts.writes; i < parts.writes.length; i++) shiftWrite(parts.writes[i], toFile);
-      for (let i = counts.decls; i < parts.decls.length; i++) shiftDecl(parts.decls[i], toFile);
-      for (let i = counts.imports; i < parts.imports.length; i++) shiftImport(parts.imports[i], toFile);
+      // The statement was read on its own (into empty lists): move its items to where it stands in the file.
+      for (const item of parts.scopes) shiftScope(item, toFile);
+      for (const item of parts.regions) shiftRegion(item, toFile);
+      for (const item of parts.calls) shiftCall(item, toFile);
+      for (const item of parts.writes) shiftWrite(item, toFile);
+      for (const item of parts.decls) shiftDecl(item, toFile);
+      for (const item of parts.imports) shiftImport(item, toFile);
     });
     model.scopes.unshift(moduleScope);
-    layouts.set(model, next);
+    layouts.set(model, newLayout);
     incrementalStats.statement++;
     return model;
   } finally {
@@ -319,8 +308,7 @@ function splice(
   // them as changed (the indentation scanner's state leaks past an error; random edits found several
   // cases), so a tree with syntax errors, before or after, is extracted in full. Keystrokes that break
   // a statement rarely come here: spliceStatement keeps such errors inside their statement.
-  const hasErrors = root.hasError;
-  if (hasErrors || layout.treeErrors) return undefined;
+  if (root.hasError || layout.treeErrors) return undefined;
   // Entries read on their own with errors are read again from the tree, so the result is the tree's.
   if (layout.contained) {
     for (let i = 0; i < starts.length; i++) {
@@ -369,7 +357,7 @@ function splice(
   // The readers only read the region's statements, up to the end of its last line (a comment may follow
   // there): the scan maps just that stretch (its line table is whole).
   const lineEnd = text.indexOf('\n', hi);
-  const readers = prepareSource(text, hasErrors, lo, lineEnd < 0 ? text.length : lineEnd);
+  const readers = prepareSource(text, false, lo, lineEnd < 0 ? text.length : lineEnd);
   const scan = readers ?? lineTable(text);
 
   const captures: QueryCapture[] = [];
@@ -377,16 +365,16 @@ function splice(
   const loLine = lineOf(scan, lo);
   const dl = scan.lineCount - previous.lines.length;
   const hiLine = lineOf(scan, hi);
-  const lines = spliceLines(previous.lines, text, scan.lineStarts, scan.lineCount, loLine, hiLine, hiLine - dl);
+  const more = hiLine + 1 < scan.lineCount;
+  const range = { from: scan.lineStarts[loLine], to: more ? scan.lineStarts[hiLine + 1] : text.length, more };
+  const lines = spliceLines(previous.lines, text, range, loLine, hiLine - dl);
   const stretch: Stretch = { lo, hi, d, loLine, loCol: lo - scan.lineStarts[loLine], hiLineOld: hiLine - dl, dl };
-  const model = assemble(previous, path, moduleName, stretch, lines, hasErrors, (parts, base) =>
+  const model = assemble(previous, path, moduleName, stretch, lines, false, (parts, base) =>
     collectCaptures(parts, captures, readers, base),
   );
   model.scopes.unshift(moduleScope(root));
-  const next = spliceLayout(layout, first, last, around.nodes, d, false);
-  next.contained = undefined;
-  next.treeErrors = hasErrors;
-  layouts.set(model, next);
+  // Every statement now comes from the (error-free) tree: none is flagged any more.
+  layouts.set(model, { ...spliceLayout(layout, first, last, around.nodes, d, false), contained: undefined });
   return model;
 }
 
@@ -498,21 +486,21 @@ function assemble(
 /**
  * The lines of the new text: the old ones before the region's first line and
  * after its last, and the region's lines split again. Only the lines the
- * edits touched become new strings.
+ * edits touched become new strings. `[from, to)` holds the region's lines:
+ * with `more` (another line follows), `to` is just past the line break ending
+ * the last one, so a `\r` before it goes with it; otherwise it is the end of
+ * the text. `first` is the first line's number, `lastOld` the old number of
+ * the last.
  */
 function spliceLines(
   old: string[],
   text: string,
-  lineStarts: Int32Array,
-  lineCount: number,
+  range: { from: number; to: number; more: boolean },
   first: number,
-  last: number,
   lastOld: number,
 ): string[] {
-  // Up to and including the newline that ends the last line, so a `\r` before it goes with it.
-  const end = last + 1 < lineCount ? lineStarts[last + 1] : text.length;
-  const middle = splitLines(text.slice(lineStarts[first], end));
-  if (last + 1 < lineCount) middle.pop();
+  const middle = splitLines(text.slice(range.from, range.to));
+  if (range.more) middle.pop();
   const lines = old.slice(0, first);
   for (const line of middle) lines.push(line);
   for (let i = lastOld + 1; i < old.length; i++) lines.push(old[i]);

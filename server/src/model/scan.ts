@@ -32,7 +32,7 @@ const LBRACE = 123;
 const RBRACE = 125;
 
 let jumpBuffer = new Int32Array(0);
-let lineBuffer = new Int32Array(0);
+let lineBuffer: Int32Array = new Int32Array(0);
 
 /** Is `c` an ASCII letter, digit or underscore? */
 export function isWordChar(c: number): boolean {
@@ -63,14 +63,9 @@ export function buildScan(text: string, from = 0, to = text.length): Scan {
   if (jumpBuffer.length < n + 1) jumpBuffer = new Int32Array(Math.max(n + 1, jumpBuffer.length * 2));
   const jump = jumpBuffer;
   jump.fill(0, from, to + 1);
-  let lines = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-  if (lineBuffer.length < lines) lineBuffer = new Int32Array(Math.max(lines, lineBuffer.length * 2));
-  const lineStarts = lineBuffer;
-  lineStarts[0] = 0;
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts[line++] = i + 1;
-  const scan: Scan = { text, jump, lineStarts, lineCount: lines, ok: true };
+  const { lineStarts, lineCount } = lineTable(text, lineBuffer);
+  lineBuffer = lineStarts;
+  const scan: Scan = { text, jump, lineStarts, lineCount, ok: true };
   scan.ok = scanCode(scan, from, to, -1) === to;
   return scan;
 }
@@ -165,11 +160,15 @@ function scanString(scan: Scan, q: number, end: number): number {
   return -1;
 }
 
-/** Where each line starts, without the rest of the scan: for texts the readers will not read (syntax errors). */
-export function lineTable(text: string): Lines {
+/**
+ * Where each line starts, without the rest of the scan (for texts the readers will not read), in
+ * `buffer` when it is large enough.
+ */
+export function lineTable(text: string, buffer?: Int32Array): Lines {
   let count = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
-  const lineStarts = new Int32Array(count);
+  const lineStarts = buffer && buffer.length >= count ? buffer : new Int32Array(count);
+  lineStarts[0] = 0;
   let line = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts[line++] = i + 1;
   return { lineStarts, lineCount: count };

@@ -218,8 +218,8 @@ function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
   return out;
 }
 
-/** Decide a candidate's race kind once: a write's own shape, or a container call after a membership test. */
-function decide(c: Candidate, f: FnFacts): Hit['what'] | undefined {
+/** A candidate's race kind, decided once: a write's own shape, or a container call after a membership test. */
+function raceKindOf(c: Candidate, f: FnFacts): Hit['what'] | undefined {
   if (c.what === undefined) {
     const what = c.write
       ? raceKind(c.write, c.target, f)
@@ -244,36 +244,35 @@ export function racyWrites(
   const modNames = moduleNames(mod);
   const guards = guardsIn(mod, scope, locks, config);
   const hits = new Map<number, Hit>();
-  const consider = (
-    start: number,
-    span: Span,
-    stmt: Span,
-    state: string,
-    what: Hit['what'],
-    op: string,
-    visit: Visit,
-  ) => {
-    if (guardAt(guards, start) || visit.ctx.heldBy) return;
-    const window = visit.entry.window;
-    if (window && window.scope === scope.id && !inWindow(window, start)) return;
-    if (visit.entry.only && !visit.entry.only.has(what)) return;
-    if (visit.entry.onlyState && !visit.entry.onlyState.has(state)) return;
-    const existing = hits.get(start);
-    if (existing) {
-      if (!existing.visits.includes(visit)) existing.visits.push(visit);
-      return;
-    }
-    hits.set(start, { mod, span, stmtStart: start, state, what, op, scope, visits: [visit], stmt });
-  };
   const candidates = candidatesOf(mod, scope, f);
   for (const visit of visits) {
-    const window = visit.entry.window?.scope === scope.id ? visit.entry.window : undefined;
+    // A caller holds a lock around the whole call.
+    if (visit.ctx.heldBy) continue;
+    const { entry } = visit;
+    const window = entry.window?.scope === scope.id ? entry.window : undefined;
     for (const c of candidates) {
-      if (window && !inWindow(window, c.start)) continue;
+      if ((window && !inWindow(window, c.start)) || guardAt(guards, c.start)) continue;
       const state = stateOf(mod, scope, visit, c.target, f, modNames, locks);
       if (!state) continue;
-      const what = decide(c, f);
-      if (what && c.stmt) consider(c.start, c.span, c.stmt, state, what, c.op, visit);
+      const what = raceKindOf(c, f);
+      if (!what || !c.stmt) continue;
+      if ((entry.only && !entry.only.has(what)) || (entry.onlyState && !entry.onlyState.has(state))) continue;
+      const existing = hits.get(c.start);
+      if (existing) {
+        if (!existing.visits.includes(visit)) existing.visits.push(visit);
+        continue;
+      }
+      hits.set(c.start, {
+        mod,
+        span: c.span,
+        stmtStart: c.start,
+        state,
+        what,
+        op: c.op,
+        scope,
+        visits: [visit],
+        stmt: c.stmt,
+      });
     }
   }
   return [...hits.values()];
