@@ -19,10 +19,13 @@ import { BENCH_COMMAND, executeBenchmark } from './lsp/benchCommand';
 import { codeActionsFor } from './lsp/codeActions';
 import { codeLensesFor } from './lsp/codeLens';
 import { hoverAt } from './lsp/hover';
+import { enableIdleGc } from './lsp/idleGc';
 import { indexWorkspace, onWatchedFiles, watchFiles } from './lsp/indexing';
 import { describe, guarded } from './lsp/logging';
 import { uriToFile } from './lsp/session';
 import { TRUST_NOTIFICATION, type TrustParams } from './protocol';
+
+enableIdleGc();
 
 const TRANSPORTS = ['--stdio', '--node-ipc', '--socket', '--pipe'];
 if (!process.argv.slice(2).some((arg) => TRANSPORTS.some((t) => arg === t || arg.startsWith(`${t}=`)))) {

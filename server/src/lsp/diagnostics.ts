@@ -8,7 +8,8 @@
  * findings in another; that pass yields between documents and abandons itself
  * as soon as anything changes again, so it never competes with typing.
  * Results for a document that changed or closed while they were computed
- * are dropped rather than published.
+ * are dropped rather than published. Once the edited document's diagnostics
+ * are written, its analysis garbage is collected (idleGc.ts).
  */
 import {
   type Connection,
@@ -18,6 +19,7 @@ import {
 } from 'vscode-languageserver/node';
 import type { Config, FileReport, Finding, Severity } from '../analysis/types';
 import { ruleDocUrl, SECTION } from '../protocol';
+import { collectWhenIdle } from './idleGc';
 import { toRange } from './positions';
 import type { Session } from './session';
 
@@ -90,7 +92,9 @@ export function createDiagnosticsScheduler(
     if (session.docs.get(uri)?.doc.version !== version) return;
     published.set(uri, report);
     const params: PublishDiagnosticsParams = { uri, version, diagnostics };
-    void connection.sendDiagnostics(params);
+    const sent = connection.sendDiagnostics(params);
+    // The edited document's analysis is done and written: collect its garbage before the next keystroke.
+    if (always) void sent.then(collectWhenIdle, () => undefined);
   };
 
   const refreshOthers = async (except: string | undefined): Promise<void> => {
