@@ -13,8 +13,10 @@ import type { Call, Scope } from '../model/types';
 import { CALLS, type CallFact, IO_METHODS, ORIGIN_METHODS, WAIT_METHODS, WAITABLE_NAME } from './knowledge';
 import {
   bindingInChain,
+  calleeOf,
   classOfValue,
   type FunctionRef,
+  funcKey,
   lookup,
   loopsOf,
   type ModuleIndex,
@@ -23,6 +25,7 @@ import {
   type ProjectIndex,
   qualify,
   resolveFunction,
+  valueCalleeOf,
 } from './resolve';
 import type { Classification, Config, Reason } from './types';
 
@@ -50,10 +53,6 @@ export function newClassifyContext(project: ProjectIndex, config: Config): Class
   return { project, config, memo: new Map(), active: new Set(), callees: new Map() };
 }
 
-function key(ref: FunctionRef): string {
-  return `${ref.mod.model.path}#${ref.scope.id}`;
-}
-
 function empty(): Evidence {
   return { io: 0, native: 0, cpu: 0, reasons: [] };
 }
@@ -66,7 +65,7 @@ function factOf(
   call: Call,
   origins: () => Map<string, string>,
 ): CallFact | undefined {
-  const q = qualify(mod, call.callee);
+  const q = calleeOf(mod, call);
   if (ctx.config.extraIo.includes(q)) return { kind: 'io', weight: 2, why: 'does I/O (configured)' };
   if (ctx.config.extraNative.includes(q)) return { kind: 'native', weight: 3, why: 'releases the GIL (configured)' };
   const direct = lookup(CALLS, q);
@@ -98,7 +97,7 @@ function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
     }
   }
   for (const w of mod.writesByScope.get(scope.id) ?? []) {
-    if (w.valueCallee && w.targets.length === 1) origins.set(w.targets[0].text, qualify(mod, w.valueCallee));
+    if (w.valueCallee && w.targets.length === 1) origins.set(w.targets[0].text, valueCalleeOf(mod, w) ?? w.valueCallee);
   }
   return origins;
 }
@@ -164,7 +163,7 @@ function merge(into: Evidence, from: Evidence, factor: number, via: string, line
 
 /** Evidence for one function, memoised; recursion shows up as a call to a function on the stack. */
 export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): Evidence {
-  const k = key(ref);
+  const k = funcKey(ref);
   const cached = ctx.memo.get(k);
   if (cached) return cached;
   if (ctx.active.has(k) || depth > MAX_DEPTH) return empty();
@@ -195,7 +194,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     if (fact) continue;
     const callee = resolveCallee(ctx, mod, scope, call);
     if (!callee) continue;
-    if (key(callee) === k || ctx.active.has(key(callee))) {
+    if (funcKey(callee) === k || ctx.active.has(funcKey(callee))) {
       add(e, 'cpu', 4, {
         text: `line ${line + 1}: recursive call to \`${callee.scope.name}\` runs Python code`,
         line,

@@ -19,7 +19,7 @@
 import type { Scope } from '../model/types';
 import { type LockBinding, lockBindings } from './locks';
 import type { Entry, Visit } from './reach';
-import { callsTo, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
+import { calleeOf, callsTo, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
 import type { Config } from './types';
 
@@ -116,7 +116,7 @@ function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | un
   for (const m of methods) {
     for (const call of mod.callsByScope.get(m.id) ?? []) {
       if (!/(Thread|Timer|\.submit|\.map)$/.test(call.callee)) continue;
-      const q = qualify(mod, call.callee);
+      const q = calleeOf(mod, call);
       const isThread = q === 'threading.Thread' || q === 'threading.Timer';
       const isPool = call.method === 'submit' || call.method === 'map';
       if (!isThread && !isPool) continue;

@@ -6,7 +6,7 @@
  */
 import type { Scope, Span } from '../model/types';
 import { LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
-import { type ModuleIndex, mentions, qualify } from './resolve';
+import { type ModuleIndex, mentions, qualify, valueCalleeOf } from './resolve';
 import type { Config } from './types';
 
 export interface LockBinding {
@@ -39,7 +39,7 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
     // Qualifying keeps a dotted callee's last name: most calls are ruled out before building the qualified name.
     const dot = w.valueCallee.lastIndexOf('.');
     if (dot >= 0 && onlyKnown && !FACTORY_NAMES.has(w.valueCallee.slice(dot + 1))) continue;
-    const q = qualify(mod, w.valueCallee);
+    const q = valueCalleeOf(mod, w) ?? w.valueCallee;
     let kind = LOCK_FACTORIES.get(q);
     if (!kind && config.extraLocks.includes(q)) kind = 'Lock';
     if (!kind) {

@@ -9,7 +9,7 @@
 import type { Call, Scope } from '../model/types';
 import { type ClassifyContext, resolveCallee } from './classify';
 import { guardAt, guardsIn, type LockBinding } from './locks';
-import { type FunctionRef, type ModuleIndex, mentions, paramNames } from './resolve';
+import { type FunctionRef, funcKey, type ModuleIndex, mentions, paramNames } from './resolve';
 import type { Config } from './types';
 
 export interface ThreadContext {
@@ -57,10 +57,6 @@ export interface ReachResult {
 }
 
 const MAX_DEPTH = 6;
-
-export function funcKey(ref: FunctionRef): string {
-  return `${ref.mod.model.path}#${ref.scope.id}`;
-}
 
 /** Is an offset inside one of the stretches where the spawner runs alongside its threads? */
 export function inWindow(window: NonNullable<Entry['window']>, offset: number): boolean {
@@ -169,7 +165,11 @@ function computeLocalNames(mod: ModuleIndex, scope: Scope): Set<string> {
     }
   }
   for (const r of mod.regionsByScope.get(scope.id) ?? []) {
-    for (const v of r.vars) for (const n of v.split(',')) names.add(n.replace(/[()[\]]/g, ''));
+    for (const v of r.vars) {
+      // Most loop variables are one plain name; only tuples need splitting and unbracketing.
+      if (!/[,()[\]]/.test(v)) names.add(v);
+      else for (const n of v.split(',')) names.add(n.replace(/[()[\]]/g, ''));
+    }
     for (const item of r.items) if (item.alias) names.add(item.alias);
   }
   return names;

@@ -25,6 +25,14 @@ export interface ModuleIndex {
   classes: Map<string, Scope[]>;
   /** Methods by name across all classes of the module. */
   methods: Map<string, Scope[]>;
+  /** qualify() results by dotted text; callee texts repeat, so each is qualified once per run. */
+  qualified: Map<string, string>;
+  /** funcKey() strings by scope id, made once per run. */
+  keys: string[];
+  /** Qualified callee of each call, by call id (see calleeOf). */
+  callees: string[];
+  /** Qualified callee of each write's value, by write id (see valueCalleeOf). */
+  valueCallees: (string | null)[];
 }
 
 export interface ProjectIndex {
@@ -36,6 +44,18 @@ export interface ProjectIndex {
 export interface FunctionRef {
   mod: ModuleIndex;
   scope: Scope;
+}
+
+/** A function's key for maps across modules (`path#scope`), made once per scope and run. */
+export function funcKey(ref: FunctionRef): string {
+  const keys = ref.mod.keys;
+  const id = ref.scope.id;
+  let k = keys[id];
+  if (k === undefined) {
+    k = `${ref.mod.model.path}#${id}`;
+    keys[id] = k;
+  }
+  return k;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -58,6 +78,10 @@ export function indexModule(model: ModuleModel): ModuleIndex {
     nonlocals: new Map(),
     classes: new Map(),
     methods: new Map(),
+    qualified: new Map(),
+    keys: [],
+    callees: [],
+    valueCallees: [],
   };
   for (const imp of model.imports) mod.imports.set(imp.local, imp.qualified);
   for (const s of model.scopes) {
@@ -116,6 +140,35 @@ export function indexProject(models: ModuleModel[]): ProjectIndex {
 
 /** `np.sum` → `numpy.sum`; names without an import stay as written (builtins, locals). */
 export function qualify(mod: ModuleIndex, dotted: string): string {
+  let q = mod.qualified.get(dotted);
+  if (q === undefined) {
+    q = qualifyUncached(mod, dotted);
+    mod.qualified.set(dotted, q);
+  }
+  return q;
+}
+
+/** `qualify(mod, call.callee)`, remembered by call id: every analysis asks it of the same calls. */
+export function calleeOf(mod: ModuleIndex, call: Call): string {
+  let q = mod.callees[call.id];
+  if (q === undefined) {
+    q = qualify(mod, call.callee);
+    mod.callees[call.id] = q;
+  }
+  return q;
+}
+
+/** The qualified callee a write's value is a call of (`lock = threading.Lock()`), remembered by write id. */
+export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {
+  let q = mod.valueCallees[w.id];
+  if (q === undefined) {
+    q = w.valueCallee ? qualify(mod, w.valueCallee) : null;
+    mod.valueCallees[w.id] = q;
+  }
+  return q ?? undefined;
+}
+
+function qualifyUncached(mod: ModuleIndex, dotted: string): string {
   const dot = dotted.indexOf('.');
   const head = dot < 0 ? dotted : dotted.slice(0, dot);
   const q = mod.imports.get(head);
@@ -123,10 +176,28 @@ export function qualify(mod: ModuleIndex, dotted: string): string {
   return dot < 0 ? q : q + dotted.slice(dot);
 }
 
+/** Answers of lookup() per table: the tables are fixed knowledge, and the same names are asked on every run. */
+const lookups = new WeakMap<Map<string, unknown>, Map<string, unknown>>();
+
 /** Look a qualified name up in a table whose keys may end in `.*`. */
 export function lookup<V>(table: Map<string, V>, qualified: string): V | undefined {
   const exact = table.get(qualified);
   if (exact !== undefined) return exact;
+  let answers = lookups.get(table) as Map<string, V | null> | undefined;
+  if (!answers) {
+    answers = new Map();
+    lookups.set(table, answers);
+  }
+  const known = answers.get(qualified);
+  if (known !== undefined) return known ?? undefined;
+  // Names come from user code, so the memo is bounded the way mention patterns are.
+  if (answers.size > 10_000) answers.clear();
+  const found = lookupWild(table, qualified);
+  answers.set(qualified, found ?? null);
+  return found;
+}
+
+function lookupWild<V>(table: Map<string, V>, qualified: string): V | undefined {
   let name = qualified;
   for (let dot = name.lastIndexOf('.'); dot > 0; dot = name.lastIndexOf('.')) {
     name = name.slice(0, dot);

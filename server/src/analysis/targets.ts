@@ -9,6 +9,7 @@ import type { Arg, Call, Scope } from '../model/types';
 import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
 import {
   bindingInChain,
+  calleeOf,
   classOfValue,
   type FunctionRef,
   isModuleLevel,
@@ -56,7 +57,7 @@ interface ExecutorBinding {
 function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
   const out: ExecutorBinding[] = [];
   for (const call of mod.model.calls) {
-    const kind = EXECUTOR_FACTORIES.get(qualify(mod, call.callee));
+    const kind = EXECUTOR_FACTORIES.get(calleeOf(mod, call));
     if (!kind) continue;
     if (call.assignedTo) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
   }
@@ -65,7 +66,7 @@ function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
     for (const item of region.items) {
       if (!item.alias || !item.isCall) continue;
       const call = lastCallAt(mod.model.calls, item.span.line, item.span.col);
-      const kind = call && EXECUTOR_FACTORIES.get(qualify(mod, call.callee));
+      const kind = call && EXECUTOR_FACTORIES.get(calleeOf(mod, call));
       if (call && kind) out.push({ name: item.alias, kind, scope: region.scope, call });
     }
   }
@@ -188,7 +189,15 @@ function splitTopLevel(text: string): string[] {
 
 /** Loop and comprehension variables around a call, within its own scope. */
 function loopVars(mod: ModuleIndex, call: Call): string[] {
-  return loopsOf(mod, call.regions, call.start).flatMap((r) => r.vars.flatMap((v) => v.split(',')));
+  const vars: string[] = [];
+  if (call.regions.length === 0) return vars;
+  for (const r of loopsOf(mod, call.regions, call.start)) {
+    for (const v of r.vars) {
+      if (v.includes(',')) vars.push(...v.split(','));
+      else vars.push(v);
+    }
+  }
+  return vars;
 }
 
 /** Which positional/keyword task arguments are the same object in every copy of the task. */
@@ -244,7 +253,7 @@ interface Classified {
 }
 
 function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]): Classified | undefined {
-  const q = qualify(mod, call.callee);
+  const q = calleeOf(mod, call);
   const processClass =
     q === 'multiprocessing.Process' ||
     (q.endsWith('.Process') && /^multiprocessing\.get_context\(.*\)\.Process$/.test(q));
@@ -285,12 +294,12 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
     let binding = findExecutor(bindings, call.receiver, call);
     if (!binding && call.receiverKind === 'call') {
       const inner = mod.model.calls.find(
-        (c) => c.start === call.start && c.id !== call.id && EXECUTOR_FACTORIES.has(qualify(mod, c.callee)),
+        (c) => c.start === call.start && c.id !== call.id && EXECUTOR_FACTORIES.has(calleeOf(mod, c)),
       );
       if (inner)
         binding = {
           name: '',
-          kind: EXECUTOR_FACTORIES.get(qualify(mod, inner.callee))!,
+          kind: EXECUTOR_FACTORIES.get(calleeOf(mod, inner))!,
           scope: call.scope,
           call: inner,
         };

@@ -13,7 +13,7 @@
 import type { Call } from '../../model/types';
 import { importEdit, textOf } from '../fixes';
 import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS } from '../knowledge';
-import { lookup, type ModuleIndex, originOf, qualify } from '../resolve';
+import { calleeOf, lookup, type ModuleIndex, originOf } from '../resolve';
 import type { Finding, Fix } from '../types';
 
 /** The text between the call's own parentheses: scan back from the closing one, counting depth. */
@@ -76,7 +76,7 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
           : undefined;
       // Otherwise a method on a call's result (`requests.get(u).json()`) is not the blocking call itself.
       if (!pathIo && call.callee.includes('(')) continue;
-      const q = qualify(mod, call.callee);
+      const q = calleeOf(mod, call);
       const origin =
         call.receiver && call.method && BLOCKING_METHODS.has(call.method)
           ? originOf(mod, scope.id, call.receiver)

@@ -13,7 +13,7 @@
  */
 import { importEdit, mainGuardFix, swapFromImport } from '../fixes';
 import { threadLoopRewrite } from '../loopRewrite';
-import { type ModuleIndex, qualify } from '../resolve';
+import { calleeOf, type ModuleIndex } from '../resolve';
 import { isPicklableTarget, type SpawnSite } from '../targets';
 import type { Finding, Fix, ThreadTarget } from '../types';
 
@@ -33,7 +33,7 @@ function picklableArgs(site: SpawnSite): boolean {
 function processPoolFix(mod: ModuleIndex, site: SpawnSite): Fix[] {
   const creation = site.executorCall;
   if (!creation || !site.targets.every(isPicklableTarget) || !picklableArgs(site)) return [];
-  const q = qualify(mod, creation.callee);
+  const q = calleeOf(mod, creation);
   if (q !== 'concurrent.futures.ThreadPoolExecutor') return [];
   const col = creation.span.col + creation.callee.lastIndexOf('ThreadPoolExecutor');
   const edits = [
@@ -68,17 +68,23 @@ export function cpuBoundThread(
   const threadSitesByScope = new Map<number, number>();
   // Sibling CPU-bound spawns in one scope run together (an awaited spawn finishes before the next
   // statement runs, so it overlaps nothing); a CPU thread next to an I/O thread is not serialised work.
-  const isCpu = (s: SpawnSite) => keyOf(s).some((k) => targets.get(k)?.classification === 'cpu');
+  // Each thread site's first CPU-bound target (with its index among the site's targets), found once.
+  const cpuTargets = new Map<SpawnSite, { index: number; target: ThreadTarget }>();
   for (const s of sites) {
-    if (s.runsIn === 'thread' && !s.call.awaited && isCpu(s)) {
-      threadSitesByScope.set(s.call.scope, (threadSitesByScope.get(s.call.scope) ?? 0) + 1);
+    if (s.runsIn !== 'thread') continue;
+    const keys = keyOf(s);
+    for (let index = 0; index < keys.length; index++) {
+      const target = targets.get(keys[index]);
+      if (target?.classification !== 'cpu') continue;
+      cpuTargets.set(s, { index, target });
+      if (!s.call.awaited) threadSitesByScope.set(s.call.scope, (threadSitesByScope.get(s.call.scope) ?? 0) + 1);
+      break;
     }
   }
   for (const site of sites) {
-    if (site.runsIn !== 'thread') continue;
-    const index = keyOf(site).findIndex((k) => targets.get(k)?.classification === 'cpu');
-    const target = index >= 0 ? targets.get(keyOf(site)[index]) : undefined;
-    if (!target) continue;
+    const cpu = cpuTargets.get(site);
+    if (!cpu) continue;
+    const { index, target } = cpu;
     const siblings = !site.call.awaited && (threadSitesByScope.get(site.call.scope) ?? 0) > 1;
     const together = site.concurrent || target.spawns.length > 1 || siblings;
     if (!together) continue;

@@ -13,7 +13,7 @@
 import type { Arg, Call } from '../../model/types';
 import { mainGuardFix } from '../fixes';
 import { EXECUTOR_FACTORIES, UNPICKLABLE_FACTORIES } from '../knowledge';
-import { bindingInChain, classOfValue, type ModuleIndex, qualify } from '../resolve';
+import { bindingInChain, calleeOf, classOfValue, type ModuleIndex, qualify, valueCalleeOf } from '../resolve';
 import type { SpawnSite } from '../targets';
 import type { Finding } from '../types';
 
@@ -43,7 +43,7 @@ function unpicklableInstance(mod: ModuleIndex, call: Call, text: string): string
     for (const w of mod.writesByScope.get(m.id) ?? []) {
       const t = w.targets[0];
       if (w.targets.length !== 1 || t.kind !== 'attribute' || t.object !== 'self' || !w.valueCallee) continue;
-      const q = qualify(mod, w.valueCallee);
+      const q = valueCalleeOf(mod, w) ?? w.valueCallee;
       if (UNPICKLABLE_FACTORIES.has(q))
         return `its \`${t.text}\` (made by \`${w.valueCallee}(...)\`) cannot be pickled`;
     }
@@ -93,7 +93,7 @@ export function processPoolHazard(mod: ModuleIndex, sites: SpawnSite[]): Finding
     });
   }
   for (const call of mod.callsByScope.get(0) ?? []) {
-    const q = qualify(mod, call.callee);
+    const q = calleeOf(mod, call);
     const isPool = EXECUTOR_FACTORIES.get(q) === 'process-pool' || q === 'multiprocessing.Process';
     if (!isPool || inMainGuard(mod, call)) continue;
     const fix = mainGuardFix(mod.model, call.span.line);
