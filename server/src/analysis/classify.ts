@@ -10,7 +10,7 @@
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
 import type { Call, Scope } from '../model/types';
-import { CALLS, type CallFact, IO_METHODS, ORIGIN_METHODS, WAIT_METHODS, WAITABLE_NAME } from './knowledge';
+import { CALLS, type CallFact, IO_METHODS, ORIGIN_METHODS, ORIGIN_WAITS, WAIT_METHODS, WAITABLE_NAME } from './knowledge';
 import {
   bindingInChain,
   calleeOf,
@@ -72,6 +72,8 @@ function factOf(
   if (direct) return direct;
   if (call.receiver && call.method) {
     const origin = origins().get(call.receiver) ?? originOf(mod, scope.id, call.receiver);
+    const waitsOnOrigin = origin ? ORIGIN_WAITS.get(`${origin}.${call.method}`) : undefined;
+    if (waitsOnOrigin) return waitsOnOrigin;
     const viaOrigin = origin ? lookup(ORIGIN_METHODS, origin) : undefined;
     if (viaOrigin) return viaOrigin;
     const io = IO_METHODS.get(call.method);
@@ -81,8 +83,11 @@ function factOf(
       return WAIT_METHODS.get('get');
     }
     const waits = WAIT_METHODS.get(call.method);
-    const last = call.receiver.split('.').pop() ?? '';
-    if (waits && WAITABLE_NAME.test(last) && !resolveCallee(ctx, mod, scope, call)) return waits;
+    const last = call.receiver.slice(call.receiver.lastIndexOf('.') + 1);
+    // `wait()` blocks on whatever has it (events, conditions, barriers, processes); `join`, `get` and
+    // `result` also name string, dict and other non-blocking methods, so those need a telling receiver name.
+    const telling = call.method === 'wait' || call.method === 'wait_for' || WAITABLE_NAME.test(last);
+    if (waits && telling && !resolveCallee(ctx, mod, scope, call)) return waits;
   }
   return undefined;
 }
@@ -220,6 +225,11 @@ function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<
   for (const call of calls) {
     if (!offloaded.has(call.id)) continue;
     for (const loop of loopsOf(mod, call.regions, call.start)) waiting.add(loop.id);
+    // A wait in a `while` condition (`while not stop.wait(1):`) runs before every iteration too.
+    for (const id of call.regions) {
+      const r = mod.model.regions[id];
+      if (r.kind === 'while' && call.start >= r.start && call.start < r.bodyStart) waiting.add(r.id);
+    }
   }
   for (const loop of loops) {
     if (waiting.has(loop.id)) continue;

@@ -239,10 +239,36 @@ export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
 
 /** Methods that block whatever the receiver, when its origin is unknown but its name says what it is. */
 export const WAIT_METHODS: Map<string, CallFact> = new Map([
-  ...facts('io', 1.5, IO_WAIT, ['wait', 'join', 'result', 'communicate']),
+  ...facts('io', 1.5, IO_WAIT, ['wait', 'wait_for', 'join', 'result', 'communicate']),
   ...facts('io', 1.5, 'waits on a queue', ['get']),
   ...facts('io', 2, IO_NETWORK, ['recv', 'recv_into', 'sendall', 'accept', 'connect', 'urlopen']),
   ...facts('io', 2, IO_DB, ['execute', 'executemany', 'fetchall', 'fetchone', 'fetchmany', 'commit']),
+]);
+
+/**
+ * Blocking methods of synchronisation objects, keyed `factory.method` by what made the receiver: an
+ * Event's `wait()` blocks whatever the Event is called, while its `set()` and `is_set()` do not.
+ */
+export const ORIGIN_WAITS: Map<string, CallFact> = new Map([
+  ...facts('io', 1.5, IO_WAIT, [
+    'threading.Event.wait',
+    'threading.Condition.wait',
+    'threading.Condition.wait_for',
+    'threading.Barrier.wait',
+    'threading.Thread.join',
+    'multiprocessing.Event.wait',
+    'multiprocessing.Process.join',
+    'asyncio.run_coroutine_threadsafe.result',
+  ]),
+  ...facts('io', 1.5, 'waits on a queue', [
+    'queue.Queue.get',
+    'queue.Queue.join',
+    'queue.SimpleQueue.get',
+    'queue.LifoQueue.get',
+    'queue.PriorityQueue.get',
+    'multiprocessing.Queue.get',
+    'multiprocessing.JoinableQueue.get',
+  ]),
 ]);
 
 /** Receiver names that suggest a queue, event, socket, process or database handle, for WAIT_METHODS. */
