@@ -134,11 +134,34 @@ function testsMembership(cond: string, container: string, key: string | undefine
   return / in /.test(c) || c.includes(`${container}.get(`) || c.includes(`${container}.__contains__`);
 }
 
+const LIST_KINDS = new Set(['list', 'list_comprehension']);
+
+/** A write that makes a list: `[]`, `[... for ...]`, `list(...)`. */
+function makesList(w: Write): boolean {
+  return LIST_KINDS.has(w.valueKind) || (w.valueKind === 'call' && w.valueCallee === 'list');
+}
+
+/**
+ * Is every binding of this name or `self` attribute a list? Module-level names are bound at module level
+ * (and under `global`); `self.x` in the methods of the class. Unknown bindings count as not a list.
+ */
+function boundToList(mod: ModuleIndex, scope: Scope, t: WriteTarget): boolean {
+  let writes: Write[] = [];
+  if (t.kind === 'identifier') {
+    writes = mod.bindings.get(0)?.get(t.text) ?? [];
+  } else if (t.kind === 'attribute' && t.object === 'self') {
+    const cls = mod.model.scopes[scope.parent];
+    if (cls?.kind !== 'class') return false;
+    for (const m of mod.children.get(cls.id) ?? []) writes = writes.concat(mod.bindings.get(m.id)?.get(t.text) ?? []);
+  }
+  return writes.length > 0 && writes.every(makesList);
+}
+
 /** Is a write to `t` a race by itself (RMW) or after a test (check-then-act)? */
-function raceKind(w: Write, t: WriteTarget, f: FnFacts): Hit['what'] | undefined {
+function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: FnFacts): Hit['what'] | undefined {
   if (w.kind === 'augmented') {
-    // `lst += [x]` on a list extends it in place, a single atomic operation.
-    if (w.op === '+=' && /^\[/.test(w.value) && t.kind !== 'subscript') return undefined;
+    // `lst += items` on a list extends it in place and rebinds the same object: no update is lost.
+    if (w.op === '+=' && t.kind !== 'subscript' && (/^\[/.test(w.value) || boundToList(mod, scope, t))) return undefined;
     return 'read-modify-write';
   }
   if (w.kind === 'assign') {
@@ -219,10 +242,10 @@ function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
 }
 
 /** A candidate's race kind, decided once: a write's own shape, or a container call after a membership test. */
-function raceKindOf(c: Candidate, f: FnFacts): Hit['what'] | undefined {
+function raceKindOf(mod: ModuleIndex, scope: Scope, c: Candidate, f: FnFacts): Hit['what'] | undefined {
   if (c.what === undefined) {
     const what = c.write
-      ? raceKind(c.write, c.target, f)
+      ? raceKind(mod, scope, c.write, c.target, f)
       : c.call && checkedCall(c.call, f)
         ? 'check-then-act'
         : undefined;
@@ -254,7 +277,7 @@ export function racyWrites(
       if ((window && !inWindow(window, c.start)) || guardAt(guards, c.start)) continue;
       const state = stateOf(mod, scope, visit, c.target, f, modNames, locks);
       if (!state) continue;
-      const what = raceKindOf(c, f);
+      const what = raceKindOf(mod, scope, c, f);
       if (!what || !c.stmt) continue;
       if ((entry.only && !entry.only.has(what)) || (entry.onlyState && !entry.onlyState.has(state))) continue;
       const existing = hits.get(c.start);
