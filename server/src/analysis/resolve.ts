@@ -148,15 +148,45 @@ export function qualify(mod: ModuleIndex, dotted: string): string {
   return q;
 }
 
-/** `qualify(mod, call.callee)`, remembered by call id: every analysis asks it of the same calls. */
+/**
+ * `qualify(mod, call.callee)`, remembered by call id: every analysis asks it of the same calls. A
+ * multiprocessing context's members are the module's own (`multiprocessing.get_context("spawn").Pool`
+ * and `ctx.Pool` with `ctx = multiprocessing.get_context(...)` are `multiprocessing.Pool`).
+ */
 export function calleeOf(mod: ModuleIndex, call: Call): string {
   let q = mod.callees[call.id];
   if (q === undefined) {
     q = qualify(mod, call.callee);
+    const inline = /^multiprocessing\.get_context\(.*\)\.(\w+)$/.exec(q);
+    if (inline) q = `multiprocessing.${inline[1]}`;
+    else if (
+      call.receiver &&
+      call.method &&
+      CONTEXT_MEMBERS.has(call.method) &&
+      originOf(mod, call.scope, call.receiver) === 'multiprocessing.get_context'
+    )
+      q = `multiprocessing.${call.method}`;
     mod.callees[call.id] = q;
   }
   return q;
 }
+
+/** What a multiprocessing context offers under the module's own names. */
+const CONTEXT_MEMBERS = new Set([
+  'Pool',
+  'Process',
+  'Queue',
+  'JoinableQueue',
+  'SimpleQueue',
+  'Lock',
+  'RLock',
+  'Event',
+  'Condition',
+  'Semaphore',
+  'BoundedSemaphore',
+  'Barrier',
+  'Manager',
+]);
 
 /** The qualified callee a write's value is a call of (`lock = threading.Lock()`), remembered by write id. */
 export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {

@@ -4,8 +4,9 @@
  *
  * Flagged: a lambda or a nested function as the task (pickle stores functions
  * by qualified name, so neither can be found in the worker); an argument that
- * cannot be pickled (an open file, a lock, a socket, a lambda); and a
- * ProcessPoolExecutor, multiprocessing.Pool or Process created at module level
+ * cannot be pickled (an open file, a lock, a socket, a lambda), also inside an
+ * `args` tuple or among the items `map` and `starmap` send one by one; and a
+ * ProcessPoolExecutor, multiprocessing.Pool or Process (a context's too) created at module level
  * outside `if __name__ == "__main__":` (with the spawn and forkserver start
  * methods every worker re-imports the module and would start a pool again).
  * Thread pools never get this rule.
@@ -24,12 +25,95 @@ function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg): string | undefi
   if (arg.kind === 'generator_expression') return 'a generator';
   if (arg.kind === 'call' && arg.callee && UNPICKLABLE_FACTORIES.has(qualify(mod, arg.callee)))
     return `\`${arg.text}\``;
-  if (arg.kind === 'identifier') {
-    const bound = bindingInChain(mod, call.scope, arg.text, call.start);
-    if (bound?.valueKind === 'lambda') return `\`${arg.text}\` (a lambda)`;
-    if (bound?.valueCallee && UNPICKLABLE_FACTORIES.has(qualify(mod, bound.valueCallee))) {
-      return `\`${arg.text}\` (made by \`${bound.valueCallee}(...)\`)`;
+  // A list or tuple of task arguments (`apply(f, (fh,))`, `map(f, [fh])`): each element is pickled.
+  for (const element of arg.elements ?? []) {
+    const what = unpicklableText(mod, call, element, 0);
+    if (what) return what;
+  }
+  if (arg.kind === 'identifier' || arg.kind === 'list_comprehension') return unpicklableText(mod, call, arg.text, 0);
+  return undefined;
+}
+
+/** Top-level comma-separated parts of a tuple or list text, without its brackets. */
+function parts(inner: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(inner.slice(from, i).trim());
+      from = i + 1;
     }
+  }
+  out.push(inner.slice(from).trim());
+  return out.filter((p) => p.length > 0);
+}
+
+/** Index just past the bracketed group opening at `from`, or -1 when it does not close. */
+function groupEnd(text: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The element expression of a list comprehension's text, which the model keeps without whitespace
+ * (`[open(p)forpinpaths]` gives `open(p)`, `[(lock,p)forpinpaths]` gives `(lock,p)`). A bare name cannot
+ * be told apart from the `for` after it, so only calls and bracketed elements are found.
+ */
+function comprehensionElement(text: string): string | undefined {
+  if (!text.startsWith('[') || !text.endsWith(']')) return undefined;
+  let i = 1;
+  if (text[i] === '(' || text[i] === '[') {
+    i = groupEnd(text, i);
+  } else {
+    const name = /^[A-Za-z_][\w.]*/.exec(text.slice(i));
+    if (!name || text[i + name[0].length] !== '(') return undefined;
+    i = groupEnd(text, i + name[0].length);
+  }
+  if (i < 0 || !text.startsWith('for', i)) return undefined;
+  return text.slice(1, i);
+}
+
+/**
+ * What in an expression's text cannot be pickled: a name bound to a lambda or to an unpicklable factory's
+ * result, such a call itself, or any element of a tuple, list or comprehension of them (`[open(p) for p in
+ * paths]`, `[(lock, p) for p in paths]`), which `map` and `starmap` pickle item by item.
+ */
+function unpicklableText(mod: ModuleIndex, call: Call, text: string, depth: number): string | undefined {
+  if (depth > 3) return undefined;
+  const t = text.trim();
+  const element = comprehensionElement(t);
+  if (element) return unpicklableText(mod, call, element, depth + 1);
+  if (/^[[(].*[\])]$/s.test(t)) {
+    for (const p of parts(t.slice(1, -1))) {
+      const what = unpicklableText(mod, call, p, depth + 1);
+      if (what) return what;
+    }
+    return undefined;
+  }
+  const callee = /^([A-Za-z_][\w.]*)\(/.exec(t)?.[1];
+  if (callee) return UNPICKLABLE_FACTORIES.has(qualify(mod, callee)) ? `\`${t}\`` : undefined;
+  if (!/^[A-Za-z_]\w*$/.test(t)) return undefined;
+  const bound = bindingInChain(mod, call.scope, t, call.start);
+  if (!bound) return undefined;
+  if (bound.valueKind === 'lambda') return `\`${t}\` (a lambda)`;
+  if (bound.valueCallee && UNPICKLABLE_FACTORIES.has(qualify(mod, bound.valueCallee))) {
+    return `\`${t}\` (made by \`${bound.valueCallee}(...)\`)`;
+  }
+  if (bound.valueKind === 'list' || bound.valueKind === 'tuple' || bound.valueKind === 'list_comprehension') {
+    const what = unpicklableText(mod, call, bound.value, depth + 1);
+    return what && `each item of \`${t}\` (${what})`;
   }
   return undefined;
 }
