@@ -10,7 +10,15 @@
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
 import type { Call, Scope } from '../model/types';
-import { CALLS, type CallFact, IO_METHODS, ORIGIN_METHODS, ORIGIN_WAITS, WAIT_METHODS, WAITABLE_NAME } from './knowledge';
+import {
+  CALLS,
+  type CallFact,
+  IO_METHODS,
+  ORIGIN_METHODS,
+  ORIGIN_WAITS,
+  WAIT_METHODS,
+  WAITABLE_NAME,
+} from './knowledge';
 import {
   bindingInChain,
   calleeOf,

@@ -161,7 +161,8 @@ function boundToList(mod: ModuleIndex, scope: Scope, t: WriteTarget): boolean {
 function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: FnFacts): Hit['what'] | undefined {
   if (w.kind === 'augmented') {
     // `lst += items` on a list extends it in place and rebinds the same object: no update is lost.
-    if (w.op === '+=' && t.kind !== 'subscript' && (/^\[/.test(w.value) || boundToList(mod, scope, t))) return undefined;
+    if (w.op === '+=' && t.kind !== 'subscript' && (/^\[/.test(w.value) || boundToList(mod, scope, t)))
+      return undefined;
     return 'read-modify-write';
   }
   if (w.kind === 'assign') {
