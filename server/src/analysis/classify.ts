@@ -6,7 +6,8 @@
  * points at the line that decided it.
  *
  * Scores: a wait or heavy native call counts about 2-3; a loop whose body does
- * no waiting or native work counts by its size and nesting; recursion counts
+ * no waiting or native work counts by its size and nesting, or as heavy work
+ * when it iterates a literal `range` of 50,000 or more; recursion counts
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
 import type { Call, Scope } from '../model/types';
@@ -251,6 +252,17 @@ function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<
       });
       continue;
     }
+    // A literal `range(400_000)` says how much work there is, whatever the body's size.
+    const count = literalRangeCount(loop.expr);
+    if (count >= HEAVY_RANGE) {
+      const what = loop.kind === 'comprehension' ? 'comprehension' : 'loop';
+      add(e, 'cpu', 3, {
+        text: `line ${line + 1}: ${what} runs Python code ${count.toLocaleString('en-US')} times`,
+        line,
+        kind: 'cpu',
+      });
+      continue;
+    }
     if (loop.kind === 'comprehension') {
       add(e, 'cpu', 0.75, { text: `line ${line + 1}: comprehension runs Python code`, line, kind: 'cpu' });
       continue;
@@ -272,6 +284,20 @@ function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<
       kind: 'cpu',
     });
   }
+}
+
+/** Iterations from which a literal range alone makes a loop heavy CPU work. */
+const HEAVY_RANGE = 50_000;
+
+/** The iteration count of `range(N)` / `range(a, N)` with integer literals (`400_000`, `10**6`), else 0. */
+function literalRangeCount(expr: string): number {
+  const m = /^range\((?:([\d_]+),)?([\d_]+|10\*\*\d+)(?:,[\d_]+)?\)$/.exec(expr.replace(/\s+/g, ''));
+  if (!m) return 0;
+  const value = (text: string) =>
+    text.startsWith('10**') ? 10 ** Number(text.slice(4)) : Number(text.replaceAll('_', ''));
+  const end = value(m[2]);
+  const start = m[1] ? value(m[1]) : 0;
+  return Number.isFinite(end - start) ? Math.max(0, end - start) : 0;
 }
 
 /** Turn scores into a class. Thresholds are documented in README "Classification". */
