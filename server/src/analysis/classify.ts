@@ -2,7 +2,8 @@
  * Classification of thread targets: does the body wait (io), run C code that
  * releases the GIL (native), run Python bytecode that holds it (cpu), or a
  * substantial mix? Evidence is gathered per function, following calls into
- * functions of the analysed files, and each piece carries a reason that
+ * functions of the analysed files (and into the functions a call hands to a
+ * helper that calls them back), and each piece carries a reason that
  * points at the line that decided it.
  *
  * Scores: a wait or heavy native call counts about 2-3; a loop whose body does
@@ -32,6 +33,7 @@ import {
   methodOf,
   originOf,
   type ProjectIndex,
+  paramNames,
   qualify,
   resolveFunction,
   valueCalleeOf,
@@ -218,12 +220,49 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     }
     const sub = evidenceOf(ctx, callee, depth + 1);
     merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line);
-    if (sub.io + sub.native > sub.cpu) offloaded.add(call.id);
+    let waits = sub.io + sub.native > sub.cpu;
+    for (const cb of callbacks(ctx, mod, scope, call, callee)) {
+      if (funcKey(cb.fn) === k || ctx.active.has(funcKey(cb.fn))) continue;
+      const work = evidenceOf(ctx, cb.fn, depth + 1);
+      merge(e, work, HELPER_DISCOUNT * HELPER_DISCOUNT, `${cb.fn.scope.name}\` via \`${callee.scope.name}`, line);
+      waits ||= work.io + work.native > work.cpu;
+    }
+    if (waits) offloaded.add(call.id);
   }
   addLoops(mod, scope, calls, offloaded, e);
   ctx.active.delete(k);
   ctx.memo.set(k, e);
   return e;
+}
+
+/**
+ * Functions of the analysed files passed to a helper that calls them: `cache.get_or_render(path,
+ * render_fragment)` where `get_or_render(self, key, render)` calls `render(key)`. Their work happens
+ * inside the call, so it counts for the caller as the helper's own does.
+ */
+function callbacks(
+  ctx: ClassifyContext,
+  mod: ModuleIndex,
+  scope: Scope,
+  call: Call,
+  callee: FunctionRef,
+): { fn: FunctionRef; param: string }[] {
+  if (call.args.length === 0) return [];
+  const params = paramNames(callee.mod, callee.scope);
+  const out: { fn: FunctionRef; param: string }[] = [];
+  let position = 0;
+  for (const arg of call.args) {
+    if (arg.splat) break;
+    const param = arg.keyword ?? params[position++];
+    if (!param || arg.kind !== 'identifier') continue;
+    const called = (callee.mod.callsByScope.get(callee.scope.id) ?? []).some(
+      (c) => c.calleeKind === 'identifier' && c.callee === param,
+    );
+    if (!called) continue;
+    const fn = resolveFunction(ctx.project, mod, scope.id, arg.text);
+    if (fn) out.push({ fn, param });
+  }
+  return out;
 }
 
 function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<number>, e: Evidence): void {
