@@ -25,6 +25,7 @@ import {
   bindingInChain,
   calleeOf,
   classOfValue,
+  enclosingClass,
   type FunctionRef,
   funcKey,
   lookup,
@@ -149,16 +150,42 @@ function resolveCalleeUncached(
     const cls = classOfValue(mod, scope.id, call.receiver);
     const m = cls ? methodOf(mod, cls, call.method) : undefined;
     if (m) return { mod, scope: m };
+    const attr = call.receiver.startsWith('self.') ? selfAttrClass(mod, scope.id, call.receiver) : undefined;
+    if (attr) {
+      // `self._entries = {}` is no instance of a class here; `self.db = Database(...)` is one.
+      const own = attr.cls ? methodOf(mod, attr.cls, call.method) : undefined;
+      return own ? { mod, scope: own } : undefined;
+    }
     if (
       call.receiver !== 'self' &&
       !mod.imports.has(call.receiver.split('.')[0]) &&
       !bindingInChain(mod, scope.id, call.receiver)
     ) {
+      // A receiver we cannot place: the module's only method of that name, unless that is the caller
+      // itself (`other.get(k)` inside `def get` is far likelier a dict than recursion).
       const all = mod.methods.get(call.method) ?? [];
-      if (all.length === 1) return { mod, scope: all[0] };
+      if (all.length === 1 && all[0] !== scope) return { mod, scope: all[0] };
     }
   }
   return undefined;
+}
+
+/**
+ * What `self.x` was bound to in the methods of the enclosing class: `{ cls }` when one binding calls a class
+ * of this module, `{}` when it is bound only to other values, undefined when it is never bound there.
+ */
+function selfAttrClass(mod: ModuleIndex, scopeId: number, receiver: string): { cls?: Scope } | undefined {
+  const owner = enclosingClass(mod, scopeId);
+  if (!owner) return undefined;
+  let bound = false;
+  for (const m of mod.children.get(owner.id) ?? []) {
+    for (const w of mod.bindings.get(m.id)?.get(receiver) ?? []) {
+      bound = true;
+      const cls = w.valueCallee ? mod.classes.get(w.valueCallee)?.[0] : undefined;
+      if (cls) return { cls };
+    }
+  }
+  return bound ? {} : undefined;
 }
 
 function add(e: Evidence, kind: 'io' | 'native' | 'cpu', weight: number, reason: Reason): void {

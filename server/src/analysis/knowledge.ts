@@ -394,6 +394,23 @@ export const POOL_METHODS: Map<string, boolean> = new Map([
   ['starmap_async', true],
 ]);
 
+/**
+ * multiprocessing's own queues and locks: a Process inherits them, but a pool task cannot carry them
+ * ("should only be shared between processes through inheritance").
+ */
+export const INHERIT_ONLY_FACTORIES = new Set([
+  'multiprocessing.Queue',
+  'multiprocessing.JoinableQueue',
+  'multiprocessing.SimpleQueue',
+  'multiprocessing.Lock',
+  'multiprocessing.RLock',
+  'multiprocessing.Event',
+  'multiprocessing.Condition',
+  'multiprocessing.Semaphore',
+  'multiprocessing.BoundedSemaphore',
+  'multiprocessing.Barrier',
+]);
+
 /** Factories of objects that cannot be pickled to a worker process. */
 export const UNPICKLABLE_FACTORIES = new Set([
   'open',

@@ -180,14 +180,20 @@ export function libraryRoots(
         roots.push(visit(mod, m, entry, true));
       }
     }
+    const modSites = sites.get(mod) ?? [];
     const aware = threadAware(
       mod,
       locks,
-      (sites.get(mod) ?? []).some((s) => s.runsIn === 'thread'),
+      modSites.some((s) => s.runsIn === 'thread'),
     );
+    // A function this module hands to its own threads is analysed from those spawns, which say how many
+    // copies run; calling it public API as well would contradict them (one writer thread is no race).
+    const spawned = new Set<Scope>();
+    if (!always) for (const s of modSites) for (const t of s.targets) if (t.mod === mod) spawned.add(t.scope);
     for (const fn of mod.children.get(0) ?? []) {
       if (fn.kind !== 'function' || fn.name.startsWith('_') || fn.name === 'main' || calledFromMain(mod, fn.name))
         continue;
+      if (spawned.has(fn)) continue;
       const because = always
         ? 'is public API that may be called from several threads (assume-threads = "always")'
         : aware

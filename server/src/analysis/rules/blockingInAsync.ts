@@ -12,7 +12,7 @@
  */
 import type { Call } from '../../model/types';
 import { importEdit, textOf } from '../fixes';
-import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS } from '../knowledge';
+import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS, ORIGIN_WAITS } from '../knowledge';
 import { calleeOf, lookup, type ModuleIndex, originOf } from '../resolve';
 import type { Finding, Fix } from '../types';
 
@@ -61,6 +61,8 @@ function fixesFor(mod: ModuleIndex, call: Call, q: string): Fix[] {
 }
 
 const PATH_IO_METHODS = new Set(['read_text', 'read_bytes', 'write_text', 'write_bytes']);
+/** Method names of ORIGIN_WAITS, to decide cheaply whether a receiver's origin is worth looking up. */
+const SYNC_WAITS = new Set([...ORIGIN_WAITS.keys()].map((k) => k.slice(k.lastIndexOf('.') + 1)));
 
 export function blockingInAsync(mod: ModuleIndex): Finding[] {
   const findings: Finding[] = [];
@@ -78,10 +80,16 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
       if (!pathIo && call.callee.includes('(')) continue;
       const q = calleeOf(mod, call);
       const origin =
-        call.receiver && call.method && BLOCKING_METHODS.has(call.method)
+        call.receiver && call.method && (BLOCKING_METHODS.has(call.method) || SYNC_WAITS.has(call.method))
           ? originOf(mod, scope.id, call.receiver)
           : undefined;
-      const counterpart = lookup(BLOCKING_IN_ASYNC, q) ?? (origin ? BLOCKING_ORIGINS.get(origin) : undefined) ?? pathIo;
+      // A threading Event's or a queue.Queue's wait blocks the whole loop; asyncio's own are awaited.
+      const syncWait =
+        origin && ORIGIN_WAITS.has(`${origin}.${call.method}`)
+          ? `an asyncio counterpart (asyncio.Event, asyncio.Queue) or await asyncio.to_thread(...)`
+          : undefined;
+      const counterpart =
+        lookup(BLOCKING_IN_ASYNC, q) ?? (origin ? BLOCKING_ORIGINS.get(origin) : undefined) ?? syncWait ?? pathIo;
       if (!counterpart || lines.has(call.span.line)) continue;
       lines.add(call.span.line);
       findings.push({

@@ -13,25 +13,30 @@
  */
 import type { Arg, Call } from '../../model/types';
 import { mainGuardFix } from '../fixes';
-import { EXECUTOR_FACTORIES, UNPICKLABLE_FACTORIES } from '../knowledge';
+import { EXECUTOR_FACTORIES, INHERIT_ONLY_FACTORIES, POOL_METHODS, UNPICKLABLE_FACTORIES } from '../knowledge';
 import { bindingInChain, calleeOf, classOfValue, type ModuleIndex, qualify, valueCalleeOf } from '../resolve';
 import type { SpawnSite } from '../targets';
 import type { Finding } from '../types';
 
 const MAIN_GUARD = /__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__/;
 
-function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg): string | undefined {
+function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg, pool: boolean): string | undefined {
   if (arg.kind === 'lambda') return `the lambda \`${arg.text}\``;
   if (arg.kind === 'generator_expression') return 'a generator';
-  if (arg.kind === 'call' && arg.callee && UNPICKLABLE_FACTORIES.has(qualify(mod, arg.callee)))
-    return `\`${arg.text}\``;
+  if (arg.kind === 'call' && arg.callee && unpicklableFactory(qualify(mod, arg.callee), pool)) return `\`${arg.text}\``;
   // A list or tuple of task arguments (`apply(f, (fh,))`, `map(f, [fh])`): each element is pickled.
   for (const element of arg.elements ?? []) {
-    const what = unpicklableText(mod, call, element, 0);
+    const what = unpicklableText(mod, call, element, 0, pool);
     if (what) return what;
   }
-  if (arg.kind === 'identifier' || arg.kind === 'list_comprehension') return unpicklableText(mod, call, arg.text, 0);
+  if (arg.kind === 'identifier' || arg.kind === 'list_comprehension')
+    return unpicklableText(mod, call, arg.text, 0, pool);
   return undefined;
+}
+
+/** Objects no task can carry; multiprocessing's queues and locks only reach a Process by inheritance. */
+function unpicklableFactory(qualified: string, pool: boolean): boolean {
+  return UNPICKLABLE_FACTORIES.has(qualified) || (pool && INHERIT_ONLY_FACTORIES.has(qualified));
 }
 
 /** Top-level comma-separated parts of a tuple or list text, without its brackets. */
@@ -72,7 +77,8 @@ function groupEnd(text: string, from: number): number {
  * be told apart from the `for` after it, so only calls and bracketed elements are found.
  */
 function comprehensionElement(text: string): string | undefined {
-  if (!text.startsWith('[') || !text.endsWith(']')) return undefined;
+  const open = text[0];
+  if (!(open === '[' && text.endsWith(']')) && !(open === '(' && text.endsWith(')'))) return undefined;
   let i = 1;
   if (text[i] === '(' || text[i] === '[') {
     i = groupEnd(text, i);
@@ -90,29 +96,30 @@ function comprehensionElement(text: string): string | undefined {
  * result, such a call itself, or any element of a tuple, list or comprehension of them (`[open(p) for p in
  * paths]`, `[(lock, p) for p in paths]`), which `map` and `starmap` pickle item by item.
  */
-function unpicklableText(mod: ModuleIndex, call: Call, text: string, depth: number): string | undefined {
+function unpicklableText(mod: ModuleIndex, call: Call, text: string, depth: number, pool: boolean): string | undefined {
   if (depth > 3) return undefined;
   const t = text.trim();
   const element = comprehensionElement(t);
-  if (element) return unpicklableText(mod, call, element, depth + 1);
+  if (element) return unpicklableText(mod, call, element, depth + 1, pool);
   if (/^[[(].*[\])]$/s.test(t)) {
     for (const p of parts(t.slice(1, -1))) {
-      const what = unpicklableText(mod, call, p, depth + 1);
+      const what = unpicklableText(mod, call, p, depth + 1, pool);
       if (what) return what;
     }
     return undefined;
   }
   const callee = /^([A-Za-z_][\w.]*)\(/.exec(t)?.[1];
-  if (callee) return UNPICKLABLE_FACTORIES.has(qualify(mod, callee)) ? `\`${t}\`` : undefined;
+  if (callee) return unpicklableFactory(qualify(mod, callee), pool) ? `\`${t}\`` : undefined;
   if (!/^[A-Za-z_]\w*$/.test(t)) return undefined;
   const bound = bindingInChain(mod, call.scope, t, call.start);
   if (!bound) return undefined;
   if (bound.valueKind === 'lambda') return `\`${t}\` (a lambda)`;
-  if (bound.valueCallee && UNPICKLABLE_FACTORIES.has(qualify(mod, bound.valueCallee))) {
+  if (bound.valueKind === 'generator_expression') return `\`${t}\` (a generator)`;
+  if (bound.valueCallee && unpicklableFactory(valueCalleeOf(mod, bound) ?? bound.valueCallee, pool)) {
     return `\`${t}\` (made by \`${bound.valueCallee}(...)\`)`;
   }
   if (bound.valueKind === 'list' || bound.valueKind === 'tuple' || bound.valueKind === 'list_comprehension') {
-    const what = unpicklableText(mod, call, bound.value, depth + 1);
+    const what = unpicklableText(mod, call, bound.value, depth + 1, pool);
     return what && `each item of \`${t}\` (${what})`;
   }
   return undefined;
@@ -135,7 +142,17 @@ function unpicklableInstance(mod: ModuleIndex, call: Call, text: string): string
   return undefined;
 }
 
+const FORK_CONTEXT = /get_context\(\s*['"]fork['"]\s*\)/;
+
+/** A Process from `get_context("fork")` inherits its target and arguments: nothing is pickled. */
+function forked(mod: ModuleIndex, call: Call): boolean {
+  if (FORK_CONTEXT.test(call.callee)) return true;
+  const bound = call.receiver ? bindingInChain(mod, call.scope, call.receiver, call.start) : undefined;
+  return !!bound && FORK_CONTEXT.test(bound.value);
+}
+
 function hazardOf(mod: ModuleIndex, site: SpawnSite): string | undefined {
+  if (site.kind === 'process' && forked(mod, site.call)) return undefined;
   const t = site.targetArg;
   if (t?.kind === 'lambda') return 'a lambda cannot be pickled, so it never reaches the worker process';
   for (const ref of site.targets) {
@@ -147,12 +164,38 @@ function hazardOf(mod: ModuleIndex, site: SpawnSite): string | undefined {
   }
   const bound = t && t.kind === 'attribute' ? unpicklableInstance(mod, site.call, t.text) : undefined;
   if (bound) return `\`${t?.text}\` is a bound method: pickling it pickles the instance, and ${bound}`;
+  // `map` and `starmap` iterate their iterables here and pickle the items; other methods pickle each argument.
+  const items = !!site.call.method && POOL_METHODS.get(site.call.method) === true;
   for (const arg of site.taskArgs) {
-    const what = unpicklableArg(mod, site.call, arg);
+    const pool = site.kind !== 'process';
+    const what = items ? unpicklableItems(mod, site.call, arg, pool) : unpicklableArg(mod, site.call, arg, pool);
     if (what) return `${what} cannot be pickled to send to a worker process`;
   }
   return undefined;
 }
+
+/** What among the items of an iterable handed to `map`/`starmap` cannot be pickled (the iterable itself is not sent). */
+function unpicklableItems(mod: ModuleIndex, call: Call, arg: Arg, pool: boolean): string | undefined {
+  let text = arg.text;
+  let name: string | undefined;
+  if (arg.kind === 'identifier') {
+    const bound = bindingInChain(mod, call.scope, arg.text, call.start);
+    if (!bound || !ITERABLE_KINDS.has(bound.valueKind)) return undefined;
+    text = bound.value;
+    name = arg.text;
+  } else if (!ITERABLE_KINDS.has(arg.kind)) {
+    return undefined;
+  }
+  const element = comprehensionElement(text);
+  const candidates = element ? [element] : /^[[(].*[\])]$/s.test(text) ? parts(text.slice(1, -1)) : [];
+  for (const c of candidates) {
+    const what = unpicklableText(mod, call, c, 1, pool);
+    if (what) return name ? `each item of \`${name}\` (${what})` : what;
+  }
+  return undefined;
+}
+
+const ITERABLE_KINDS = new Set(['list', 'tuple', 'list_comprehension', 'generator_expression']);
 
 function inMainGuard(mod: ModuleIndex, call: Call): boolean {
   return call.regions.some((id) => {
