@@ -129,9 +129,12 @@ function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
   for (const r of mod.regionsByScope.get(scope.id) ?? []) {
     if (r.kind !== 'with') continue;
     for (const item of r.items) {
-      if (!item.isCall && isMutex(bindings, item.expr, config)) {
-        guards.push({ start: r.bodyStart, end: r.end, lock: canonicalOf(bindings, item.expr), span: item.span });
-      }
+      const lock = item.isCall
+        ? heldByHelper(mod, scope, item.expr, bindings, config)
+        : isMutex(bindings, item.expr, config)
+          ? item.expr
+          : undefined;
+      if (lock) guards.push({ start: r.bodyStart, end: r.end, lock: canonicalOf(bindings, lock), span: item.span });
     }
   }
   const calls = mod.callsByScope.get(scope.id) ?? [];
@@ -175,6 +178,35 @@ function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
     });
   }
   return guards;
+}
+
+const CONTEXT_MANAGER = /(^|\.)contextmanager$/;
+
+/**
+ * The mutex a `@contextmanager` helper holds around its `yield`: `with locked():` where `def locked():
+ * with _STATE_LOCK: yield` (a module function, or a method called on `self`). Only helpers whose body
+ * holds the mutex in a `with` count, since that covers the whole `yield`.
+ */
+function heldByHelper(
+  mod: ModuleIndex,
+  scope: Scope,
+  expr: string,
+  bindings: LockBinding[],
+  config: Config,
+): string | undefined {
+  const callee = expr.slice(0, expr.indexOf('('));
+  let helper: Scope | undefined;
+  if (/^[A-Za-z_]\w*$/.test(callee)) helper = mod.functionsIn.get(0)?.get(callee);
+  else if (callee.startsWith('self.') && !callee.includes('.', 5)) {
+    const cls: Scope | undefined = mod.model.scopes[scope.parent];
+    helper = cls?.kind === 'class' ? mod.functionsIn.get(cls.id)?.get(callee.slice(5)) : undefined;
+  }
+  if (!helper || helper === scope || !helper.decorators.some((d) => CONTEXT_MANAGER.test(d))) return undefined;
+  for (const r of mod.regionsByScope.get(helper.id) ?? []) {
+    if (r.kind !== 'with') continue;
+    for (const item of r.items) if (!item.isCall && isMutex(bindings, item.expr, config)) return item.expr;
+  }
+  return undefined;
 }
 
 export function guardAt(guards: Guard[], offset: number): Guard | undefined {

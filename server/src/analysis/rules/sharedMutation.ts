@@ -7,11 +7,12 @@
  * instance whose methods run in several threads, class attributes, and
  * objects handed to every thread. Covered operations: `x += 1` and the other
  * augmented assignments, `x = x + 1`, `d[k] = d.get(k, 0) + 1`, check-then-act
- * (`if k not in d: d[k] = v`, also with an early `continue`) and lazy
+ * (`if k not in d: d[k] = v`, also with an early `continue`; a running maximum
+ * `if v > peak: peak = v`) and lazy
  * initialisation (`if X is None: X = ...`).
  *
  * Not flagged: code under a held mutex (`with lock:`, acquire/release, a lock
- * held by the caller), `threading.local` attributes, single atomic container
+ * held by the caller, a `@contextmanager` helper holding one around its yield), `threading.local` attributes, single atomic container
  * calls (`list.append`, `dict.setdefault`), writes made only by one thread or
  * by the main thread before start/after join, locals, and a Thread subclass's
  * own attributes.
@@ -135,6 +136,8 @@ function testsMembership(cond: string, container: string, key: string | undefine
 }
 
 const LIST_KINDS = new Set(['list', 'list_comprehension']);
+/** An ordering comparison (not a shift): the test of a running maximum or minimum. */
+const ORDERING = /(^|[^<>])[<>]=?(?![<>])/;
 
 /** A write that makes a list: `[]`, `[... for ...]`, `list(...)`. */
 function makesList(w: Write): boolean {
@@ -176,6 +179,10 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     if (t.kind === 'subscript' && t.object && testsMembership(r.expr, t.object, t.key)) return 'check-then-act';
     if (t.kind !== 'subscript' && inside && testsUnset(r.expr, t.text, t.kind === 'identifier')) {
       return 'lazy initialisation';
+    }
+    // `if value > peak: peak = value`: another thread can raise `peak` between the comparison and the write.
+    if (t.kind !== 'subscript' && inside && ORDERING.test(r.expr) && mentions(r.expr, t.text)) {
+      return 'check-then-act';
     }
   }
   return undefined;
