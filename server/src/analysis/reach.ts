@@ -110,7 +110,10 @@ export function isSharedExpr(
   moduleNames: Set<string>,
   locals: Set<string>,
 ): boolean {
+  // A classmethod's `cls` and `type(self)` are the class itself, whose attributes every instance shares.
+  if (expr === 'type(self)' || expr.startsWith('type(self).')) return true;
   const root = headName(expr, 0);
+  if (root === 'cls' && scope.decorators.includes('classmethod')) return true;
   if (root === 'self') {
     if (expr === 'self') return ctx.selfShared;
     const attr = headName(expr, 5);

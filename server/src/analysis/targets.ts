@@ -187,6 +187,12 @@ function splitTopLevel(text: string): string[] {
     .filter((s) => /^[A-Za-z_][\w.]*$/.test(s));
 }
 
+/** The `functools.partial(...)` call an argument is, when it is one. */
+function partialCall(mod: ModuleIndex, arg: Arg): Call | undefined {
+  if (arg.kind !== 'call' || !arg.callee || !/(^|\.)partial$/.test(qualify(mod, arg.callee))) return undefined;
+  return lastCallAt(mod.model.calls, arg.span.line, arg.span.col);
+}
+
 /** Loop and comprehension variables around a call, within its own scope. */
 function loopVars(mod: ModuleIndex, call: Call): string[] {
   const vars: string[] = [];
@@ -368,6 +374,14 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex): SpawnSite[]
     // `map` hands each copy its own item; only submit/apply-style args can be shared.
     if (targets.length === 1 && !c.many)
       site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);
+    // `partial(self._head, timeout=5)` / `partial(fetch, tally)`: what the partial binds is the same
+    // object in every copy, the instance of a bound method included.
+    const bound = partialCall(mod, c.targetArg);
+    if (bound && targets.length === 1) {
+      const partialArgs = bound.args.slice(1);
+      for (const p of sharedParamsOf(targets[0], partialArgs, concurrent ? vars : [])) site.sharedParams.add(p);
+      if (bound.args[0]?.kind === 'attribute' && concurrent) site.selfShared = true;
+    }
     sites.push(site);
   }
   for (const cls of threadClasses(mod)) {
