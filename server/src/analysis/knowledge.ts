@@ -278,6 +278,8 @@ export const WAITABLE_NAME =
 /** Methods that do I/O whatever their receiver is called (paths, file objects). */
 export const IO_METHODS: Map<string, CallFact> = new Map([
   ...facts('io', 2, IO_FILE, ['read_text', 'read_bytes', 'write_text', 'write_bytes', 'readlines', 'readline']),
+  // Path and os.DirEntry file-system calls; each asks the kernel about a file.
+  ...facts('io', 1.5, IO_FILE, ['stat', 'lstat', 'is_file', 'is_dir', 'iterdir', 'unlink', 'rmdir', 'mkdir', 'touch']),
 ]);
 
 /** Calls that block an event loop when made directly in `async def`; value: the async counterpart. */

@@ -118,6 +118,9 @@ function unpicklableText(mod: ModuleIndex, call: Call, text: string, depth: numb
   if (bound.valueCallee && unpicklableFactory(valueCalleeOf(mod, bound) ?? bound.valueCallee, pool)) {
     return `\`${t}\` (made by \`${bound.valueCallee}(...)\`)`;
   }
+  // An instance of a class of this module pickles its attributes: `self._lock = threading.Lock()` fails.
+  const instance = bound.valueCallee ? unpicklableInstance(mod, call, t) : undefined;
+  if (instance) return `\`${t}\`, whose ${instance} goes with it,`;
   if (bound.valueKind === 'list' || bound.valueKind === 'tuple' || bound.valueKind === 'list_comprehension') {
     const what = unpicklableText(mod, call, bound.value, depth + 1, pool);
     return what && `each item of \`${t}\` (${what})`;
@@ -125,18 +128,16 @@ function unpicklableText(mod: ModuleIndex, call: Call, text: string, depth: numb
   return undefined;
 }
 
-/** For `obj.method`: an attribute of obj's class made by a factory whose objects cannot be pickled. */
-function unpicklableInstance(mod: ModuleIndex, call: Call, text: string): string | undefined {
-  const dot = text.lastIndexOf('.');
-  const cls = classOfValue(mod, call.scope, text.slice(0, dot));
+/** An attribute of `objectText`'s class (a class of this module) made by a factory whose objects cannot be pickled. */
+function unpicklableInstance(mod: ModuleIndex, call: Call, objectText: string): string | undefined {
+  const cls = classOfValue(mod, call.scope, objectText);
   if (!cls) return undefined;
   for (const m of mod.children.get(cls.id) ?? []) {
     for (const w of mod.writesByScope.get(m.id) ?? []) {
       const t = w.targets[0];
       if (w.targets.length !== 1 || t.kind !== 'attribute' || t.object !== 'self' || !w.valueCallee) continue;
       const q = valueCalleeOf(mod, w) ?? w.valueCallee;
-      if (UNPICKLABLE_FACTORIES.has(q))
-        return `its \`${t.text}\` (made by \`${w.valueCallee}(...)\`) cannot be pickled`;
+      if (UNPICKLABLE_FACTORIES.has(q)) return `\`${t.text}\` (made by \`${w.valueCallee}(...)\`)`;
     }
   }
   return undefined;
@@ -162,8 +163,14 @@ function hazardOf(mod: ModuleIndex, site: SpawnSite): string | undefined {
       return `\`${ref.scope.name}\` is defined inside \`${parent.name}\`; pickle finds functions by module-level name, so the worker cannot load it`;
     }
   }
-  const bound = t && t.kind === 'attribute' ? unpicklableInstance(mod, site.call, t.text) : undefined;
-  if (bound) return `\`${t?.text}\` is a bound method: pickling it pickles the instance, and ${bound}`;
+  const made = t ? madeByFactory(mod, site.call, t) : undefined;
+  if (made) return made;
+  const bound =
+    t && t.kind === 'attribute'
+      ? unpicklableInstance(mod, site.call, t.text.slice(0, t.text.lastIndexOf('.')))
+      : undefined;
+  if (bound)
+    return `\`${t?.text}\` is a bound method: pickling it pickles the instance, and its ${bound} cannot be pickled`;
   // `map` and `starmap` iterate their iterables here and pickle the items; other methods pickle each argument.
   const items = !!site.call.method && POOL_METHODS.get(site.call.method) === true;
   for (const arg of site.taskArgs) {
@@ -196,6 +203,35 @@ function unpicklableItems(mod: ModuleIndex, call: Call, arg: Arg, pool: boolean)
 }
 
 const ITERABLE_KINDS = new Set(['list', 'tuple', 'list_comprehension', 'generator_expression']);
+
+/**
+ * A task made by a function of this module that returns one of its own nested functions or a lambda
+ * (`scorer = make_scorer(w)`, or `make_scorer(w)` inline): a closure, which pickle cannot find by name.
+ */
+function madeByFactory(mod: ModuleIndex, call: Call, arg: Arg): string | undefined {
+  let callee: string | undefined;
+  let name = arg.text;
+  if (arg.kind === 'call') callee = arg.callee;
+  else if (arg.kind === 'identifier') {
+    const bound = bindingInChain(mod, call.scope, arg.text, call.start);
+    if (bound?.valueKind === 'call') callee = bound.valueCallee;
+  }
+  if (!callee || !/^[A-Za-z_]\w*$/.test(callee)) return undefined;
+  const factory = mod.functionsIn.get(0)?.get(callee);
+  if (!factory) return undefined;
+  const nested = new Set((mod.children.get(factory.id) ?? []).filter((s) => s.kind === 'function').map((s) => s.name));
+  for (const line of mod.model.lines.slice(factory.span.line, factory.span.endLine + 1)) {
+    const m = /^\s*return\s+(lambda\b|[A-Za-z_]\w*\s*$)/.exec(line);
+    if (!m) continue;
+    const returned = m[1].trim();
+    if (returned === 'lambda' || nested.has(returned)) {
+      if (arg.kind === 'call') name = `${callee}(...)`;
+      const what = returned === 'lambda' ? 'a lambda' : `the nested function \`${returned}\``;
+      return `\`${name}\` is ${what} made by \`${callee}\`; pickle finds functions by module-level name, so the worker cannot load it`;
+    }
+  }
+  return undefined;
+}
 
 function inMainGuard(mod: ModuleIndex, call: Call): boolean {
   return call.regions.some((id) => {
