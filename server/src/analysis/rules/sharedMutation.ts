@@ -180,10 +180,10 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     if (t.kind !== 'subscript' && inside && testsUnset(r.expr, t.text, t.kind === 'identifier')) {
       return 'lazy initialisation';
     }
-    // `if value > peak: peak = value`: another thread can raise `peak` between the comparison and the write.
-    if (t.kind !== 'subscript' && inside && ORDERING.test(r.expr) && mentions(r.expr, t.text)) {
-      return 'check-then-act';
-    }
+    // `if value > peak: peak = value` (or `best["size"]`): another thread can raise it between the
+    // comparison and the write.
+    const tested = t.kind === 'subscript' ? t.object : t.text;
+    if (inside && tested && ORDERING.test(r.expr) && mentions(r.expr, tested)) return 'check-then-act';
   }
   return undefined;
 }
