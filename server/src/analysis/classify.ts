@@ -37,6 +37,7 @@ import {
   paramNames,
   qualify,
   resolveFunction,
+  selfAttrBindings,
   valueCalleeOf,
 } from './resolve';
 import type { Classification, Config, Reason } from './types';
@@ -176,16 +177,13 @@ function resolveCalleeUncached(
  */
 function selfAttrClass(mod: ModuleIndex, scopeId: number, receiver: string): { cls?: Scope } | undefined {
   const owner = enclosingClass(mod, scopeId);
-  if (!owner) return undefined;
-  let bound = false;
-  for (const m of mod.children.get(owner.id) ?? []) {
-    for (const w of mod.bindings.get(m.id)?.get(receiver) ?? []) {
-      bound = true;
-      const cls = w.valueCallee ? mod.classes.get(w.valueCallee)?.[0] : undefined;
-      if (cls) return { cls };
-    }
+  const writes = owner ? selfAttrBindings(mod, owner, receiver) : [];
+  if (writes.length === 0) return undefined;
+  for (const w of writes) {
+    const cls = w.valueCallee ? mod.classes.get(w.valueCallee)?.[0] : undefined;
+    if (cls) return { cls };
   }
-  return bound ? {} : undefined;
+  return {};
 }
 
 function add(e: Evidence, kind: 'io' | 'native' | 'cpu', weight: number, reason: Reason): void {
@@ -248,10 +246,10 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     const sub = evidenceOf(ctx, callee, depth + 1);
     merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line);
     let waits = sub.io + sub.native > sub.cpu;
-    for (const cb of callbacks(ctx, mod, scope, call, callee)) {
-      if (funcKey(cb.fn) === k || ctx.active.has(funcKey(cb.fn))) continue;
-      const work = evidenceOf(ctx, cb.fn, depth + 1);
-      merge(e, work, HELPER_DISCOUNT * HELPER_DISCOUNT, `${cb.fn.scope.name}\` via \`${callee.scope.name}`, line);
+    for (const fn of callbacks(ctx, mod, scope, call, callee)) {
+      if (funcKey(fn) === k || ctx.active.has(funcKey(fn))) continue;
+      const work = evidenceOf(ctx, fn, depth + 1);
+      merge(e, work, HELPER_DISCOUNT * HELPER_DISCOUNT, `${fn.scope.name}\` via \`${callee.scope.name}`, line);
       waits ||= work.io + work.native > work.cpu;
     }
     if (waits) offloaded.add(call.id);
@@ -273,10 +271,10 @@ function callbacks(
   scope: Scope,
   call: Call,
   callee: FunctionRef,
-): { fn: FunctionRef; param: string }[] {
+): FunctionRef[] {
   if (call.args.length === 0) return [];
   const params = paramNames(callee.mod, callee.scope);
-  const out: { fn: FunctionRef; param: string }[] = [];
+  const out: FunctionRef[] = [];
   let position = 0;
   for (const arg of call.args) {
     if (arg.splat) break;
@@ -287,7 +285,7 @@ function callbacks(
     );
     if (!called) continue;
     const fn = resolveFunction(ctx.project, mod, scope.id, arg.text);
-    if (fn) out.push({ fn, param });
+    if (fn) out.push(fn);
   }
   return out;
 }

@@ -383,6 +383,23 @@ export const EXECUTOR_FACTORIES: Map<string, PoolKind> = new Map([
   ['multiprocessing.pool.Pool', 'process-pool'],
 ]);
 
+/** What a multiprocessing context offers under the module's own names. */
+export const CONTEXT_MEMBERS = new Set([
+  'Pool',
+  'Process',
+  'Queue',
+  'JoinableQueue',
+  'SimpleQueue',
+  'Lock',
+  'RLock',
+  'Event',
+  'Condition',
+  'Semaphore',
+  'BoundedSemaphore',
+  'Barrier',
+  'Manager',
+]);
+
 /** Pool methods that hand a callable to workers; `true` when the callable runs over many items. */
 export const POOL_METHODS: Map<string, boolean> = new Map([
   ['submit', false],

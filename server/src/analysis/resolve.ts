@@ -4,6 +4,7 @@
  * indexes built here, once per module, so lookups are maps rather than scans.
  */
 import type { Call, ModuleModel, Region, Scope, Write } from '../model/types';
+import { CONTEXT_MEMBERS } from './knowledge';
 
 export interface ModuleIndex {
   model: ModuleModel;
@@ -163,6 +164,7 @@ export function calleeOf(mod: ModuleIndex, call: Call): string {
       call.receiver &&
       call.method &&
       CONTEXT_MEMBERS.has(call.method) &&
+      !mod.imports.has(call.receiver) &&
       originOf(mod, call.scope, call.receiver) === 'multiprocessing.get_context'
     )
       q = `multiprocessing.${call.method}`;
@@ -170,23 +172,6 @@ export function calleeOf(mod: ModuleIndex, call: Call): string {
   }
   return q;
 }
-
-/** What a multiprocessing context offers under the module's own names. */
-const CONTEXT_MEMBERS = new Set([
-  'Pool',
-  'Process',
-  'Queue',
-  'JoinableQueue',
-  'SimpleQueue',
-  'Lock',
-  'RLock',
-  'Event',
-  'Condition',
-  'Semaphore',
-  'BoundedSemaphore',
-  'Barrier',
-  'Manager',
-]);
 
 /** The qualified callee a write's value is a call of (`lock = threading.Lock()`), remembered by write id. */
 export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {
@@ -370,6 +355,16 @@ export function mentions(text: string, name: string): boolean {
     mentionPatterns.set(name, pattern);
   }
   return pattern.test(text);
+}
+
+/** Every plain binding of `self.x` (`attr` is the whole `self.x` text) in the methods of `cls`, method by method. */
+export function selfAttrBindings(mod: ModuleIndex, cls: Scope, attr: string): Write[] {
+  const out: Write[] = [];
+  for (const m of mod.children.get(cls.id) ?? []) {
+    const writes = mod.bindings.get(m.id)?.get(attr);
+    if (writes) out.push(...writes);
+  }
+  return out;
 }
 
 /**

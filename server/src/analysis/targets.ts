@@ -117,7 +117,7 @@ export function resolveCallable(
     );
     return lam ? [{ mod, scope: lam }] : [];
   }
-  if (arg.kind === 'call' && arg.callee && arg.firstArg && /(^|\.)partial$/.test(qualify(mod, arg.callee))) {
+  if (arg.kind === 'call' && arg.callee && arg.firstArg && isPartial(mod, arg.callee)) {
     return resolveText(project, mod, scopeId, arg.firstArg, call, depth + 1);
   }
   if (arg.kind === 'identifier' || arg.kind === 'attribute')
@@ -155,12 +155,7 @@ function resolveText(
     return elements.flatMap((e) => resolveText(project, mod, scopeId, e, call, depth + 1));
   }
   const bound = bindingInChain(mod, scopeId, text, call.start);
-  if (
-    bound &&
-    bound.valueKind === 'call' &&
-    bound.valueCallee &&
-    /(^|\.)partial$/.test(qualify(mod, bound.valueCallee))
-  ) {
+  if (bound && bound.valueKind === 'call' && bound.valueCallee && isPartial(mod, bound.valueCallee)) {
     const first = bound.value.slice(bound.value.indexOf('(') + 1).split(/[,)]/)[0];
     return resolveText(project, mod, scopeId, first, call, depth + 1);
   }
@@ -187,9 +182,14 @@ function splitTopLevel(text: string): string[] {
     .filter((s) => /^[A-Za-z_][\w.]*$/.test(s));
 }
 
+/** Is this callee text `functools.partial` (or a `partial` imported from elsewhere)? */
+function isPartial(mod: ModuleIndex, callee: string): boolean {
+  return /(^|\.)partial$/.test(qualify(mod, callee));
+}
+
 /** The `functools.partial(...)` call an argument is, when it is one. */
 function partialCall(mod: ModuleIndex, arg: Arg): Call | undefined {
-  if (arg.kind !== 'call' || !arg.callee || !/(^|\.)partial$/.test(qualify(mod, arg.callee))) return undefined;
+  if (arg.kind !== 'call' || !arg.callee || !isPartial(mod, arg.callee)) return undefined;
   return lastCallAt(mod.model.calls, arg.span.line, arg.span.col);
 }
 
@@ -260,9 +260,8 @@ interface Classified {
 
 function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]): Classified | undefined {
   const q = calleeOf(mod, call);
-  const processClass =
-    q === 'multiprocessing.Process' ||
-    (q.endsWith('.Process') && /^multiprocessing\.get_context\(.*\)\.Process$/.test(q));
+  // calleeOf gives a context's Process (`get_context("spawn").Process`) as multiprocessing.Process.
+  const processClass = q === 'multiprocessing.Process';
   const byName = q === 'threading.Thread' || q === 'threading.Timer' || q === 'asyncio.to_thread' || processClass;
   const poolMethod = !!call.method && !!call.receiver && POOL_METHODS.has(call.method);
   // Most calls spawn nothing: settle that before listing their positional arguments.

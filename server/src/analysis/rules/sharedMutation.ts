@@ -12,8 +12,9 @@
  * initialisation (`if X is None: X = ...`).
  *
  * Not flagged: code under a held mutex (`with lock:`, acquire/release, a lock
- * held by the caller, a `@contextmanager` helper holding one around its yield), `threading.local` attributes, single atomic container
- * calls (`list.append`, `dict.setdefault`), writes made only by one thread or
+ * held by the caller, a `@contextmanager` helper holding one around its
+ * yield), `threading.local` attributes, single atomic container calls
+ * (`list.append`, `dict.setdefault`), writes made only by one thread or
  * by the main thread before start/after join, locals, and a Thread subclass's
  * own attributes.
  */
@@ -21,7 +22,7 @@ import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../model/
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
 import type { Visit } from '../reach';
 import { inWindow, isSharedExpr, localNames, moduleNames } from '../reach';
-import { type ModuleIndex, mentions } from '../resolve';
+import { type ModuleIndex, mentions, selfAttrBindings } from '../resolve';
 import type { Config, Finding, Fix } from '../types';
 
 /** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
@@ -145,8 +146,8 @@ function makesList(w: Write): boolean {
 }
 
 /**
- * Is every binding of this name or `self` attribute a list? Module-level names are bound at module level
- * (and under `global`); `self.x` in the methods of the class. Unknown bindings count as not a list.
+ * Is every binding of this name or `self` attribute a list? Names are looked up at module level, `self.x`
+ * in the methods of the class. A name with no binding there counts as not a list.
  */
 function boundToList(mod: ModuleIndex, scope: Scope, t: WriteTarget): boolean {
   let writes: Write[] = [];
@@ -155,7 +156,7 @@ function boundToList(mod: ModuleIndex, scope: Scope, t: WriteTarget): boolean {
   } else if (t.kind === 'attribute' && t.object === 'self') {
     const cls = mod.model.scopes[scope.parent];
     if (cls?.kind !== 'class') return false;
-    for (const m of mod.children.get(cls.id) ?? []) writes = writes.concat(mod.bindings.get(m.id)?.get(t.text) ?? []);
+    writes = selfAttrBindings(mod, cls, t.text);
   }
   return writes.length > 0 && writes.every(makesList);
 }
