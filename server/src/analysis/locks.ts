@@ -53,7 +53,12 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
     const shared = kind === 'Condition' ? /Condition\((?:lock=)?([\w.]+)\)/.exec(w.value)?.[1] : undefined;
     const name = w.targets[0].text;
     const scope = mod.model.scopes[w.scope];
-    const perCall = scope.kind === 'function' && !name.includes('.') && !escapes(mod, scope, name);
+    // A lock a function binds through `global` is the module's, shared by every caller.
+    const perCall =
+      scope.kind === 'function' &&
+      !name.includes('.') &&
+      !mod.globals.get(w.scope)?.has(name) &&
+      !escapes(mod, scope, name);
     out.push({ name, kind, mutex, scope: w.scope, span: w.span, canonical: shared ?? name, perCall });
   }
   return out;
