@@ -20,6 +20,7 @@ import { incrementalStats, spliceStatement, updateModel } from '../../server/src
 import type { ModuleModel } from '../../server/src/model/types';
 import { mergeChanges, type TextChange, TreeCache } from '../../server/src/syntax/documents';
 import { initSyntax, parse, type Syntax, type Tree } from '../../server/src/syntax/parser';
+import { pointAt, randomEdit, rng } from '../editing';
 import { pyFiles } from '../pyFiles';
 
 const FIXTURES = path.join(__dirname, '../fixtures');
@@ -42,62 +43,6 @@ const SNIPPETS: Record<string, string> = {
   globals:
     'count = 0\n\ndef bump():\n    global count\n    count += 1\n    def inner():\n        nonlocal count\n        del count\n',
 };
-
-/** Row and UTF-16 column of an offset, as web-tree-sitter wants them. */
-function pointAt(text: string, offset: number): { row: number; column: number } {
-  let row = 0;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    row++;
-    lineStart = i + 1;
-  }
-  return { row, column: offset - lineStart };
-}
-
-/** A deterministic generator, so failures reproduce. */
-function rng(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s % n;
-  };
-}
-
-const INSERTS = ['x', ' ', '\n', '(', ')', ':', '#', '"', "'", ',', '=', '\t', '    ', '\n    ', '1', '.', '@', '\\'];
-const SNIPPET_INSERTS = [
-  'def g():\n    pass\n',
-  '@dec\n',
-  'import os\n',
-  '    global q\n',
-  'f(a, b=1)',
-  'with lock:\n    x += 1\n',
-  'y = [i for i in z]\n',
-  '; z = 2',
-  '"""doc"""\n',
-  'await ',
-  'lambda: 0',
-];
-
-/** One random edit of `text`: an insertion, a deletion, a replacement or a copied stretch. */
-function randomEdit(text: string, random: (n: number) => number): { start: number; end: number; insert: string } {
-  const at = random(text.length + 1);
-  switch (random(6)) {
-    case 0:
-    case 1:
-      return { start: at, end: at, insert: INSERTS[random(INSERTS.length)] };
-    case 2:
-      return { start: at, end: Math.min(text.length, at + 1), insert: '' };
-    case 3:
-      return { start: at, end: Math.min(text.length, at + 1 + random(40)), insert: '' };
-    case 4:
-      return { start: at, end: at, insert: SNIPPET_INSERTS[random(SNIPPET_INSERTS.length)] };
-    default: {
-      const from = random(Math.max(1, text.length));
-      const copied = text.slice(from, from + 1 + random(80));
-      return { start: at, end: Math.min(text.length, at + random(3)), insert: copied };
-    }
-  }
-}
 
 let syntax: Syntax;
 beforeAll(async () => {

@@ -12,6 +12,7 @@
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
 import type { Call, Scope } from '../model/types';
+import type { Slot } from './carry';
 import {
   CALLS,
   type CallFact,
@@ -38,6 +39,7 @@ import {
   qualify,
   resolveFunction,
   selfAttrBindings,
+  slotFor,
   valueCalleeOf,
 } from './resolve';
 import type { Classification, Config, Reason } from './types';
@@ -54,8 +56,6 @@ export interface ClassifyContext {
   config: Config;
   memo: Map<string, Evidence>;
   active: Set<string>;
-  /** Each call resolved once per run: the walk and the classifier ask about the same calls many times. */
-  callees: Map<Call, FunctionRef | null>;
 }
 
 const HELPER_DISCOUNT = 0.8;
@@ -63,7 +63,7 @@ const ITER_WAIT = /^iter\([\w.]*\.(get|recv|readline|read|accept|_quick_get),/;
 const MAX_DEPTH = 5;
 
 export function newClassifyContext(project: ProjectIndex, config: Config): ClassifyContext {
-  return { project, config, memo: new Map(), active: new Set(), callees: new Map() };
+  return { project, config, memo: new Map(), active: new Set() };
 }
 
 function empty(): Evidence {
@@ -127,10 +127,20 @@ export function resolveCallee(
   scope: Scope,
   call: Call,
 ): FunctionRef | undefined {
-  const cached = ctx.callees.get(call);
+  // Each call is resolved once per run (the walk and the classifier ask about the same calls many times).
+  const cached = mod.resolved[call.id];
   if (cached !== undefined) return cached ?? undefined;
-  const ref = resolveCalleeUncached(ctx, mod, scope, call);
-  ctx.callees.set(call, ref ?? null);
+  // Carried from an earlier run as the callee's path and scope object, good while that scope is in its model.
+  const slot = slotFor(mod, call, call.scope);
+  const carried = slot.resolved as { path: string; scope: Scope } | null | undefined;
+  let ref: FunctionRef | undefined;
+  if (carried && alive(ctx, carried.path, carried.scope)) {
+    ref = { mod: ctx.project.byPath.get(carried.path) as ModuleIndex, scope: carried.scope };
+  } else if (carried !== null) {
+    ref = resolveCalleeUncached(ctx, mod, scope, call);
+    slot.resolved = ref ? { path: ref.mod.model.path, scope: ref.scope } : null;
+  }
+  mod.resolved[call.id] = ref ?? null;
   return ref;
 }
 
@@ -208,9 +218,18 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   const cached = ctx.memo.get(k);
   if (cached) return cached;
   if (ctx.active.has(k) || depth > MAX_DEPTH) return empty();
-  ctx.active.add(k);
   const { mod, scope } = ref;
+  // A function that calls none of the analysed files' functions has evidence of its own alone: carried
+  // (carry.ts) while its scope stands and its lines have not moved (the reasons name them).
+  const scopeSlot = slotFor(mod, scope, scope.id);
+  const own = scopeSlot.evidence as { line: number; e: Evidence } | undefined;
+  if (own && own.line === scope.span.line) {
+    ctx.memo.set(k, own.e);
+    return own.e;
+  }
+  ctx.active.add(k);
   const e = empty();
+  let leaf = true;
   // Built on first use: most calls are decided by the tables without knowing what a receiver was bound to.
   let originMap: Map<string, string> | undefined;
   const origins = () => {
@@ -221,7 +240,12 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   // Which calls wait or run native code, directly or through helpers: loops around them are not CPU loops.
   const offloaded = new Set<number>();
   for (const call of calls) {
-    const fact = factOf(ctx, mod, scope, call, origins);
+    const slot = slotFor(mod, call, call.scope);
+    let fact = slot.fact as CallFact | null | undefined;
+    if (fact === undefined) {
+      fact = factOf(ctx, mod, scope, call, origins) ?? null;
+      slot.fact = fact;
+    }
     const line = call.span.line;
     if (fact && fact.kind !== 'neutral') {
       add(e, fact.kind, fact.weight, {
@@ -235,6 +259,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     if (fact) continue;
     const callee = resolveCallee(ctx, mod, scope, call);
     if (!callee) continue;
+    leaf = false;
     if (funcKey(callee) === k || ctx.active.has(funcKey(callee))) {
       add(e, 'cpu', 4, {
         text: `line ${line + 1}: recursive call to \`${callee.scope.name}\` runs Python code`,
@@ -246,7 +271,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     const sub = evidenceOf(ctx, callee, depth + 1);
     merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line);
     let waits = sub.io + sub.native > sub.cpu;
-    for (const fn of callbacks(ctx, mod, scope, call, callee)) {
+    for (const fn of carriedCallbacks(ctx, mod, scope, call, callee, slot)) {
       if (funcKey(fn) === k || ctx.active.has(funcKey(fn))) continue;
       const work = evidenceOf(ctx, fn, depth + 1);
       merge(e, work, HELPER_DISCOUNT * HELPER_DISCOUNT, `${fn.scope.name}\` via \`${callee.scope.name}`, line);
@@ -257,7 +282,31 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   addLoops(mod, scope, calls, offloaded, e);
   ctx.active.delete(k);
   ctx.memo.set(k, e);
+  if (leaf) scopeSlot.evidence = { line: scope.span.line, e };
   return e;
+}
+
+/** Scopes alive in this run: still the object their module's model holds at their id. */
+function alive(ctx: ClassifyContext, path: string, scope: Scope): boolean {
+  return ctx.project.byPath.get(path)?.model.scopes[scope.id] === scope;
+}
+
+/** callbacks(), carried in the call's slot while the helper and the functions passed to it are unchanged. */
+function carriedCallbacks(
+  ctx: ClassifyContext,
+  mod: ModuleIndex,
+  scope: Scope,
+  call: Call,
+  callee: FunctionRef,
+  slot: Slot,
+): FunctionRef[] {
+  const carried = slot.callbacks as { callee: Scope; fns: { path: string; scope: Scope }[] } | undefined;
+  if (carried && carried.callee === callee.scope && carried.fns.every((f) => alive(ctx, f.path, f.scope))) {
+    return carried.fns.map((f) => ({ mod: ctx.project.byPath.get(f.path) as ModuleIndex, scope: f.scope }));
+  }
+  const fns = callbacks(ctx, mod, scope, call, callee);
+  slot.callbacks = { callee: callee.scope, fns: fns.map((f) => ({ path: f.mod.model.path, scope: f.scope })) };
+  return fns;
 }
 
 /**

@@ -5,6 +5,7 @@
  * Pure: no LSP, fs or child_process.
  */
 import type { Call, ModuleModel, Region } from '../model/types';
+import { epochOf, noteTable } from './carry';
 import { decide, evidenceOf, newClassifyContext, reasonsFor } from './classify';
 import { lockNameFor, newModuleLock, wrapInWith } from './fixes';
 import { libraryRoots } from './library';
@@ -16,25 +17,47 @@ import { cpuBoundThread } from './rules/cpuBoundThread';
 import { iterationRaces } from './rules/iteration';
 import { type GuardedWrite, guardedWrites, lockDiscipline } from './rules/lockDiscipline';
 import { processPoolHazard } from './rules/processPoolHazard';
-import { type Hit, racyWrites, sharedMutationFinding } from './rules/sharedMutation';
+import { carriedRacyWrites, type Hit, sharedMutationFinding } from './rules/sharedMutation';
 import { applySuppressions } from './suppress';
-import { findSpawns, isPicklableTarget, type SpawnSite } from './targets';
+import { executorBindings, findSpawns, isPicklableTarget, type SpawnSite } from './targets';
 import type { Config, FileReport, Finding, Fix, LockInfo, ThreadTarget } from './types';
 
-export function analyzeProject(models: ModuleModel[], config: Config, focus?: Set<string>): FileReport[] {
-  const project = indexProject(models);
+/**
+ * `carry` lets this run reuse facts from the previous run over the same files (carry.ts): the language
+ * server's keystrokes do; one-shot runs need not pay for keeping them.
+ */
+export function analyzeProject(
+  models: ModuleModel[],
+  config: Config,
+  focus?: Set<string>,
+  carry = false,
+): FileReport[] {
+  const epoch = epochOf(models, config, carry);
+  const project = indexProject(models, epoch);
   const cctx = newClassifyContext(project, config);
   const locks = new Map<ModuleIndex, LockBinding[]>();
-  const locksOf = (mod: ModuleIndex) => {
-    let l = locks.get(mod);
-    if (!l) {
-      l = lockBindings(mod, config);
-      locks.set(mod, l);
-    }
-    return l;
-  };
+  for (const mod of project.modules) {
+    const bindings = lockBindings(mod, config);
+    locks.set(mod, bindings);
+    // Facts carried about `with x:` blocks hold while the names bound to locks keep their meaning.
+    noteTable(
+      epoch,
+      `locks:${mod.model.path}`,
+      bindings.map((b) => [
+        b.name,
+        `${b.kind} ${b.mutex} ${b.perCall} ${b.canonical} ${mod.model.scopes[b.scope]?.name ?? ''}`,
+      ]),
+    );
+  }
+  const locksOf = (mod: ModuleIndex) => locks.get(mod) ?? [];
+  const executors = new Map(project.modules.map((mod) => [mod, executorBindings(mod)]));
+  for (const [mod, list] of executors) {
+    // Carried spawn sites hold while the names bound to executors keep their meaning.
+    const entries = list.map((b): [string, string] => [b.name, `${b.kind} ${mod.model.scopes[b.scope]?.name ?? ''}`]);
+    noteTable(epoch, `executors:${mod.model.path}`, entries);
+  }
   const sites = new Map<ModuleIndex, SpawnSite[]>();
-  for (const mod of project.modules) sites.set(mod, findSpawns(project, mod));
+  for (const mod of project.modules) sites.set(mod, findSpawns(project, mod, executors.get(mod) ?? []));
   const targetsByMod = new Map<ModuleIndex, ThreadTarget[]>();
   const targets = buildTargets(project, sites, cctx, targetsByMod);
   const roots = threadRoots(sites, targets);
@@ -159,7 +182,7 @@ function racyHits(
   const all: Hit[] = [];
   for (const visits of visitsByFunction.values()) {
     const { mod, scope } = visits[0].ref;
-    all.push(...racyWrites(mod, scope, visits, config, locksOf(mod)));
+    all.push(...carriedRacyWrites(mod, scope, visits, config, locksOf(mod)));
   }
   const writersOf = new Map<string, Set<string>>();
   const keyOf = (h: Hit) =>

@@ -6,7 +6,7 @@
  */
 import type { Scope, Span } from '../model/types';
 import { LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
-import { type ModuleIndex, mentions, qualify, valueCalleeOf } from './resolve';
+import { type ModuleIndex, mentions, qualify, slotFor, valueCalleeOf } from './resolve';
 import type { Config } from './types';
 
 export interface LockBinding {
@@ -111,21 +111,37 @@ export function isThreadLocal(bindings: LockBinding[], expr: string): boolean {
 /** The names bound to threading.local objects, per bindings array. */
 const localNamesOf = new WeakMap<LockBinding[], Set<string>>();
 
-/** Per analysis run (a module's bindings array is made once per run), then per scope. */
-const guardCache = new WeakMap<LockBinding[], WeakMap<Scope, Guard[]>>();
-
-/** Stretches of `scope` that run with a mutex held, cached for the run. */
+/** Stretches of `scope` that run with a mutex held, remembered for the run by scope id (`bindings` are the module's). */
 export function guardsIn(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
-  let perRun = guardCache.get(bindings);
-  if (!perRun) {
-    perRun = new WeakMap();
-    guardCache.set(bindings, perRun);
-  }
-  let guards = perRun.get(scope);
+  let guards = mod.guards[scope.id];
   if (!guards) {
-    guards = computeGuards(mod, scope, bindings, config);
-    perRun.set(scope, guards);
+    guards = carriedGuards(mod, scope, bindings, config);
+    mod.guards[scope.id] = guards;
   }
+  return guards;
+}
+
+/**
+ * A function's guards, carried across runs (carry.ts) while its scope stands, the names bound to locks
+ * mean the same (index.ts notes them) and its lines have not moved; offsets are rebased in place.
+ */
+function carriedGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
+  if (scope.kind === 'module' || !mod.token.carry) return computeGuards(mod, scope, bindings, config);
+  const slot = slotFor(mod, scope, scope.id);
+  const carried = slot.guards as { line: number; start: number; guards: Guard[] } | undefined;
+  if (carried && carried.line === scope.span.line) {
+    const d = scope.start - carried.start;
+    if (d !== 0) {
+      for (const g of carried.guards) {
+        g.start += d;
+        g.end += d;
+      }
+      carried.start = scope.start;
+    }
+    return carried.guards;
+  }
+  const guards = computeGuards(mod, scope, bindings, config);
+  slot.guards = { line: scope.span.line, start: scope.start, guards };
   return guards;
 }
 

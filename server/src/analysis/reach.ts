@@ -9,7 +9,19 @@
 import type { Call, Scope } from '../model/types';
 import { type ClassifyContext, resolveCallee } from './classify';
 import { guardAt, guardsIn, type LockBinding } from './locks';
-import { type FunctionRef, funcKey, type ModuleIndex, mentions, paramNames } from './resolve';
+import {
+  type FunctionRef,
+  funcKey,
+  localNames,
+  type ModuleIndex,
+  mentions,
+  moduleNames,
+  paramNames,
+  slotFor,
+} from './resolve';
+
+export { localNames, moduleNames };
+
 import type { Config } from './types';
 
 export interface ThreadContext {
@@ -134,59 +146,6 @@ export function headName(expr: string, from: number): string {
   return expr.slice(from);
 }
 
-/** Names bound in a function (assigned without `global`, parameters, loop variables). */
-const localCache = new WeakMap<Scope, Set<string>>();
-const moduleCache = new WeakMap<ModuleIndex, Set<string>>();
-
-/** Names bound in a function; cached, since every visit and rule asks. */
-export function localNames(mod: ModuleIndex, scope: Scope): Set<string> {
-  let names = localCache.get(scope);
-  if (!names) {
-    names = computeLocalNames(mod, scope);
-    localCache.set(scope, names);
-  }
-  return names;
-}
-
-/** Names bound at module level; cached per module. */
-export function moduleNames(mod: ModuleIndex): Set<string> {
-  let names = moduleCache.get(mod);
-  if (!names) {
-    names = computeModuleNames(mod);
-    moduleCache.set(mod, names);
-  }
-  return names;
-}
-
-function computeLocalNames(mod: ModuleIndex, scope: Scope): Set<string> {
-  const names = new Set<string>(scope.params.map((p) => p.name));
-  const globals = mod.globals.get(scope.id);
-  const nonlocals = mod.nonlocals.get(scope.id);
-  for (const w of mod.writesByScope.get(scope.id) ?? []) {
-    for (const t of w.targets) {
-      if (t.kind === 'identifier' && !globals?.has(t.text) && !nonlocals?.has(t.text)) names.add(t.text);
-    }
-  }
-  for (const r of mod.regionsByScope.get(scope.id) ?? []) {
-    for (const v of r.vars) {
-      // Most loop variables are one plain name; only tuples need splitting and unbracketing.
-      if (!/[,()[\]]/.test(v)) names.add(v);
-      else for (const n of v.split(',')) names.add(n.replace(/[()[\]]/g, ''));
-    }
-    for (const item of r.items) if (item.alias) names.add(item.alias);
-  }
-  return names;
-}
-
-/** Names bound at module level (globals a function can reach without a declaration). */
-function computeModuleNames(mod: ModuleIndex): Set<string> {
-  const names = new Set<string>();
-  for (const w of mod.writesByScope.get(0) ?? [])
-    for (const t of w.targets) if (t.kind === 'identifier') names.add(t.text);
-  for (const s of mod.children.get(0) ?? []) names.add(s.name);
-  return names;
-}
-
 /** The empty set contexts share; contexts are never changed after they are made. */
 const NONE: Set<string> = new Set();
 
@@ -247,23 +206,69 @@ export function walkCalls(
     visits.set(fk, list);
     if (depth >= MAX_DEPTH) continue;
     const { mod, scope } = visit.ref;
-    const guards = guardsIn(mod, scope, lockBindingsOf(mod), config);
     const locals = localNames(mod, scope);
     const globalsHere = moduleNames(mod);
     const shared = (expr: string) => isSharedExpr(mod, scope, visit.ctx, expr, globalsHere, locals);
     const window = depth === 0 ? visit.entry.window : undefined;
-    for (const call of mod.callsByScope.get(scope.id) ?? []) {
+    for (const step of callSteps(cctx, config, mod, scope, lockBindingsOf(mod))) {
+      const { call, callee } = step;
       if (window && !inWindow(window, call.start)) continue;
-      const callee = resolveCallee(cctx, mod, scope, call);
-      if (!callee || callee.scope.kind === 'class') continue;
       // Library entries stay in their module: another module's public functions are entries of their own.
       if (!visit.entry.spawned && callee.mod !== mod) continue;
-      const held = guardAt(guards, call.start)?.lock;
-      const ctx = calleeContext(visit, call, callee, shared, held);
+      const ctx = calleeContext(visit, call, callee, shared, step.held);
       queue.push({ visit: { ref: callee, ctx, entry: visit.entry }, depth: depth + 1 });
     }
   }
   return { visits };
+}
+
+/** A call of a scope that the walk follows: the function it reaches, and the lock held around it. */
+interface CallStep {
+  call: Call;
+  callee: FunctionRef;
+  held?: string;
+}
+
+/**
+ * The calls of a scope that reach functions of the analysed files, in order. Carried (carry.ts) for a
+ * function whose scope stands while every callee does; the module scope is remade by every splice.
+ */
+function callSteps(
+  cctx: ClassifyContext,
+  config: Config,
+  mod: ModuleIndex,
+  scope: Scope,
+  bindings: LockBinding[],
+): CallStep[] {
+  const slot = scope.kind === 'module' ? undefined : slotFor(mod, scope, scope.id);
+  const carried = slot?.steps as { call: Call; path: string; scope: Scope; held?: string }[] | undefined;
+  if (carried) {
+    const steps: CallStep[] = [];
+    for (const c of carried) {
+      const target = cctx.project.byPath.get(c.path);
+      if (!target || target.model.scopes[c.scope.id] !== c.scope) {
+        steps.length = 0;
+        break;
+      }
+      steps.push({ call: c.call, callee: { mod: target, scope: c.scope }, held: c.held });
+    }
+    if (steps.length === carried.length) return steps;
+  }
+  const guards = guardsIn(mod, scope, bindings, config);
+  const steps: CallStep[] = [];
+  for (const call of mod.callsByScope.get(scope.id) ?? []) {
+    const callee = resolveCallee(cctx, mod, scope, call);
+    if (!callee || callee.scope.kind === 'class') continue;
+    steps.push({ call, callee, held: guardAt(guards, call.start)?.lock });
+  }
+  if (slot)
+    slot.steps = steps.map((s) => ({
+      call: s.call,
+      path: s.callee.mod.model.path,
+      scope: s.callee.scope,
+      held: s.held,
+    }));
+  return steps;
 }
 
 /** Attributes `__init__` stores from shared parameters: `self.seen = seen`. */

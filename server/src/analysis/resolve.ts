@@ -4,10 +4,14 @@
  * indexes built here, once per module, so lookups are maps rather than scans.
  */
 import type { Call, ModuleModel, Region, Scope, Write } from '../model/types';
+import { type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeNames, slotOf } from './carry';
 import { CONTEXT_MEMBERS } from './knowledge';
+import type { Guard } from './locks';
 
 export interface ModuleIndex {
   model: ModuleModel;
+  /** The run's epoch (carry.ts): facts carried from earlier runs count only when made under this token. */
+  token: Epoch;
   /** Local name → qualified name, from every import in the module. */
   imports: Map<string, string>;
   children: Map<number, Scope[]>;
@@ -34,17 +38,63 @@ export interface ModuleIndex {
   callees: string[];
   /** Qualified callee of each write's value, by write id (see valueCalleeOf). */
   valueCallees: (string | null)[];
+  /** The function each call resolves to (null: none in the analysed files), by call id (classify.ts resolveCallee). */
+  resolved: (FunctionRef | null)[];
+  /** Each scope's guarded stretches, by scope id (locks.ts guardsIn). */
+  guards: Guard[][];
 }
 
 export interface ProjectIndex {
   modules: ModuleIndex[];
   byName: Map<string, ModuleIndex>;
+  byPath: Map<string, ModuleIndex>;
 }
 
 /** A function or lambda scope together with the module that holds it. */
 export interface FunctionRef {
   mod: ModuleIndex;
   scope: Scope;
+}
+
+/**
+ * The carried facts (carry.ts) of a call or write of `mod`, or of a scope: they hold while no name that
+ * the item's scope chain (or, at module level, the item itself) mentions has changed meaning.
+ */
+export function slotFor(mod: ModuleIndex, item: Call | Write | Scope, scopeId: number): Slot {
+  return slotOf(item, mod.token, () =>
+    scopeId > 0
+      ? scopeNames(
+          mod.model,
+          mod.model.scopes[scopeId],
+          (id) => itemsIn(mod, id),
+          (s) => localNames(mod, s),
+        )
+      : ownDeps(item),
+  );
+}
+
+const ownDepCache = new WeakMap<object, Deps>();
+
+/** The names a module-level item mentions: it looks names up only through its own texts. */
+function ownDeps(item: Call | Write | Scope): Deps {
+  let deps = ownDepCache.get(item);
+  if (!deps) {
+    const c = item as Partial<Call>;
+    const w = item as Partial<Write>;
+    deps = itemDeps(
+      `${c.callee ?? ''} ${(c.args ?? []).map((a) => a.text).join(' ')} ${w.value ?? ''} ${(w.targets ?? []).map((t) => t.text).join(' ')}`,
+    );
+    ownDepCache.set(item, deps);
+  }
+  return deps;
+}
+
+function itemsIn(mod: ModuleIndex, id: number): { calls: Call[]; writes: Write[]; regions: Region[] } {
+  return {
+    calls: mod.callsByScope.get(id) ?? [],
+    writes: mod.writesByScope.get(id) ?? [],
+    regions: mod.regionsByScope.get(id) ?? [],
+  };
 }
 
 /** A function's key for maps across modules (`path#scope`), made once per scope and run. */
@@ -65,9 +115,10 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-export function indexModule(model: ModuleModel): ModuleIndex {
+export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): ModuleIndex {
   const mod: ModuleIndex = {
     model,
+    token,
     imports: new Map(),
     children: new Map(),
     functionsIn: new Map(),
@@ -83,6 +134,8 @@ export function indexModule(model: ModuleModel): ModuleIndex {
     keys: [],
     callees: [],
     valueCallees: [],
+    resolved: [],
+    guards: [],
   };
   for (const imp of model.imports) mod.imports.set(imp.local, imp.qualified);
   for (const s of model.scopes) {
@@ -128,15 +181,17 @@ export function callsTo(mod: ModuleIndex, callee: string): Call[] {
   return mod.callsByCallee.get(callee) ?? [];
 }
 
-export function indexProject(models: ModuleModel[]): ProjectIndex {
-  const modules = models.map(indexModule);
+export function indexProject(models: ModuleModel[], token: Epoch = newEpoch()): ProjectIndex {
+  const modules = models.map((m) => indexModule(m, token));
   const byName = new Map<string, ModuleIndex>();
+  const byPath = new Map<string, ModuleIndex>();
   for (const m of modules) {
+    byPath.set(m.model.path, m);
     byName.set(m.model.moduleName, m);
     const last = m.model.moduleName.split('.').pop();
     if (last && !byName.has(last)) byName.set(last, m);
   }
-  return { modules, byName };
+  return { modules, byName, byPath };
 }
 
 /** `np.sum` → `numpy.sum`; names without an import stay as written (builtins, locals). */
@@ -382,4 +437,57 @@ export function originOf(mod: ModuleIndex, scopeId: number, receiver: string): s
   }
   const callee = bindingInChain(mod, scopeId, receiver)?.valueCallee;
   return callee ? qualify(mod, callee) : undefined;
+}
+
+/** Names bound in a function (assigned without `global`, parameters, loop variables). */
+const localCache = new WeakMap<Scope, Set<string>>();
+const moduleCache = new WeakMap<ModuleIndex, Set<string>>();
+
+/** Names bound in a function; cached, since every visit and rule asks. */
+export function localNames(mod: ModuleIndex, scope: Scope): Set<string> {
+  let names = localCache.get(scope);
+  if (!names) {
+    names = computeLocalNames(mod, scope);
+    localCache.set(scope, names);
+  }
+  return names;
+}
+
+/** Names bound at module level; cached per module. */
+export function moduleNames(mod: ModuleIndex): Set<string> {
+  let names = moduleCache.get(mod);
+  if (!names) {
+    names = computeModuleNames(mod);
+    moduleCache.set(mod, names);
+  }
+  return names;
+}
+
+function computeLocalNames(mod: ModuleIndex, scope: Scope): Set<string> {
+  const names = new Set<string>(scope.params.map((p) => p.name));
+  const globals = mod.globals.get(scope.id);
+  const nonlocals = mod.nonlocals.get(scope.id);
+  for (const w of mod.writesByScope.get(scope.id) ?? []) {
+    for (const t of w.targets) {
+      if (t.kind === 'identifier' && !globals?.has(t.text) && !nonlocals?.has(t.text)) names.add(t.text);
+    }
+  }
+  for (const r of mod.regionsByScope.get(scope.id) ?? []) {
+    for (const v of r.vars) {
+      // Most loop variables are one plain name; only tuples need splitting and unbracketing.
+      if (!/[,()[\]]/.test(v)) names.add(v);
+      else for (const n of v.split(',')) names.add(n.replace(/[()[\]]/g, ''));
+    }
+    for (const item of r.items) if (item.alias) names.add(item.alias);
+  }
+  return names;
+}
+
+/** Names bound at module level (globals a function can reach without a declaration). */
+function computeModuleNames(mod: ModuleIndex): Set<string> {
+  const names = new Set<string>();
+  for (const w of mod.writesByScope.get(0) ?? [])
+    for (const t of w.targets) if (t.kind === 'identifier') names.add(t.text);
+  for (const s of mod.children.get(0) ?? []) names.add(s.name);
+  return names;
 }

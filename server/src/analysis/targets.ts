@@ -21,6 +21,7 @@ import {
   paramNames,
   qualify,
   resolveFunction,
+  slotFor,
 } from './resolve';
 import type { SpawnKind } from './types';
 
@@ -47,19 +48,19 @@ export interface SpawnSite {
   executorCall?: Call;
 }
 
-interface ExecutorBinding {
+export interface ExecutorBinding {
   name: string;
   kind: PoolKind;
   scope: number;
   call: Call;
 }
 
-function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
+export function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
   const out: ExecutorBinding[] = [];
   for (const call of mod.model.calls) {
+    if (!call.assignedTo) continue;
     const kind = EXECUTOR_FACTORIES.get(calleeOf(mod, call));
-    if (!kind) continue;
-    if (call.assignedTo) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
+    if (kind) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
   }
   for (const region of mod.model.regions) {
     if (region.kind !== 'with') continue;
@@ -258,14 +259,20 @@ interface Classified {
   executor?: ExecutorBinding;
 }
 
+/** Could this call start a thread or process? Most calls are ruled out here, before anything is built. */
+function maySpawn(mod: ModuleIndex, call: Call): boolean {
+  if ((call.method && POOL_METHODS.has(call.method) && call.receiver) || call.method === 'run_in_executor') return true;
+  const q = calleeOf(mod, call);
+  return (
+    q === 'threading.Thread' || q === 'threading.Timer' || q === 'asyncio.to_thread' || q === 'multiprocessing.Process'
+  );
+}
+
 function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]): Classified | undefined {
   const q = calleeOf(mod, call);
   // calleeOf gives a context's Process (`get_context("spawn").Process`) as multiprocessing.Process.
   const processClass = q === 'multiprocessing.Process';
-  const byName = q === 'threading.Thread' || q === 'threading.Timer' || q === 'asyncio.to_thread' || processClass;
   const poolMethod = !!call.method && !!call.receiver && POOL_METHODS.has(call.method);
-  // Most calls spawn nothing: settle that before listing their positional arguments.
-  if (!byName && !poolMethod && call.method !== 'run_in_executor') return undefined;
   const pos = positional(call);
   if (q === 'threading.Thread') {
     const targetArg = keyword(call, 'target') ?? pos[1];
@@ -346,42 +353,53 @@ function threadClasses(mod: ModuleIndex): Scope[] {
   return out;
 }
 
-export function findSpawns(project: ProjectIndex, mod: ModuleIndex): SpawnSite[] {
-  const bindings = executorBindings(mod);
+/** A spawn site as carried in its call's slot (carry.ts): no ModuleIndex, functions by path and scope. */
+interface CarriedSite {
+  site: Omit<SpawnSite, 'mod' | 'targets'>;
+  targets: { path: string; scope: Scope }[];
+  /** The call's line: task arguments made from `args=(...)` hold spans of their own. */
+  line: number;
+}
+
+/** The carried site of a spawn call, with this run's indexes; undefined when a function it names changed. */
+function rebuilt(project: ProjectIndex, mod: ModuleIndex, carried: CarriedSite): SpawnSite | undefined {
+  const targets: FunctionRef[] = [];
+  for (const t of carried.targets) {
+    const target = project.byPath.get(t.path);
+    if (!target || target.model.scopes[t.scope.id] !== t.scope) return undefined;
+    targets.push({ mod: target, scope: t.scope });
+  }
+  if (carried.line !== carried.site.call.span.line) return undefined;
+  const executorCall = carried.site.executorCall;
+  if (executorCall && mod.model.calls[executorCall.id] !== executorCall) return undefined;
+  return { ...carried.site, mod, targets };
+}
+
+/**
+ * Every spawn site of a module. `bindings` are its executor bindings (executorBindings). Sites are carried
+ * in their call's slot while the functions they start and the executor they use are unchanged.
+ */
+export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: ExecutorBinding[]): SpawnSite[] {
   const sites: SpawnSite[] = [];
   for (const call of mod.model.calls) {
-    const c = classifySpawn(mod, call, bindings);
-    if (!c?.targetArg) continue;
-    const targets = resolveCallable(project, mod, call.scope, c.targetArg, call);
-    const vars = loopVars(mod, call);
-    const concurrent = c.many || vars.length > 0;
-    const taskArgs = taskArgsOf(call, c.kind, c.targetIndex);
-    const site: SpawnSite = {
-      mod,
-      call,
-      kind: c.kind,
-      runsIn: c.runsIn,
-      targetArg: c.targetArg,
-      targets,
-      concurrent,
-      sharedParams: new Set(),
-      selfShared: c.targetArg.kind === 'attribute' && concurrent,
-      taskArgs,
-      executor: c.executor?.name,
-      executorCall: c.executor?.call,
-    };
-    // `map` hands each copy its own item; only submit/apply-style args can be shared.
-    if (targets.length === 1 && !c.many)
-      site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);
-    // `partial(self._head, timeout=5)` / `partial(fetch, tally)`: what the partial binds is the same
-    // object in every copy, the instance of a bound method included.
-    const bound = partialCall(mod, c.targetArg);
-    if (bound && targets.length === 1) {
-      const partialArgs = bound.args.slice(1);
-      for (const p of sharedParamsOf(targets[0], partialArgs, concurrent ? vars : [])) site.sharedParams.add(p);
-      if (bound.args[0]?.kind === 'attribute' && concurrent) site.selfShared = true;
+    if (!maySpawn(mod, call)) continue;
+    const slot = slotFor(mod, call, call.scope);
+    const carried = slot.spawn as CarriedSite | null | undefined;
+    if (carried === null) continue;
+    const again = carried && rebuilt(project, mod, carried);
+    if (again) {
+      sites.push(again);
+      continue;
     }
-    sites.push(site);
+    const site = spawnSite(project, mod, call, bindings);
+    slot.spawn = site
+      ? {
+          site: { ...site, mod: undefined, targets: undefined },
+          targets: site.targets.map((t) => ({ path: t.mod.model.path, scope: t.scope })),
+          line: call.span.line,
+        }
+      : null;
+    if (site) sites.push(site);
   }
   for (const cls of threadClasses(mod)) {
     const run = methodOf(mod, cls, 'run');
@@ -406,6 +424,46 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex): SpawnSite[]
     }
   }
   return sites;
+}
+
+/** The spawn site a call is, if any. */
+function spawnSite(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  call: Call,
+  bindings: ExecutorBinding[],
+): SpawnSite | undefined {
+  const c = classifySpawn(mod, call, bindings);
+  if (!c?.targetArg) return undefined;
+  const targets = resolveCallable(project, mod, call.scope, c.targetArg, call);
+  const vars = loopVars(mod, call);
+  const concurrent = c.many || vars.length > 0;
+  const taskArgs = taskArgsOf(call, c.kind, c.targetIndex);
+  const site: SpawnSite = {
+    mod,
+    call,
+    kind: c.kind,
+    runsIn: c.runsIn,
+    targetArg: c.targetArg,
+    targets,
+    concurrent,
+    sharedParams: new Set(),
+    selfShared: c.targetArg.kind === 'attribute' && concurrent,
+    taskArgs,
+    executor: c.executor?.name,
+    executorCall: c.executor?.call,
+  };
+  // `map` hands each copy its own item; only submit/apply-style args can be shared.
+  if (targets.length === 1 && !c.many) site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);
+  // `partial(self._head, timeout=5)` / `partial(fetch, tally)`: what the partial binds is the same
+  // object in every copy, the instance of a bound method included.
+  const bound = partialCall(mod, c.targetArg);
+  if (bound && targets.length === 1) {
+    const partialArgs = bound.args.slice(1);
+    for (const p of sharedParamsOf(targets[0], partialArgs, concurrent ? vars : [])) site.sharedParams.add(p);
+    if (bound.args[0]?.kind === 'attribute' && concurrent) site.selfShared = true;
+  }
+  return site;
 }
 
 /** Module-level functions (and methods of module-level classes) pickle by reference. */

@@ -52,6 +52,8 @@ export interface OpenDoc {
   tooLarge: boolean;
   /** Version whose failure was already logged, so a broken file logs once per edit. */
   failedVersion: number;
+  /** The document was edited since it opened: its analyses carry facts to the next (analysis/carry.ts). */
+  edited: boolean;
 }
 
 interface CachedReport {
@@ -134,6 +136,7 @@ export class Session {
       modelVersion: -1,
       tooLarge: false,
       failedVersion: -1,
+      edited: false,
     };
     this.docs.set(uri, doc);
     this.byKey.set(key, doc);
@@ -158,6 +161,7 @@ export class Session {
       }
       open.doc = TextDocument.update(open.doc, [change], version);
     }
+    open.edited = true;
     this.revision++;
     return open;
   }
@@ -278,7 +282,8 @@ export class Session {
   private analyze(open: OpenDoc, models: ModuleModel[]): FileReport {
     if (!this.settings.enable || models.length === 0) return emptyReport(open.key);
     try {
-      const reports = analyzeProject(models, this.config(open), new Set([open.key]));
+      // Facts are carried for documents being edited; one that is only open would keep them for nothing.
+      const reports = analyzeProject(models, this.config(open), new Set([open.key]), open.edited);
       return reports.find((r) => r.path === open.key) ?? emptyReport(open.key);
     } catch (error) {
       this.fail(open, 'analysis', error);

@@ -22,7 +22,7 @@ import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../model/
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
 import type { Visit } from '../reach';
 import { inWindow, isSharedExpr, localNames, moduleNames } from '../reach';
-import { type ModuleIndex, mentions, selfAttrBindings } from '../resolve';
+import { type ModuleIndex, mentions, selfAttrBindings, slotFor } from '../resolve';
 import type { Config, Finding, Fix } from '../types';
 
 /** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
@@ -262,6 +262,62 @@ function raceKindOf(mod: ModuleIndex, scope: Scope, c: Candidate, f: FnFacts): H
     if (what) c.stmt = stmtSpan(f, c.start, c.end, what, c.span);
   }
   return c.what ?? undefined;
+}
+
+/** A function's hits as carried (carry.ts): offsets as of `start`, visits by their index in the visit list. */
+interface CarriedHits {
+  key: string;
+  line: number;
+  start: number;
+  hits: { hit: Hit; visits: number[] }[];
+}
+
+/**
+ * racyWrites, carried across runs for a function whose scope stands and whose lines have not moved, while
+ * the contexts reaching it are the same: the hits' offsets are rebased and their visits are this run's.
+ * The module scope is remade by every splice, so it is always read afresh.
+ */
+export function carriedRacyWrites(
+  mod: ModuleIndex,
+  scope: Scope,
+  visits: Visit[],
+  config: Config,
+  locks: LockBinding[],
+): Hit[] {
+  if (scope.kind === 'module' || !mod.token.carry) return racyWrites(mod, scope, visits, config, locks);
+  const slot = slotFor(mod, scope, scope.id);
+  const key = visits.map((v) => visitKey(scope, v)).join('\n');
+  const carried = slot.racy as CarriedHits | undefined;
+  if (carried && carried.key === key && carried.line === scope.span.line) {
+    const d = scope.start - carried.start;
+    return carried.hits.map(({ hit, visits: at }) => ({
+      ...hit,
+      mod,
+      scope,
+      stmtStart: hit.stmtStart + d,
+      visits: at.map((i) => visits[i]),
+    }));
+  }
+  const hits = racyWrites(mod, scope, visits, config, locks);
+  slot.racy = {
+    key,
+    line: scope.span.line,
+    start: scope.start,
+    // Without this run's index and visits, which the next run replaces (and which would keep this run alive).
+    hits: hits.map((hit) => ({
+      hit: { ...hit, mod: undefined as unknown as ModuleIndex, visits: [] },
+      visits: hit.visits.map((v) => visits.indexOf(v)),
+    })),
+  } satisfies CarriedHits;
+  return hits;
+}
+
+/** What racyWrites reads of a visit. */
+function visitKey(scope: Scope, v: Visit): string {
+  const { ctx, entry } = v;
+  const set = (s: ReadonlySet<string> | undefined) => (s ? [...s].sort().join(',') : '-');
+  const window = entry.window?.scope === scope.id ? JSON.stringify(entry.window.spans) : '';
+  return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
 }
 
 /** Find racy writes in one function for all the thread contexts that reach it. */
