@@ -76,6 +76,9 @@ describe('diagnostics', () => {
     expect(mutation.severity).toBe(2);
     const cpu = byRule(diagnostics, 'cpu-bound-thread');
     expect(cpu.map((d) => d.range.start.line)).toEqual([SAMPLE_LINES.spawn]);
+    // One sentence each: what is wrong and why. The advice is in the hover on the same span.
+    expect(mutation.message).toMatch(/^`counter` is shared: .*so updates can be lost\.$/);
+    expect(cpu[0].message).toMatch(/^`\w+` is CPU-bound \(.*\); .*no speed-up\.$/);
   });
 
   it('follows incremental edits that add and then remove a race', async () => {

@@ -34,6 +34,11 @@ export interface Finding {
   severity: Severity;
   span: Span;
   message: string;
+  /**
+   * The message's first sentence (what is wrong and why), where the rest is advice that the editor's
+   * hover on the same span shows: diagnostics use it, the CLI prints the whole message.
+   */
+  summary?: string;
   fixes: Fix[];
   /** Structured facts the editor uses for hovers and code actions. */
   data?: FindingData;

@@ -99,11 +99,13 @@ export function cpuBoundThread(
       .filter(Boolean)
       .join(', ');
     const why = target.reasons.find((r) => r.kind === 'cpu')?.text ?? 'it runs pure-Python code';
+    const summary = `\`${target.name}\` is CPU-bound (${why}); its threads run one at a time under the GIL, so they give no speed-up.`;
     findings.push({
       rule: 'cpu-bound-thread',
       severity: 'warning',
       span: site.call.span,
-      message: `\`${target.name}\` is CPU-bound (${why}); its threads run one at a time under the GIL, so they give no speed-up. ${advice}.`,
+      message: `${summary} ${advice}.`,
+      summary,
       fixes:
         site.kind === 'thread'
           ? [threadLoopRewrite(mod, site)].filter((f) => f !== undefined)

@@ -372,7 +372,8 @@ export interface GuardedElsewhere {
   fn: string;
 }
 
-export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): string {
+/** What is wrong (a sentence) and the advice that follows it. */
+export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): { summary: string; advice: string } {
   const entries = [...new Map(hit.visits.map((v) => [v.entry.name, v.entry])).values()];
   const spawned = entries.filter((e) => e.spawned);
   const how =
@@ -390,20 +391,27 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): s
         : hit.what === 'check-then-act'
           ? 'tested-then-written'
           : 'lazily initialised';
-    return `\`${hit.state}\` is written under \`${elsewhere.lock}\` in \`${elsewhere.fn}\` but ${verb} without it here (${entries[0].because}). Hold \`${elsewhere.lock}\` here too.`;
+    return {
+      summary: `\`${hit.state}\` is written under \`${elsewhere.lock}\` in \`${elsewhere.fn}\` but ${verb} without it here (${entries[0].because}).`,
+      advice: `Hold \`${elsewhere.lock}\` here too.`,
+    };
   }
   if (hit.writers) {
     const names = hit.writers.map((w) => `\`${w}\``);
     const list =
       names.length > 2 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join(' and ');
-    return `\`${hit.state}\` is written by ${list}, which run at the same time in different threads; this ${hit.what} can interleave with the others, so updates can be lost. ${fix}`;
+    return {
+      summary: `\`${hit.state}\` is written by ${list}, which run at the same time in different threads; this ${hit.what} can interleave with the others, so updates can be lost.`,
+      advice: fix,
+    };
   }
   const lead = spawned[0] ?? entries[0];
   const named = (spawned.length > 0 ? spawned : entries).map((e) => `\`${e.name}\``);
   const who = named.length > 3 ? `${named.slice(0, 3).join(', ')} and ${named.length - 3} more` : named.join(', ');
   // Class signals are whole clauses ("`Pool` holds `self._lock`, ..."); spawn and module reasons continue the subject.
-  if (lead.because.startsWith('`')) return `\`${hit.state}\` is shared: ${lead.because}; ${who} ${how}. ${fix}`;
-  return `\`${hit.state}\` is shared: ${who} ${lead.because}, and ${how}. ${fix}`;
+  if (lead.because.startsWith('`'))
+    return { summary: `\`${hit.state}\` is shared: ${lead.because}; ${who} ${how}.`, advice: fix };
+  return { summary: `\`${hit.state}\` is shared: ${who} ${lead.because}, and ${how}.`, advice: fix };
 }
 
 /** The evidence as a clause that reads on its own, for hovers ("Shared because ..."). */
@@ -416,11 +424,13 @@ function sharedBecause(hit: Hit): string {
 
 export function sharedMutationFinding(hit: Hit, fixes: Fix[], lock?: string, elsewhere?: GuardedElsewhere): Finding {
   const hint = hit.visits.every((v) => v.entry.hint);
+  const { summary, advice } = sharedMutationMessage(hit, elsewhere);
   return {
     rule: 'shared-mutation',
     severity: hint ? 'hint' : 'warning',
     span: hit.span,
-    message: sharedMutationMessage(hit, elsewhere),
+    message: `${summary} ${advice}`,
+    summary,
     fixes,
     data: {
       state: hit.state,
