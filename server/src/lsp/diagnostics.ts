@@ -42,7 +42,8 @@ export function toDiagnostic(finding: Finding, config: Config): Diagnostic | und
     code: finding.rule,
     codeDescription: { href: ruleDocUrl(finding.rule) },
     source: SECTION,
-    message: finding.message,
+    // The first sentence: the hover on the same span, which VS Code shows with it, carries the advice.
+    message: finding.summary ?? finding.message,
   };
 }
 
