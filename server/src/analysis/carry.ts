@@ -51,6 +51,8 @@ export interface Epoch {
   models: ModuleModel[];
   /** Module-wide tables derived from every statement (lock bindings, executors), as last noted (noteTable). */
   tables: Map<string, Map<string, string>>;
+  /** Values derived from a list of items, with the items (carriedByItems). */
+  derived: Map<string, { items: readonly unknown[]; value: unknown }>;
   config: string;
 }
 
@@ -98,7 +100,17 @@ const slots = new WeakMap<object, Slot>();
 
 /** A new epoch; one that does not carry keeps nothing in the slots. */
 export function newEpoch(carry = false): Epoch {
-  return { carry, run: 0, lastChange: 0, log: [], forgotten: 0, models: [], tables: new Map(), config: '' };
+  return {
+    carry,
+    run: 0,
+    lastChange: 0,
+    log: [],
+    forgotten: 0,
+    models: [],
+    tables: new Map(),
+    derived: new Map(),
+    config: '',
+  };
 }
 
 /** Runs that carried facts, slots found holding, slots made afresh: for tests and benchmarks. */
@@ -192,6 +204,20 @@ function noteChanged(epoch: Epoch, changed: Set<string>): void {
   if (last?.run === epoch.run) last.names.push(...changed);
   else epoch.log.push({ run: epoch.run, names: [...changed] });
   if (epoch.log.length > LOG_RUNS) epoch.forgotten = epoch.log.shift()?.run ?? epoch.forgotten;
+}
+
+/**
+ * A value derived from `items` alone (model objects, compared by identity, or strings): the previous
+ * run's while the items are the same, in the same order.
+ */
+export function carriedByItems<T>(epoch: Epoch, key: string, items: readonly unknown[], derive: () => T): T {
+  if (!epoch.carry) return derive();
+  const known = epoch.derived.get(key);
+  if (known && known.items.length === items.length && known.items.every((item, i) => item === items[i]))
+    return known.value as T;
+  const value = derive();
+  epoch.derived.set(key, { items, value });
+  return value;
 }
 
 /** Identifier tokens of a text (`self._pool.submit` gives self, _pool, submit). */

@@ -7,6 +7,25 @@
 import type { ModuleModel, Span } from '../model/types';
 import type { Fix, TextEdit } from './types';
 
+/**
+ * Gives `finding` a `fixes` property that builds them on first read and keeps them: most findings'
+ * fixes are never asked for (a keystroke republishes hundreds of diagnostics; code actions ask for the
+ * few under the cursor). They are read from a report whose models have not been spliced since, which
+ * is every report an edge uses: the CLI's, and the language server's current one.
+ */
+export function withLazyFixes<T extends object>(finding: T, build: () => Fix[]): T & { fixes: Fix[] } {
+  let fixes: Fix[] | undefined;
+  Object.defineProperty(finding, 'fixes', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      fixes ??= build();
+      return fixes;
+    },
+  });
+  return finding as T & { fixes: Fix[] };
+}
+
 export function textOf(model: ModuleModel, span: Span): string {
   if (span.line === span.endLine) return model.lines[span.line]?.slice(span.col, span.endCol) ?? '';
   const parts = [model.lines[span.line]?.slice(span.col) ?? ''];

@@ -184,25 +184,31 @@ function racyHits(
     const { mod, scope } = visits[0].ref;
     all.push(...carriedRacyWrites(mod, scope, visits, config, locksOf(mod)));
   }
+  // The writers of each state (by module, class for `self.` state, and name), made once per hit.
   const writersOf = new Map<string, Set<string>>();
-  const keyOf = (h: Hit) =>
-    `${h.mod.model.path}|${h.state.startsWith('self.') ? h.mod.model.scopes[h.scope.parent]?.name : ''}|${h.state}`;
+  const writersOfHit: Set<string>[] = [];
   for (const h of all) {
-    const set = writersOf.get(keyOf(h)) ?? new Set<string>();
+    const key = `${h.mod.model.path}|${h.state.startsWith('self.') ? h.mod.model.scopes[h.scope.parent]?.name : ''}|${h.state}`;
+    let set = writersOf.get(key);
+    if (!set) {
+      set = new Set<string>();
+      writersOf.set(key, set);
+    }
     for (const v of h.visits) if (v.entry.spawned) set.add(v.entry.name);
-    writersOf.set(keyOf(h), set);
+    writersOfHit.push(set);
   }
   const byMod = new Map<ModuleIndex, Hit[]>();
-  for (const h of all) {
-    const writers = writersOf.get(keyOf(h));
-    const paired = (writers?.size ?? 0) > 1;
+  for (let i = 0; i < all.length; i++) {
+    const h = all[i];
+    const writers = writersOfHit[i];
+    const paired = writers.size > 1;
     const visits = h.visits.filter((v) => v.entry.concurrent || (paired && v.entry.spawned));
     if (visits.length === 0) continue;
     const list = byMod.get(h.mod) ?? [];
     list.push({
       ...h,
       visits,
-      writers: paired && !visits.some((v) => v.entry.concurrent) ? [...(writers ?? [])] : undefined,
+      writers: paired && !visits.some((v) => v.entry.concurrent) ? [...writers] : undefined,
     });
     byMod.set(h.mod, list);
   }
@@ -383,21 +389,25 @@ function sharedMutationFindings(
   // The first lock (in binding order) that guards each state, looked up once per hit.
   const guardedBy = new Map<string, string>();
   for (const info of infos) for (const g of info.guards) if (!guardedBy.has(g)) guardedBy.set(g, info.name);
+  // The first write of each state (and owning class) made under a lock, found by key rather than by scan.
+  const guardedFirst = new Map<string, GuardedWrite>();
+  for (const g of guarded) {
+    const key = `${g.cls ?? ''}|${g.state}`;
+    if (!guardedFirst.has(key)) guardedFirst.set(key, g);
+  }
+  const classLock = bindings.find((b) => b.mutex && b.name.startsWith('self.'))?.name;
   for (const hit of hits.sort((a, b) => a.stmtStart - b.stmtStart)) {
     if (seen.has(hit.stmtStart)) continue;
     seen.add(hit.stmtStart);
     const existing = guardedBy.get(hit.state);
-    const classLock = hit.state.startsWith('self.')
-      ? bindings.find((b) => b.mutex && b.name.startsWith('self.') && hit.scope.parent >= 0)?.name
-      : undefined;
-    const lock = existing ?? classLock;
+    const lock = existing ?? (hit.state.startsWith('self.') && hit.scope.parent >= 0 ? classLock : undefined);
     const cls = mod.model.scopes[hit.scope.parent];
     const owner = hit.state.startsWith('self.') && cls?.kind === 'class' ? cls.name : undefined;
-    const elsewhere = guarded.find((g) => g.state === hit.state && g.cls === owner);
+    const elsewhere = guardedFirst.get(`${owner ?? ''}|${hit.state}`);
     findings.push(
       sharedMutationFinding(
         hit,
-        lockFix(mod, hit, lock ?? elsewhere?.locks[0]),
+        () => lockFix(mod, hit, lock ?? elsewhere?.locks[0]),
         lock,
         elsewhere && { lock: elsewhere.locks[0], fn: elsewhere.fn },
       ),
@@ -426,7 +436,9 @@ function applyConfig(findings: Finding[], config: Config): Finding[] {
     const sev = config.rules[f.rule];
     if (sev === 'off') continue;
     // A configured severity overrides the rule's default; library-mode free-threading hints stay hints.
-    out.push({ ...f, severity: f.severity === 'hint' ? 'hint' : sev });
+    // Set in place: the findings are this run's, and a copy would build their lazy fixes (fixes.ts).
+    f.severity = f.severity === 'hint' ? 'hint' : sev;
+    out.push(f);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * indexes built here, once per module, so lookups are maps rather than scans.
  */
 import type { Call, ModuleModel, Region, Scope, Write } from '../model/types';
-import { type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeNames, slotOf } from './carry';
+import { carriedByItems, type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeNames, slotOf } from './carry';
 import { CONTEXT_MEMBERS } from './knowledge';
 import type { Guard } from './locks';
 
@@ -443,24 +443,45 @@ export function originOf(mod: ModuleIndex, scopeId: number, receiver: string): s
 const localCache = new WeakMap<Scope, Set<string>>();
 const moduleCache = new WeakMap<ModuleIndex, Set<string>>();
 
-/** Names bound in a function; cached, since every visit and rule asks. */
+/**
+ * Names bound in a function; cached, since every visit and rule asks. The module scope is remade by
+ * every splice, so its names are carried (carry.ts) while its own writes and regions are the same.
+ */
 export function localNames(mod: ModuleIndex, scope: Scope): Set<string> {
   let names = localCache.get(scope);
   if (!names) {
-    names = computeLocalNames(mod, scope);
+    names =
+      scope.kind === 'module'
+        ? carriedByItems(mod.token, `locals:${mod.model.path}`, moduleItems(mod, false), () =>
+            computeLocalNames(mod, scope),
+          )
+        : computeLocalNames(mod, scope);
     localCache.set(scope, names);
   }
   return names;
 }
 
-/** Names bound at module level; cached per module. */
+/** Names bound at module level; cached per module, and carried while module-level writes and definitions are the same. */
 export function moduleNames(mod: ModuleIndex): Set<string> {
   let names = moduleCache.get(mod);
   if (!names) {
-    names = computeModuleNames(mod);
+    names = carriedByItems(mod.token, `names:${mod.model.path}`, moduleItems(mod, true), () => computeModuleNames(mod));
     moduleCache.set(mod, names);
   }
   return names;
+}
+
+/** What module-level names are read from: the module's own writes, then its regions or its definitions' names. */
+function moduleItems(mod: ModuleIndex, definitions: boolean): unknown[] {
+  const items: unknown[] = [...(mod.writesByScope.get(0) ?? [])];
+  if (definitions) for (const s of mod.children.get(0) ?? []) items.push(s.name);
+  else {
+    for (const r of mod.regionsByScope.get(0) ?? []) items.push(r);
+    // `global` at module level is legal, if pointless: computeLocalNames honours it.
+    for (const n of mod.globals.get(0) ?? []) items.push(`global ${n}`);
+    for (const n of mod.nonlocals.get(0) ?? []) items.push(`nonlocal ${n}`);
+  }
+  return items;
 }
 
 function computeLocalNames(mod: ModuleIndex, scope: Scope): Set<string> {

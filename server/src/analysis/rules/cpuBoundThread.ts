@@ -11,7 +11,7 @@
  * rewrites `ThreadPoolExecutor` to `ProcessPoolExecutor`, with the import,
  * when that is safe.
  */
-import { importEdit, mainGuardFix, swapFromImport } from '../fixes';
+import { importEdit, mainGuardFix, swapFromImport, withLazyFixes } from '../fixes';
 import { threadLoopRewrite } from '../loopRewrite';
 import { calleeOf, type ModuleIndex } from '../resolve';
 import { isPicklableTarget, type SpawnSite } from '../targets';
@@ -100,18 +100,21 @@ export function cpuBoundThread(
       .join(', ');
     const why = target.reasons.find((r) => r.kind === 'cpu')?.text ?? 'it runs pure-Python code';
     const summary = `\`${target.name}\` is CPU-bound (${why}); its threads run one at a time under the GIL, so they give no speed-up.`;
-    findings.push({
+    const finding: Omit<Finding, 'fixes'> = {
       rule: 'cpu-bound-thread',
       severity: 'warning',
       span: site.call.span,
       message: `${summary} ${advice}.`,
       summary,
-      fixes:
+      data: { target: target.name, targetLine: target.span.line, picklable },
+    };
+    findings.push(
+      withLazyFixes(finding, () =>
         site.kind === 'thread'
           ? [threadLoopRewrite(mod, site)].filter((f) => f !== undefined)
           : processPoolFix(mod, site),
-      data: { target: target.name, targetLine: target.span.line, picklable },
-    });
+      ),
+    );
   }
   return findings;
 }

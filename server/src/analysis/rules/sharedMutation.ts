@@ -19,6 +19,7 @@
  * own attributes.
  */
 import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../model/types';
+import { withLazyFixes } from '../fixes';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
 import type { Visit } from '../reach';
 import { inWindow, isSharedExpr, localNames, moduleNames } from '../reach';
@@ -422,16 +423,20 @@ function sharedBecause(hit: Hit): string {
   return lead.because.startsWith('`') ? lead.because : `\`${lead.name}\` ${lead.because}`;
 }
 
-export function sharedMutationFinding(hit: Hit, fixes: Fix[], lock?: string, elsewhere?: GuardedElsewhere): Finding {
+export function sharedMutationFinding(
+  hit: Hit,
+  fixes: () => Fix[],
+  lock?: string,
+  elsewhere?: GuardedElsewhere,
+): Finding {
   const hint = hit.visits.every((v) => v.entry.hint);
   const { summary, advice } = sharedMutationMessage(hit, elsewhere);
-  return {
+  const finding: Omit<Finding, 'fixes'> = {
     rule: 'shared-mutation',
     severity: hint ? 'hint' : 'warning',
     span: hit.span,
     message: `${summary} ${advice}`,
     summary,
-    fixes,
     data: {
       state: hit.state,
       threads: [...new Set(hit.visits.map((v) => v.entry.name))],
@@ -439,4 +444,5 @@ export function sharedMutationFinding(hit: Hit, fixes: Fix[], lock?: string, els
       lock: lock ?? elsewhere?.lock,
     },
   };
+  return withLazyFixes(finding, fixes);
 }
