@@ -8,12 +8,14 @@ import type { ModuleModel, Span } from '../model/types';
 import type { Fix, TextEdit } from './types';
 
 /**
- * Gives `finding` a `fixes` property that builds them on first read and keeps them: most findings'
- * fixes are never asked for (a keystroke republishes hundreds of diagnostics; code actions ask for the
- * few under the cursor). They are read from a report whose models have not been spliced since, which
- * is every report an edge uses: the CLI's, and the language server's current one.
+ * Gives `finding` a `fixes` property that builds them on first read and keeps them, when `lazy`: most
+ * findings' fixes are never asked for (a keystroke republishes hundreds of diagnostics; code actions ask
+ * for the few under the cursor). They are read from a report whose models have not been spliced since,
+ * which is every report an edge uses. Runs that carry facts (the document being edited) are lazy; the
+ * others build fixes at once, so that the reports of the many documents only open keep no analysis state.
  */
-export function withLazyFixes<T extends object>(finding: T, build: () => Fix[]): T & { fixes: Fix[] } {
+export function withLazyFixes<T extends object>(finding: T, build: () => Fix[], lazy: boolean): T & { fixes: Fix[] } {
+  if (!lazy) return Object.assign(finding, { fixes: build() });
   let fixes: Fix[] | undefined;
   Object.defineProperty(finding, 'fixes', {
     enumerable: true,

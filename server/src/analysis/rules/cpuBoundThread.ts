@@ -109,10 +109,13 @@ export function cpuBoundThread(
       data: { target: target.name, targetLine: target.span.line, picklable },
     };
     findings.push(
-      withLazyFixes(finding, () =>
-        site.kind === 'thread'
-          ? [threadLoopRewrite(mod, site)].filter((f) => f !== undefined)
-          : processPoolFix(mod, site),
+      withLazyFixes(
+        finding,
+        () =>
+          site.kind === 'thread'
+            ? [threadLoopRewrite(mod, site)].filter((f) => f !== undefined)
+            : processPoolFix(mod, site),
+        mod.token.carry,
       ),
     );
   }

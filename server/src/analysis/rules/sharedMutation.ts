@@ -444,5 +444,5 @@ export function sharedMutationFinding(
       lock: lock ?? elsewhere?.lock,
     },
   };
-  return withLazyFixes(finding, fixes);
+  return withLazyFixes(finding, fixes, hit.mod.token.carry);
 }
