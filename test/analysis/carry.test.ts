@@ -143,6 +143,14 @@ const SCENARIOS: { name: string; text: string; edits: [string, string][] }[] = [
     ],
   },
   {
+    name: 'module-level loop over a list of functions',
+    text: `import threading\n\n\ndef crunch():\n    total = 0\n    for i in range(100000):\n        total += i\n    return total\n\n\ndef wait():\n    threading.Event().wait(1)\n\n\njobs = [crunch, wait]\nfor job in jobs:\n    threading.Thread(target=job).start()\n`,
+    edits: [
+      ['jobs = [crunch, wait]', 'jobs = [wait, wait]'],
+      ['jobs = [wait, wait]', 'jobs = [crunch, crunch]'],
+    ],
+  },
+  {
     name: 'signature, import and binding',
     text: `import threading\nimport hashlib\n\nseen = []\n\n\ndef fetch(items, n):\n    for i in range(n):\n        items.append(hashlib.sha256(b'x').hexdigest())\n\n\nshared = seen\nts = [threading.Thread(target=fetch, args=(shared, 10)) for _ in range(4)]\nfor t in ts:\n    t.start()\n`,
     edits: [

@@ -370,12 +370,22 @@ export function scopeNames(
 
 /**
  * The slot of `item` (a call, a write or a scope) for this run: its carried facts when they still hold,
- * an empty slot otherwise. `names` gives the names the facts may depend on, asked only after a change.
+ * an empty slot otherwise. `deps` gives what the facts may depend on (for the item in scope `scopeId`),
+ * asked only after a change.
  */
-export function slotOf(item: object, epoch: Epoch, deps: () => Deps): Slot {
+export function slotOf<T extends object>(
+  item: T,
+  epoch: Epoch,
+  deps: (item: T, scopeId: number) => Deps,
+  scopeId: number,
+): Slot {
   if (!epoch.carry) return emptySlot(epoch);
   const slot = slots.get(item);
-  if (slot && slot.epoch === epoch && (slot.checked >= epoch.lastChange || stillHolds(epoch, slot.checked, deps))) {
+  if (
+    slot &&
+    slot.epoch === epoch &&
+    (slot.checked >= epoch.lastChange || stillHolds(epoch, slot.checked, deps(item, scopeId)))
+  ) {
     slot.checked = epoch.run;
     carryStats.kept++;
     return slot;
@@ -390,9 +400,9 @@ export function slotOf(item: object, epoch: Epoch, deps: () => Deps): Slot {
  * No name that changed meaning after run `since` is one the item depends on, read from the latest change
  * back: a module-level name unless bound locally, an attribute or method name (`.x`) wherever mentioned.
  */
-function stillHolds(epoch: Epoch, since: number, deps: () => Deps): boolean {
+function stillHolds(epoch: Epoch, since: number, deps: Deps): boolean {
   if (since < epoch.forgotten) return false;
-  const { tokens, locals } = deps();
+  const { tokens, locals } = deps;
   for (let i = epoch.log.length - 1; i >= 0 && epoch.log[i].run > since; i--) {
     for (const key of epoch.log[i].names) {
       if (key.startsWith('.') ? tokens.has(key.slice(1)) : tokens.has(key) && !locals.has(key)) return false;

@@ -328,12 +328,11 @@ function mainThreadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<stri
 function lockInfo(mod: ModuleIndex, bindings: LockBinding[]): LockInfo[] {
   // One pass over regions and calls, then per lock only its own with-blocks.
   const withs = new Map<string, { span: LockInfo['span']; region: (typeof mod.model.regions)[number] }[]>();
-  for (const r of mod.model.regions) {
-    if (r.kind !== 'with') continue;
+  for (const r of mod.withRegions) {
     for (const item of r.items) push(withs, item.expr, { span: item.span, region: r });
   }
   const acquires = new Map<string, LockInfo['span'][]>();
-  for (const c of mod.model.calls) if (c.method === 'acquire' && c.receiver) push(acquires, c.receiver, c.span);
+  for (const c of mod.acquireCalls) if (c.receiver) push(acquires, c.receiver, c.span);
   const infos: LockInfo[] = [];
   for (const b of bindings) {
     if (b.kind === 'local') continue;

@@ -34,8 +34,8 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
   const out: LockBinding[] = [];
   // Configured lock factories can have any name, so the shortcut below only holds without them.
   const onlyKnown = config.extraLocks.length === 0;
-  for (const w of mod.model.writes) {
-    if (!w.valueCallee || w.targets.length !== 1) continue;
+  for (const w of mod.callWrites) {
+    if (!w.valueCallee) continue;
     // Qualifying keeps a dotted callee's last name: most calls are ruled out before building the qualified name.
     const dot = w.valueCallee.lastIndexOf('.');
     if (dot >= 0 && onlyKnown && !FACTORY_NAMES.has(w.valueCallee.slice(dot + 1))) continue;
@@ -239,8 +239,7 @@ export function freshLockRegions(
   mod: ModuleIndex,
 ): { span: Span; expr: string; scope: number; start: number; end: number }[] {
   const out: { span: Span; expr: string; scope: number; start: number; end: number }[] = [];
-  for (const r of mod.model.regions) {
-    if (r.kind !== 'with') continue;
+  for (const r of mod.withRegions) {
     for (const item of r.items) {
       if (!item.isCall) continue;
       const kind = LOCK_FACTORIES.get(qualify(mod, item.expr.slice(0, item.expr.indexOf('('))));

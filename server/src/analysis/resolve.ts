@@ -5,13 +5,15 @@
  */
 import type { Call, ModuleModel, Region, Scope, Write } from '../model/types';
 import { carriedByItems, type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeNames, slotOf } from './carry';
-import { CONTEXT_MEMBERS } from './knowledge';
+import { CONTEXT_MEMBERS, POOL_METHODS } from './knowledge';
 import type { Guard } from './locks';
 
 export interface ModuleIndex {
   model: ModuleModel;
   /** The run's epoch (carry.ts): facts carried from earlier runs count only when made under this token. */
   token: Epoch;
+  /** What carried facts about an item may depend on (slotFor), made once per module and run. */
+  depsOf: (item: Call | Write | Scope, scopeId: number) => Deps;
   /** Local name → qualified name, from every import in the module. */
   imports: Map<string, string>;
   children: Map<number, Scope[]>;
@@ -42,6 +44,16 @@ export interface ModuleIndex {
   resolved: (FunctionRef | null)[];
   /** Each scope's guarded stretches, by scope id (locks.ts guardsIn). */
   guards: Guard[][];
+  /**
+   * Short lists the whole-module passes read instead of every item: calls whose result is bound to a
+   * name (executors), calls that may start a thread or process (targets.ts), `acquire()` calls,
+   * with-statements, and single-target writes of a call's result (lock factories).
+   */
+  assignedCalls: Call[];
+  spawnCalls: Call[];
+  acquireCalls: Call[];
+  withRegions: Region[];
+  callWrites: Write[];
 }
 
 export interface ProjectIndex {
@@ -61,7 +73,12 @@ export interface FunctionRef {
  * the item's scope chain (or, at module level, the item itself) mentions has changed meaning.
  */
 export function slotFor(mod: ModuleIndex, item: Call | Write | Scope, scopeId: number): Slot {
-  return slotOf(item, mod.token, () =>
+  return slotOf(item, mod.token, mod.depsOf, scopeId);
+}
+
+/** What facts about an item of `mod` in scope `scopeId` may depend on (carry.ts Deps). */
+function depsIn(mod: ModuleIndex): (item: Call | Write | Scope, scopeId: number) => Deps {
+  return (item, scopeId) =>
     scopeId > 0
       ? scopeNames(
           mod.model,
@@ -69,21 +86,28 @@ export function slotFor(mod: ModuleIndex, item: Call | Write | Scope, scopeId: n
           (id) => itemsIn(mod, id),
           (s) => localNames(mod, s),
         )
-      : ownDeps(item),
-  );
+      : ownDeps(mod, item);
 }
 
 const ownDepCache = new WeakMap<object, Deps>();
 
-/** The names a module-level item mentions: it looks names up only through its own texts. */
-function ownDeps(item: Call | Write | Scope): Deps {
+/**
+ * The names a module-level item mentions, in its own texts and in the loops, with-statements and ifs
+ * around it (`for f in funcs: Thread(target=f)` reads `funcs`).
+ */
+function ownDeps(mod: ModuleIndex, item: Call | Write | Scope): Deps {
   let deps = ownDepCache.get(item);
   if (!deps) {
     const c = item as Partial<Call>;
     const w = item as Partial<Write>;
-    deps = itemDeps(
-      `${c.callee ?? ''} ${(c.args ?? []).map((a) => a.text).join(' ')} ${w.value ?? ''} ${(w.targets ?? []).map((t) => t.text).join(' ')}`,
-    );
+    const parts = [c.callee ?? '', w.value ?? ''];
+    for (const a of c.args ?? []) parts.push(a.text);
+    for (const t of w.targets ?? []) parts.push(t.text);
+    for (const id of c.regions ?? []) {
+      const r = mod.model.regions[id];
+      parts.push(r.expr, ...r.vars, ...r.items.map((i) => `${i.expr} ${i.alias ?? ''}`));
+    }
+    deps = itemDeps(parts.join(' '));
     ownDepCache.set(item, deps);
   }
   return deps;
@@ -119,6 +143,7 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
   const mod: ModuleIndex = {
     model,
     token,
+    depsOf: () => ({ tokens: new Set(), locals: new Set() }),
     imports: new Map(),
     children: new Map(),
     functionsIn: new Map(),
@@ -136,7 +161,13 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     valueCallees: [],
     resolved: [],
     guards: [],
+    assignedCalls: [],
+    spawnCalls: [],
+    acquireCalls: [],
+    withRegions: [],
+    callWrites: [],
   };
+  mod.depsOf = depsIn(mod);
   for (const imp of model.imports) mod.imports.set(imp.local, imp.qualified);
   for (const s of model.scopes) {
     if (s.parent >= 0) push(mod.children, s.parent, s);
@@ -151,9 +182,15 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     if (s.kind === 'class') push(mod.classes, s.name, s);
     if (s.kind === 'function' && s.parent >= 0 && model.scopes[s.parent].kind === 'class') push(mod.methods, s.name, s);
   }
-  for (const c of model.calls) push(mod.callsByScope, c.scope, c);
+  for (const c of model.calls) {
+    push(mod.callsByScope, c.scope, c);
+    if (c.assignedTo) mod.assignedCalls.push(c);
+    if (c.method === 'acquire' && c.receiver) mod.acquireCalls.push(c);
+    if (maySpawnByText(mod, c)) mod.spawnCalls.push(c);
+  }
   for (const w of model.writes) {
     push(mod.writesByScope, w.scope, w);
+    if (w.valueCallee && w.targets.length === 1) mod.callWrites.push(w);
     if (w.kind !== 'assign' || w.targets.length !== 1) continue;
     let byName = mod.bindings.get(w.scope);
     if (!byName) {
@@ -162,7 +199,10 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     }
     push(byName, w.targets[0].text, w);
   }
-  for (const r of model.regions) push(mod.regionsByScope, r.scope, r);
+  for (const r of model.regions) {
+    push(mod.regionsByScope, r.scope, r);
+    if (r.kind === 'with') mod.withRegions.push(r);
+  }
   for (const d of model.decls) {
     const map = d.kind === 'global' ? mod.globals : mod.nonlocals;
     const set = map.get(d.scope) ?? new Set<string>();
@@ -170,6 +210,20 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     map.set(d.scope, set);
   }
   return mod;
+}
+
+/** The last names of the callables that start threads or processes (`threading.Thread`, `ctx.Process`...). */
+const SPAWN_NAMES = new Set(['Thread', 'Timer', 'to_thread', 'Process']);
+
+/**
+ * Could this call start a thread or process, judged by its text: a pool method, or a callee whose last
+ * name is a spawning one, or a bare name imported under another (`from threading import Thread as T`).
+ * A superset of what targets.ts maySpawn accepts, which decides.
+ */
+function maySpawnByText(mod: ModuleIndex, c: Call): boolean {
+  if ((c.method && POOL_METHODS.has(c.method)) || c.method === 'run_in_executor') return true;
+  const dot = c.callee.lastIndexOf('.');
+  return SPAWN_NAMES.has(c.callee.slice(dot + 1)) || (dot < 0 && mod.imports.has(c.callee));
 }
 
 /** The module's calls whose callee text is `callee`. */

@@ -57,13 +57,11 @@ export interface ExecutorBinding {
 
 export function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
   const out: ExecutorBinding[] = [];
-  for (const call of mod.model.calls) {
-    if (!call.assignedTo) continue;
+  for (const call of mod.assignedCalls) {
     const kind = EXECUTOR_FACTORIES.get(calleeOf(mod, call));
-    if (kind) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
+    if (kind && call.assignedTo) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
   }
-  for (const region of mod.model.regions) {
-    if (region.kind !== 'with') continue;
+  for (const region of mod.withRegions) {
     for (const item of region.items) {
       if (!item.alias || !item.isCall) continue;
       const call = lastCallAt(mod.model.calls, item.span.line, item.span.col);
@@ -381,7 +379,7 @@ function rebuilt(project: ProjectIndex, mod: ModuleIndex, carried: CarriedSite):
  */
 export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: ExecutorBinding[]): SpawnSite[] {
   const sites: SpawnSite[] = [];
-  for (const call of mod.model.calls) {
+  for (const call of mod.spawnCalls) {
     if (!maySpawn(mod, call)) continue;
     const slot = slotFor(mod, call, call.scope);
     const carried = slot.spawn as CarriedSite | null | undefined;
