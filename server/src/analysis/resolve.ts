@@ -139,6 +139,27 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+/**
+ * Groups items by scope into `map`. Items come in source order, so runs of one scope are long: the
+ * current run's list is kept at hand rather than looked up for every item.
+ */
+function groupByScope<T extends { scope: number }>(items: T[], map: Map<number, T[]>): void {
+  let scope = -2;
+  let list: T[] = [];
+  for (const item of items) {
+    if (item.scope !== scope) {
+      scope = item.scope;
+      const known = map.get(scope);
+      if (known) list = known;
+      else {
+        list = [];
+        map.set(scope, list);
+      }
+    }
+    list.push(item);
+  }
+}
+
 export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): ModuleIndex {
   const mod: ModuleIndex = {
     model,
@@ -182,14 +203,15 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     if (s.kind === 'class') push(mod.classes, s.name, s);
     if (s.kind === 'function' && s.parent >= 0 && model.scopes[s.parent].kind === 'class') push(mod.methods, s.name, s);
   }
+  groupByScope(model.calls, mod.callsByScope);
+  groupByScope(model.writes, mod.writesByScope);
+  groupByScope(model.regions, mod.regionsByScope);
   for (const c of model.calls) {
-    push(mod.callsByScope, c.scope, c);
     if (c.assignedTo) mod.assignedCalls.push(c);
     if (c.method === 'acquire' && c.receiver) mod.acquireCalls.push(c);
     if (maySpawnByText(mod, c)) mod.spawnCalls.push(c);
   }
   for (const w of model.writes) {
-    push(mod.writesByScope, w.scope, w);
     if (w.valueCallee && w.targets.length === 1) mod.callWrites.push(w);
     if (w.kind !== 'assign' || w.targets.length !== 1) continue;
     let byName = mod.bindings.get(w.scope);
@@ -199,10 +221,7 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     }
     push(byName, w.targets[0].text, w);
   }
-  for (const r of model.regions) {
-    push(mod.regionsByScope, r.scope, r);
-    if (r.kind === 'with') mod.withRegions.push(r);
-  }
+  for (const r of model.regions) if (r.kind === 'with') mod.withRegions.push(r);
   for (const d of model.decls) {
     const map = d.kind === 'global' ? mod.globals : mod.nonlocals;
     const set = map.get(d.scope) ?? new Set<string>();
@@ -222,8 +241,13 @@ const SPAWN_NAMES = new Set(['Thread', 'Timer', 'to_thread', 'Process']);
  */
 function maySpawnByText(mod: ModuleIndex, c: Call): boolean {
   if ((c.method && POOL_METHODS.has(c.method)) || c.method === 'run_in_executor') return true;
-  const dot = c.callee.lastIndexOf('.');
-  return SPAWN_NAMES.has(c.callee.slice(dot + 1)) || (dot < 0 && mod.imports.has(c.callee));
+  const callee = c.callee;
+  // The suffix tests cost no string; the slice runs only for the few callees that pass them.
+  const suffix =
+    callee.endsWith('Thread') || callee.endsWith('Timer') || callee.endsWith('to_thread') || callee.endsWith('Process');
+  if (suffix && SPAWN_NAMES.has(callee.slice(callee.lastIndexOf('.') + 1))) return true;
+  // A bare name imported under another (`from threading import Thread as Worker`).
+  return callee.indexOf('.') < 0 && mod.imports.has(callee);
 }
 
 /** The module's calls whose callee text is `callee`. */
