@@ -19,7 +19,7 @@
 import type { Scope } from '../model/types';
 import { type LockBinding, lockBindings } from './locks';
 import type { Entry, Visit } from './reach';
-import { calleeOf, callsTo, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
+import { calleeOf, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
 import type { Config } from './types';
 
@@ -144,9 +144,23 @@ export function threadAware(mod: ModuleIndex, locks: LockBinding[], spawned: boo
 }
 
 function calledFromMain(mod: ModuleIndex, name: string): boolean {
-  return callsTo(mod, name).some((c) =>
-    c.regions.some((id) => mod.model.regions[id].kind === 'if' && MAIN_GUARD.test(mod.model.regions[id].expr)),
-  );
+  return mainCallees(mod).has(name);
+}
+
+const mainCalleeCache = new WeakMap<ModuleIndex, Set<string>>();
+
+/** Callee texts of the calls under `if __name__ == "__main__":`, per module and run; most modules have none. */
+function mainCallees(mod: ModuleIndex): Set<string> {
+  let names = mainCalleeCache.get(mod);
+  if (names) return names;
+  names = new Set();
+  const guards = new Set<number>();
+  for (const r of mod.model.regions) if (r.kind === 'if' && MAIN_GUARD.test(r.expr)) guards.add(r.id);
+  if (guards.size > 0) {
+    for (const c of mod.model.calls) if (c.regions.some((id) => guards.has(id))) names.add(c.callee);
+  }
+  mainCalleeCache.set(mod, names);
+  return names;
 }
 
 function visit(mod: ModuleIndex, scope: Scope, entry: Entry, selfShared: boolean): Visit {

@@ -24,8 +24,6 @@ export interface ModuleIndex {
   regionsByScope: Map<number, Region[]>;
   /** Single-target plain assignments by scope and target text, in source order. */
   bindings: Map<number, Map<string, Write[]>>;
-  /** Calls by callee text; built on first use (see callsTo). */
-  callsByCallee?: Map<string, Call[]>;
   globals: Map<number, Set<string>>;
   nonlocals: Map<number, Set<string>>;
   /** Classes by name (module-wide; nested classes too). */
@@ -248,15 +246,6 @@ function maySpawnByText(mod: ModuleIndex, c: Call): boolean {
   if (suffix && SPAWN_NAMES.has(callee.slice(callee.lastIndexOf('.') + 1))) return true;
   // A bare name imported under another (`from threading import Thread as Worker`).
   return callee.indexOf('.') < 0 && mod.imports.has(callee);
-}
-
-/** The module's calls whose callee text is `callee`. */
-export function callsTo(mod: ModuleIndex, callee: string): Call[] {
-  if (!mod.callsByCallee) {
-    mod.callsByCallee = new Map();
-    for (const c of mod.model.calls) push(mod.callsByCallee, c.callee, c);
-  }
-  return mod.callsByCallee.get(callee) ?? [];
 }
 
 export function indexProject(models: ModuleModel[], token: Epoch = newEpoch()): ProjectIndex {
