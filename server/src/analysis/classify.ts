@@ -429,8 +429,19 @@ export function decide(e: Evidence): Classification {
   return 'unknown';
 }
 
-/** Reasons sorted so that the deciding kind comes first. */
+/** reasonsFor results by evidence: a leaf's evidence is carried across runs (carry.ts), and so are its reasons. */
+const reasonsMemo = new WeakMap<Evidence, { cls: Classification; reasons: Reason[] }>();
+
+/** Reasons sorted so that the deciding kind comes first; the array is shared, never to be changed. */
 export function reasonsFor(e: Evidence, cls: Classification): Reason[] {
+  const known = reasonsMemo.get(e);
+  if (known?.cls === cls) return known.reasons;
+  const reasons = sortedReasons(e, cls);
+  reasonsMemo.set(e, { cls, reasons });
+  return reasons;
+}
+
+function sortedReasons(e: Evidence, cls: Classification): Reason[] {
   const rank = (r: Reason) => (r.kind === cls ? 0 : cls === 'mixed' ? 0 : 1);
   const sorted = [...e.reasons].sort((a, b) => rank(a) - rank(b) || a.line - b.line);
   if (sorted.length === 0) return [{ text: 'no waiting, native work or loops were found', line: 0, kind: 'note' }];

@@ -22,7 +22,7 @@ export interface ModuleIndex {
   callsByScope: Map<number, Call[]>;
   writesByScope: Map<number, Write[]>;
   regionsByScope: Map<number, Region[]>;
-  /** Single-target plain assignments by scope and target text, in source order. */
+  /** Single-target plain assignments by scope and target text, in source order; a scope's are made on first use (bindingsIn). */
   bindings: Map<number, Map<string, Write[]>>;
   globals: Map<number, Set<string>>;
   nonlocals: Map<number, Set<string>>;
@@ -209,16 +209,7 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     if (c.method === 'acquire' && c.receiver) mod.acquireCalls.push(c);
     if (maySpawnByText(mod, c)) mod.spawnCalls.push(c);
   }
-  for (const w of model.writes) {
-    if (w.valueCallee && w.targets.length === 1) mod.callWrites.push(w);
-    if (w.kind !== 'assign' || w.targets.length !== 1) continue;
-    let byName = mod.bindings.get(w.scope);
-    if (!byName) {
-      byName = new Map();
-      mod.bindings.set(w.scope, byName);
-    }
-    push(byName, w.targets[0].text, w);
-  }
+  for (const w of model.writes) if (w.valueCallee && w.targets.length === 1) mod.callWrites.push(w);
   for (const r of model.regions) if (r.kind === 'with') mod.withRegions.push(r);
   for (const d of model.decls) {
     const map = d.kind === 'global' ? mod.globals : mod.nonlocals;
@@ -246,6 +237,19 @@ function maySpawnByText(mod: ModuleIndex, c: Call): boolean {
   if (suffix && SPAWN_NAMES.has(callee.slice(callee.lastIndexOf('.') + 1))) return true;
   // A bare name imported under another (`from threading import Thread as Worker`).
   return callee.indexOf('.') < 0 && mod.imports.has(callee);
+}
+
+/** A scope's single-target plain assignments by target text, in source order, made on first use. */
+export function bindingsIn(mod: ModuleIndex, scopeId: number): Map<string, Write[]> {
+  let byName = mod.bindings.get(scopeId);
+  if (!byName) {
+    byName = new Map();
+    for (const w of mod.writesByScope.get(scopeId) ?? []) {
+      if (w.kind === 'assign' && w.targets.length === 1) push(byName, w.targets[0].text, w);
+    }
+    mod.bindings.set(scopeId, byName);
+  }
+  return byName;
 }
 
 export function indexProject(models: ModuleModel[], token: Epoch = newEpoch()): ProjectIndex {
@@ -414,7 +418,7 @@ export function bindingOf(
   name: string,
   before = Number.POSITIVE_INFINITY,
 ): Write | undefined {
-  const writes = mod.bindings.get(scopeId)?.get(name);
+  const writes = bindingsIn(mod, scopeId).get(name);
   if (!writes) return undefined;
   let best: Write | undefined;
   for (const w of writes) {
@@ -483,7 +487,7 @@ export function mentions(text: string, name: string): boolean {
 export function selfAttrBindings(mod: ModuleIndex, cls: Scope, attr: string): Write[] {
   const out: Write[] = [];
   for (const m of mod.children.get(cls.id) ?? []) {
-    const writes = mod.bindings.get(m.id)?.get(attr);
+    const writes = bindingsIn(mod, m.id).get(attr);
     if (writes) out.push(...writes);
   }
   return out;

@@ -23,7 +23,7 @@ import { withLazyFixes } from '../fixes';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
 import type { Visit } from '../reach';
 import { inWindow, isSharedExpr, localNames, moduleNames } from '../reach';
-import { type ModuleIndex, mentions, selfAttrBindings, slotFor } from '../resolve';
+import { bindingsIn, type ModuleIndex, mentions, selfAttrBindings, slotFor } from '../resolve';
 import type { Config, Finding, Fix } from '../types';
 
 /** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
@@ -153,7 +153,7 @@ function makesList(w: Write): boolean {
 function boundToList(mod: ModuleIndex, scope: Scope, t: WriteTarget): boolean {
   let writes: Write[] = [];
   if (t.kind === 'identifier') {
-    writes = mod.bindings.get(0)?.get(t.text) ?? [];
+    writes = bindingsIn(mod, 0).get(t.text) ?? [];
   } else if (t.kind === 'attribute' && t.object === 'self') {
     const cls = mod.model.scopes[scope.parent];
     if (cls?.kind !== 'class') return false;
