@@ -206,11 +206,14 @@ export function walkCalls(
     visits.set(fk, list);
     if (depth >= MAX_DEPTH) continue;
     const { mod, scope } = visit.ref;
+    const steps = callSteps(cctx, config, mod, scope, lockBindingsOf(mod));
+    // Most functions call none of the analysed files' functions: nothing more to set up for them.
+    if (steps.length === 0) continue;
     const locals = localNames(mod, scope);
     const globalsHere = moduleNames(mod);
     const shared = (expr: string) => isSharedExpr(mod, scope, visit.ctx, expr, globalsHere, locals);
     const window = depth === 0 ? visit.entry.window : undefined;
-    for (const step of callSteps(cctx, config, mod, scope, lockBindingsOf(mod))) {
+    for (const step of steps) {
       const { call, callee } = step;
       if (window && !inWindow(window, call.start)) continue;
       // Library entries stay in their module: another module's public functions are entries of their own.

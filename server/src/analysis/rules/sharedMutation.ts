@@ -316,7 +316,7 @@ export function carriedRacyWrites(
 /** What racyWrites reads of a visit. */
 function visitKey(scope: Scope, v: Visit): string {
   const { ctx, entry } = v;
-  const set = (s: ReadonlySet<string> | undefined) => (s ? [...s].sort().join(',') : '-');
+  const set = (s: ReadonlySet<string> | undefined) => (!s ? '-' : s.size === 0 ? '' : [...s].sort().join(','));
   const window = entry.window?.scope === scope.id ? JSON.stringify(entry.window.spans) : '';
   return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
 }
