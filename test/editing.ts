@@ -1,8 +1,37 @@
 /**
  * Random edits for the differential tests (incremental extraction, carried
  * analysis facts): insertions, deletions, pastes and snippets a person types,
- * from a deterministic generator so that failures reproduce.
+ * from a deterministic generator so that failures reproduce, and applyEdit,
+ * which makes one to a text and its cached tree as the language server does.
  */
+import type { TextChange, TreeCache } from '../server/src/syntax/documents';
+
+/** Replace `[start, end)` by `insert`. */
+export interface Edit {
+  start: number;
+  end: number;
+  insert: string;
+}
+
+/** Apply `edit` to `text` and to the cached tree of `key` (`tree.edit`); the new text and the change. */
+export function applyEdit(
+  trees: TreeCache,
+  key: string,
+  text: string,
+  edit: Edit,
+): { text: string; change: TextChange } {
+  const next = text.slice(0, edit.start) + edit.insert + text.slice(edit.end);
+  const newEnd = edit.start + edit.insert.length;
+  trees.edit(key, {
+    startIndex: edit.start,
+    oldEndIndex: edit.end,
+    newEndIndex: newEnd,
+    startPosition: pointAt(text, edit.start),
+    oldEndPosition: pointAt(text, edit.end),
+    newEndPosition: pointAt(next, newEnd),
+  });
+  return { text: next, change: { start: edit.start, oldEnd: edit.end, newEnd } };
+}
 
 /** Row and UTF-16 column of an offset, as web-tree-sitter wants them. */
 export function pointAt(text: string, offset: number): { row: number; column: number } {
@@ -40,10 +69,7 @@ const SNIPPET_INSERTS = [
 ];
 
 /** One random edit of `text`: an insertion, a deletion, a replacement or a copied stretch. */
-export function randomEdit(
-  text: string,
-  random: (n: number) => number,
-): { start: number; end: number; insert: string } {
+export function randomEdit(text: string, random: (n: number) => number): Edit {
   const at = random(text.length + 1);
   switch (random(6)) {
     case 0:

@@ -21,7 +21,7 @@ import { spliceStatement, updateModel } from '../../server/src/model/incremental
 import type { ModuleModel } from '../../server/src/model/types';
 import { TreeCache } from '../../server/src/syntax/documents';
 import { initSyntax, type Syntax } from '../../server/src/syntax/parser';
-import { pointAt, randomEdit, rng } from '../editing';
+import { applyEdit, type Edit, randomEdit, rng } from '../editing';
 import { pyFiles } from '../pyFiles';
 
 const FIXTURES = path.join(__dirname, '../fixtures');
@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 
 /** A keystroke inside or next to a word: what typing a name, and deleting it again, does. */
-function keystroke(text: string, random: (n: number) => number): { start: number; end: number; insert: string } {
+function keystroke(text: string, random: (n: number) => number): Edit {
   const words = [...text.matchAll(/[A-Za-z_]\w*/g)];
   const word = words[random(words.length)];
   const at = (word.index ?? 0) + random(word[0].length + 1);
@@ -65,17 +65,7 @@ function runEdits(originals: Record<string, string>, edits: number, seed: number
       const key = `${name}.py`;
       const text = texts.get(name) as string;
       const edit = mix > 0 && random(mix) === 0 ? randomEdit(text, random) : keystroke(text, random);
-      const next = text.slice(0, edit.start) + edit.insert + text.slice(edit.end);
-      const newEnd = edit.start + edit.insert.length;
-      trees.edit(key, {
-        startIndex: edit.start,
-        oldEndIndex: edit.end,
-        newEndIndex: newEnd,
-        startPosition: pointAt(text, edit.start),
-        oldEndPosition: pointAt(text, edit.end),
-        newEndPosition: pointAt(next, newEnd),
-      });
-      const change = { start: edit.start, oldEnd: edit.end, newEnd };
+      const { text: next, change } = applyEdit(trees, key, text, edit);
       texts.set(name, next);
       const model = models.get(name) as ModuleModel;
       models.set(
@@ -173,19 +163,9 @@ function runScenario(scenario: (typeof SCENARIOS)[number]): void {
   const apply = (from: string, to: string) => {
     const start = text.indexOf(from);
     expect(start, `${scenario.name}: ${from}`).toBeGreaterThanOrEqual(0);
-    const end = start + from.length;
-    const next = text.slice(0, start) + to + text.slice(end);
-    const newEnd = start + to.length;
-    trees.edit(key, {
-      startIndex: start,
-      oldEndIndex: end,
-      newEndIndex: newEnd,
-      startPosition: pointAt(text, start),
-      oldEndPosition: pointAt(text, end),
-      newEndPosition: pointAt(next, newEnd),
-    });
-    const change = { start, oldEnd: end, newEnd };
-    text = next;
+    const applied = applyEdit(trees, key, text, { start, end: start + from.length, insert: to });
+    const change = applied.change;
+    text = applied.text;
     model =
       spliceStatement(syntax, text, key, 'scenario', model, change) ??
       updateModel(syntax, trees.tree(key, text), text, key, 'scenario', { model, change });

@@ -20,7 +20,7 @@ import { incrementalStats, spliceStatement, updateModel } from '../../server/src
 import type { ModuleModel } from '../../server/src/model/types';
 import { mergeChanges, type TextChange, TreeCache } from '../../server/src/syntax/documents';
 import { initSyntax, parse, type Syntax, type Tree } from '../../server/src/syntax/parser';
-import { pointAt, randomEdit, rng } from '../editing';
+import { applyEdit, randomEdit, rng } from '../editing';
 import { pyFiles } from '../pyFiles';
 
 const FIXTURES = path.join(__dirname, '../fixtures');
@@ -67,18 +67,9 @@ function runEdits(name: string, original: string, edits: number, seed: number, b
         // After an edit that broke the syntax, the next one undoes it, as typing usually does.
         const edit = undo ?? randomEdit(text, random);
         undo = undefined;
-        const next = text.slice(0, edit.start) + edit.insert + text.slice(edit.end);
-        const newEnd = edit.start + edit.insert.length;
-        trees.edit(key, {
-          startIndex: edit.start,
-          oldEndIndex: edit.end,
-          newEndIndex: newEnd,
-          startPosition: pointAt(text, edit.start),
-          oldEndPosition: pointAt(text, edit.end),
-          newEndPosition: pointAt(next, newEnd),
-        });
-        merged = mergeChanges(merged, { start: edit.start, oldEnd: edit.end, newEnd });
-        text = next;
+        const applied = applyEdit(trees, key, text, edit);
+        merged = mergeChanges(merged, applied.change);
+        text = applied.text;
       }
       const change = merged as TextChange;
       // As the language server does: the statement-local path first, then a reparse of the cached tree.

@@ -113,8 +113,8 @@ export function newEpoch(carry = false): Epoch {
   };
 }
 
-/** Runs that carried facts, slots found holding, slots made afresh: for tests and benchmarks. */
-export const carryStats = { runs: 0, kept: 0, made: 0 };
+/** Slots found holding and slots made afresh: for tests and benchmarks. */
+export const carryStats = { kept: 0, made: 0 };
 
 /**
  * The session of a run over `models`, advanced to this run: names whose meaning changed since the
@@ -122,7 +122,6 @@ export const carryStats = { runs: 0, kept: 0, made: 0 };
  */
 export function epochOf(models: ModuleModel[], config: Config, carry = true): Epoch {
   if (!carry) return newEpoch();
-  carryStats.runs++;
   const key = models.map((m) => `${m.path}\0${m.moduleName}`).join('\0');
   const configText = JSON.stringify(config);
   let epoch = sessions.get(key);
@@ -163,19 +162,24 @@ function changedNames(before: ModuleModel, after: ModuleModel, changed: Set<stri
     contributions(before, a.slice(head, a.length - tail), old);
     contributions(after, b.slice(head, b.length - tail), now);
   }
-  const grouped = (list: Contribution[]) => {
-    const by = new Map<string, string>();
-    for (const [name, text] of list) by.set(name, `${by.get(name) ?? ''}\n${text}`);
-    return by;
-  };
-  const a = grouped(old);
-  const b = grouped(now);
+  const a = joinByName(old);
+  const b = joinByName(now);
   for (const [name, text] of a) if (b.get(name) !== text) changed.add(name);
   for (const name of b.keys()) if (!a.has(name)) changed.add(name);
 }
 
 /** A name and what one item says it means. */
 type Contribution = [string, string];
+
+/** Every text said of each name, joined in order: two versions mean the same when these are equal. */
+function joinByName(entries: Iterable<Contribution>): Map<string, string> {
+  const by = new Map<string, string>();
+  for (const [name, text] of entries) {
+    const known = by.get(name);
+    by.set(name, known === undefined ? text : `${known}\n${text}`);
+  }
+  return by;
+}
 
 /**
  * A module-wide table that facts read by name (the names bound to locks, to executors) and that any
@@ -184,8 +188,7 @@ type Contribution = [string, string];
  */
 export function noteTable(epoch: Epoch, key: string, entries: Iterable<[string, string]>): void {
   if (!epoch.carry) return;
-  const now = new Map<string, string>();
-  for (const [name, text] of entries) now.set(name, now.has(name) ? `${now.get(name)}\n${text}` : text);
+  const now = joinByName(entries);
   const before = epoch.tables.get(key);
   epoch.tables.set(key, now);
   if (!before) return;
@@ -304,7 +307,9 @@ const usesCache = new WeakMap<Write, string[]>();
 function usesOf(w: Write): string[] {
   let uses = usesCache.get(w);
   if (!uses) {
-    uses = w.value.match(/[A-Za-z_]\w*/g) ?? [];
+    const names = new Set<string>();
+    namesIn(w.value, names);
+    uses = [...names];
     usesCache.set(w, uses);
   }
   return uses;
@@ -320,12 +325,38 @@ export interface Deps {
 }
 
 const NO_LOCALS: ReadonlySet<string> = new Set();
-const scopeDeps = new WeakMap<Scope, Deps>();
+const scopeDepsCache = new WeakMap<Scope, Deps>();
 
-/** The names an item's own texts mention, for module-level items (which bind nothing locally). */
-export function itemDeps(text: string): Deps {
+/** The names that calls, writes and regions mention in their texts, added to `into`. */
+function itemNames(
+  into: Set<string>,
+  calls: readonly Call[],
+  writes: readonly Write[],
+  regions: readonly Region[],
+): void {
+  for (const c of calls) {
+    namesIn(c.callee, into);
+    for (const a of c.args) namesIn(a.text, into);
+  }
+  for (const w of writes) {
+    for (const t of w.targets) namesIn(t.text, into);
+    namesIn(w.value, into);
+  }
+  for (const r of regions) {
+    namesIn(r.expr, into);
+    for (const v of r.vars) namesIn(v, into);
+    for (const item of r.items) namesIn(`${item.expr} ${item.alias ?? ''}`, into);
+  }
+}
+
+/**
+ * The names a module-level call or write mentions, with those of the loops, with-statements and ifs
+ * around it (`for f in funcs: Thread(target=f)` reads `funcs`); the module binds nothing locally.
+ */
+export function itemDeps(item: Call | Write, around: readonly Region[]): Deps {
   const tokens = new Set<string>();
-  namesIn(text, tokens);
+  if ('callee' in item) itemNames(tokens, [item], [], around);
+  else itemNames(tokens, [], [item], around);
   return { tokens, locals: NO_LOCALS };
 }
 
@@ -334,13 +365,13 @@ export function itemDeps(text: string): Deps {
  * decorators, bases), with the names the functions among them bind: whatever a fact about the scope
  * looked up outside its statement is among them.
  */
-export function scopeNames(
+export function scopeDeps(
   model: ModuleModel,
   scope: Scope,
   itemsOf: (id: number) => { calls: Call[]; writes: Write[]; regions: Region[] },
   localsOf: (s: Scope) => ReadonlySet<string>,
 ): Deps {
-  const known = scopeDeps.get(scope);
+  const known = scopeDepsCache.get(scope);
   if (known) return known;
   const tokens = new Set<string>();
   const locals = new Set<string>();
@@ -349,22 +380,10 @@ export function scopeNames(
     if (s.kind !== 'class') for (const n of localsOf(s)) locals.add(n);
     namesIn(`${s.name} ${paramText(s)} ${s.decorators.join(' ')} ${s.bases.join(' ')}`, tokens);
     const { calls, writes, regions } = itemsOf(id);
-    for (const c of calls) {
-      namesIn(c.callee, tokens);
-      for (const a of c.args) namesIn(a.text, tokens);
-    }
-    for (const w of writes) {
-      for (const t of w.targets) namesIn(t.text, tokens);
-      namesIn(w.value, tokens);
-    }
-    for (const r of regions) {
-      namesIn(r.expr, tokens);
-      for (const v of r.vars) namesIn(v, tokens);
-      for (const item of r.items) namesIn(`${item.expr} ${item.alias ?? ''}`, tokens);
-    }
+    itemNames(tokens, calls, writes, regions);
   }
   const deps = { tokens, locals };
-  scopeDeps.set(scope, deps);
+  scopeDepsCache.set(scope, deps);
   return deps;
 }
 

@@ -24,11 +24,15 @@ import {
 } from './knowledge';
 import {
   bindingInChain,
+  type CarriedRef,
   calleeOf,
+  carryRef,
   classOfValue,
   enclosingClass,
   type FunctionRef,
   funcKey,
+  liveRef,
+  liveRefs,
   lookup,
   loopsOf,
   type ModuleIndex,
@@ -132,13 +136,11 @@ export function resolveCallee(
   if (cached !== undefined) return cached ?? undefined;
   // Carried from an earlier run as the callee's path and scope object, good while that scope is in its model.
   const slot = slotFor(mod, call, call.scope);
-  const carried = slot.resolved as { path: string; scope: Scope } | null | undefined;
-  let ref: FunctionRef | undefined;
-  if (carried && alive(ctx, carried.path, carried.scope)) {
-    ref = { mod: ctx.project.byPath.get(carried.path) as ModuleIndex, scope: carried.scope };
-  } else if (carried !== null) {
+  const carried = slot.resolved as CarriedRef | null | undefined;
+  let ref = carried ? liveRef(ctx.project, carried) : undefined;
+  if (!ref && carried !== null) {
     ref = resolveCalleeUncached(ctx, mod, scope, call);
-    slot.resolved = ref ? { path: ref.mod.model.path, scope: ref.scope } : null;
+    slot.resolved = ref ? carryRef(ref) : null;
   }
   mod.resolved[call.id] = ref ?? null;
   return ref;
@@ -286,11 +288,6 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   return e;
 }
 
-/** Scopes alive in this run: still the object their module's model holds at their id. */
-function alive(ctx: ClassifyContext, path: string, scope: Scope): boolean {
-  return ctx.project.byPath.get(path)?.model.scopes[scope.id] === scope;
-}
-
 /** callbacks(), carried in the call's slot while the helper and the functions passed to it are unchanged. */
 function carriedCallbacks(
   ctx: ClassifyContext,
@@ -300,12 +297,11 @@ function carriedCallbacks(
   callee: FunctionRef,
   slot: Slot,
 ): FunctionRef[] {
-  const carried = slot.callbacks as { callee: Scope; fns: { path: string; scope: Scope }[] } | undefined;
-  if (carried && carried.callee === callee.scope && carried.fns.every((f) => alive(ctx, f.path, f.scope))) {
-    return carried.fns.map((f) => ({ mod: ctx.project.byPath.get(f.path) as ModuleIndex, scope: f.scope }));
-  }
+  const carried = slot.callbacks as { callee: Scope; fns: CarriedRef[] } | undefined;
+  const again = carried?.callee === callee.scope ? liveRefs(ctx.project, carried.fns) : undefined;
+  if (again) return again;
   const fns = callbacks(ctx, mod, scope, call, callee);
-  slot.callbacks = { callee: callee.scope, fns: fns.map((f) => ({ path: f.mod.model.path, scope: f.scope })) };
+  slot.callbacks = { callee: callee.scope, fns: fns.map(carryRef) };
   return fns;
 }
 

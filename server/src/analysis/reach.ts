@@ -10,8 +10,11 @@ import type { Call, Scope } from '../model/types';
 import { type ClassifyContext, resolveCallee } from './classify';
 import { guardAt, guardsIn, type LockBinding } from './locks';
 import {
+  type CarriedRef,
+  carryRef,
   type FunctionRef,
   funcKey,
+  liveRefs,
   localNames,
   type ModuleIndex,
   mentions,
@@ -19,8 +22,6 @@ import {
   paramNames,
   slotFor,
 } from './resolve';
-
-export { localNames, moduleNames };
 
 import type { Config } from './types';
 
@@ -109,7 +110,7 @@ function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
 }
 
 /** A set's members sorted and joined by commas, as a template literal writes an array; most sets are empty. */
-function sortedText(set: Set<string>): string {
+export function sortedText(set: ReadonlySet<string>): string {
   return set.size === 0 ? '' : `${[...set].sort()}`;
 }
 
@@ -244,19 +245,14 @@ function callSteps(
   bindings: LockBinding[],
 ): CallStep[] {
   const slot = scope.kind === 'module' ? undefined : slotFor(mod, scope, scope.id);
-  const carried = slot?.steps as { call: Call; path: string; scope: Scope; held?: string }[] | undefined;
-  if (carried) {
-    const steps: CallStep[] = [];
-    for (const c of carried) {
-      const target = cctx.project.byPath.get(c.path);
-      if (!target || target.model.scopes[c.scope.id] !== c.scope) {
-        steps.length = 0;
-        break;
-      }
-      steps.push({ call: c.call, callee: { mod: target, scope: c.scope }, held: c.held });
-    }
-    if (steps.length === carried.length) return steps;
-  }
+  const carried = slot?.steps as { call: Call; callee: CarriedRef; held?: string }[] | undefined;
+  const callees =
+    carried &&
+    liveRefs(
+      cctx.project,
+      carried.map((c) => c.callee),
+    );
+  if (carried && callees) return carried.map((c, i) => ({ call: c.call, callee: callees[i], held: c.held }));
   const guards = guardsIn(mod, scope, bindings, config);
   const steps: CallStep[] = [];
   for (const call of mod.callsByScope.get(scope.id) ?? []) {
@@ -264,13 +260,7 @@ function callSteps(
     if (!callee || callee.scope.kind === 'class') continue;
     steps.push({ call, callee, held: guardAt(guards, call.start)?.lock });
   }
-  if (slot)
-    slot.steps = steps.map((s) => ({
-      call: s.call,
-      path: s.callee.mod.model.path,
-      scope: s.callee.scope,
-      held: s.held,
-    }));
+  if (slot) slot.steps = steps.map((s) => ({ call: s.call, callee: carryRef(s.callee), held: s.held }));
   return steps;
 }
 

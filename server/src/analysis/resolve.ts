@@ -4,7 +4,7 @@
  * indexes built here, once per module, so lookups are maps rather than scans.
  */
 import type { Call, ModuleModel, Region, Scope, Write } from '../model/types';
-import { carriedByItems, type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeNames, slotOf } from './carry';
+import { carriedByItems, type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeDeps, slotOf } from './carry';
 import { CONTEXT_MEMBERS, POOL_METHODS } from './knowledge';
 import type { Guard } from './locks';
 
@@ -12,8 +12,8 @@ export interface ModuleIndex {
   model: ModuleModel;
   /** The run's epoch (carry.ts): facts carried from earlier runs count only when made under this token. */
   token: Epoch;
-  /** What carried facts about an item may depend on (slotFor), made once per module and run. */
-  depsOf: (item: Call | Write | Scope, scopeId: number) => Deps;
+  /** What carried facts about an item may depend on (slotFor), made on first use per module and run. */
+  depsOf?: (item: Call | Write | Scope, scopeId: number) => Deps;
   /** Local name → qualified name, from every import in the module. */
   imports: Map<string, string>;
   children: Map<number, Scope[]>;
@@ -71,14 +71,42 @@ export interface FunctionRef {
  * the item's scope chain (or, at module level, the item itself) mentions has changed meaning.
  */
 export function slotFor(mod: ModuleIndex, item: Call | Write | Scope, scopeId: number): Slot {
+  mod.depsOf ??= depsIn(mod);
   return slotOf(item, mod.token, mod.depsOf, scopeId);
+}
+
+/** A function as carried facts hold it (carry.ts): no run's ModuleIndex, only its path and scope object. */
+export interface CarriedRef {
+  path: string;
+  scope: Scope;
+}
+
+export function carryRef(ref: FunctionRef): CarriedRef {
+  return { path: ref.mod.model.path, scope: ref.scope };
+}
+
+/** The function again, in this run's index; undefined once its statement was edited (its scope was replaced). */
+export function liveRef(project: ProjectIndex, carried: CarriedRef): FunctionRef | undefined {
+  const mod = project.byPath.get(carried.path);
+  return mod && mod.model.scopes[carried.scope.id] === carried.scope ? { mod, scope: carried.scope } : undefined;
+}
+
+/** All of `carried` again, or undefined when any of them changed. */
+export function liveRefs(project: ProjectIndex, carried: CarriedRef[]): FunctionRef[] | undefined {
+  const refs: FunctionRef[] = [];
+  for (const c of carried) {
+    const ref = liveRef(project, c);
+    if (!ref) return undefined;
+    refs.push(ref);
+  }
+  return refs;
 }
 
 /** What facts about an item of `mod` in scope `scopeId` may depend on (carry.ts Deps). */
 function depsIn(mod: ModuleIndex): (item: Call | Write | Scope, scopeId: number) => Deps {
   return (item, scopeId) =>
     scopeId > 0
-      ? scopeNames(
+      ? scopeDeps(
           mod.model,
           mod.model.scopes[scopeId],
           (id) => itemsIn(mod, id),
@@ -89,23 +117,16 @@ function depsIn(mod: ModuleIndex): (item: Call | Write | Scope, scopeId: number)
 
 const ownDepCache = new WeakMap<object, Deps>();
 
-/**
- * The names a module-level item mentions, in its own texts and in the loops, with-statements and ifs
- * around it (`for f in funcs: Thread(target=f)` reads `funcs`).
- */
+/** What a module-level item's facts depend on: its own texts and the regions around it (carry.ts itemDeps). */
 function ownDeps(mod: ModuleIndex, item: Call | Write | Scope): Deps {
+  // Scope slots are kept for functions only; the module scope is remade by every splice.
+  if (!('regions' in item)) throw new Error('no carried facts for the module scope');
   let deps = ownDepCache.get(item);
   if (!deps) {
-    const c = item as Partial<Call>;
-    const w = item as Partial<Write>;
-    const parts = [c.callee ?? '', w.value ?? ''];
-    for (const a of c.args ?? []) parts.push(a.text);
-    for (const t of w.targets ?? []) parts.push(t.text);
-    for (const id of c.regions ?? []) {
-      const r = mod.model.regions[id];
-      parts.push(r.expr, ...r.vars, ...r.items.map((i) => `${i.expr} ${i.alias ?? ''}`));
-    }
-    deps = itemDeps(parts.join(' '));
+    deps = itemDeps(
+      item,
+      item.regions.map((id) => mod.model.regions[id]),
+    );
     ownDepCache.set(item, deps);
   }
   return deps;
@@ -162,7 +183,6 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
   const mod: ModuleIndex = {
     model,
     token,
-    depsOf: () => ({ tokens: new Set(), locals: new Set() }),
     imports: new Map(),
     children: new Map(),
     functionsIn: new Map(),
@@ -186,7 +206,6 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     withRegions: [],
     callWrites: [],
   };
-  mod.depsOf = depsIn(mod);
   for (const imp of model.imports) mod.imports.set(imp.local, imp.qualified);
   for (const s of model.scopes) {
     if (s.parent >= 0) push(mod.children, s.parent, s);

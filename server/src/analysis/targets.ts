@@ -9,10 +9,13 @@ import type { Arg, Call, Scope } from '../model/types';
 import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
 import {
   bindingInChain,
+  type CarriedRef,
   calleeOf,
+  carryRef,
   classOfValue,
   type FunctionRef,
   isModuleLevel,
+  liveRefs,
   loopsOf,
   type ModuleIndex,
   mentions,
@@ -354,23 +357,18 @@ function threadClasses(mod: ModuleIndex): Scope[] {
 /** A spawn site as carried in its call's slot (carry.ts): no ModuleIndex, functions by path and scope. */
 interface CarriedSite {
   site: Omit<SpawnSite, 'mod' | 'targets'>;
-  targets: { path: string; scope: Scope }[];
+  targets: CarriedRef[];
   /** The call's line: task arguments made from `args=(...)` hold spans of their own. */
   line: number;
 }
 
 /** The carried site of a spawn call, with this run's indexes; undefined when a function it names changed. */
 function rebuilt(project: ProjectIndex, mod: ModuleIndex, carried: CarriedSite): SpawnSite | undefined {
-  const targets: FunctionRef[] = [];
-  for (const t of carried.targets) {
-    const target = project.byPath.get(t.path);
-    if (!target || target.model.scopes[t.scope.id] !== t.scope) return undefined;
-    targets.push({ mod: target, scope: t.scope });
-  }
   if (carried.line !== carried.site.call.span.line) return undefined;
   const executorCall = carried.site.executorCall;
   if (executorCall && mod.model.calls[executorCall.id] !== executorCall) return undefined;
-  return { ...carried.site, mod, targets };
+  const targets = liveRefs(project, carried.targets);
+  return targets && { ...carried.site, mod, targets };
 }
 
 /**
@@ -393,7 +391,7 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
     slot.spawn = site
       ? {
           site: { ...site, mod: undefined, targets: undefined },
-          targets: site.targets.map((t) => ({ path: t.mod.model.path, scope: t.scope })),
+          targets: site.targets.map(carryRef),
           line: call.span.line,
         }
       : null;

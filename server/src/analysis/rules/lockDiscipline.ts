@@ -12,8 +12,7 @@
  */
 import type { Scope, Span } from '../../model/types';
 import { freshLockRegions, type Guard, guardAt, guardsIn, type LockBinding } from '../locks';
-import { localNames } from '../reach';
-import type { ModuleIndex } from '../resolve';
+import { localNames, type ModuleIndex } from '../resolve';
 import type { Config, Finding } from '../types';
 
 export interface GuardedWrite {

@@ -22,8 +22,8 @@ import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../model/
 import { withLazyFixes } from '../fixes';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
 import type { Visit } from '../reach';
-import { inWindow, isSharedExpr, localNames, moduleNames } from '../reach';
-import { bindingsIn, type ModuleIndex, mentions, selfAttrBindings, slotFor } from '../resolve';
+import { inWindow, isSharedExpr, sortedText } from '../reach';
+import { bindingsIn, localNames, type ModuleIndex, mentions, moduleNames, selfAttrBindings, slotFor } from '../resolve';
 import type { Config, Finding, Fix } from '../types';
 
 /** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
@@ -316,7 +316,7 @@ export function carriedRacyWrites(
 /** What racyWrites reads of a visit. */
 function visitKey(scope: Scope, v: Visit): string {
   const { ctx, entry } = v;
-  const set = (s: ReadonlySet<string> | undefined) => (!s ? '-' : s.size === 0 ? '' : [...s].sort().join(','));
+  const set = (s: ReadonlySet<string> | undefined) => (s ? sortedText(s) : '-');
   const window = entry.window?.scope === scope.id ? JSON.stringify(entry.window.spans) : '';
   return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
 }
