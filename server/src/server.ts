@@ -126,7 +126,7 @@ connection.onCodeAction(
     const open = app?.session.docs.get(params.textDocument.uri);
     if (!live(token) || !app || !open || !app.session.settings.enable) return [];
     const report = app.session.report(open.uri);
-    return report ? codeActionsFor(report, app.session.config(open), open.doc, params) : [];
+    return report ? codeActionsFor(report, open.doc, params) : [];
   }),
 );
 

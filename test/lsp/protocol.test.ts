@@ -81,6 +81,28 @@ describe('diagnostics', () => {
     expect(cpu[0].message).toMatch(/^`\w+` is CPU-bound \(.*\); .*no speed-up\.$/);
   });
 
+  it('publishes a library-mode hint as a Hint, as check reports it (issue 15 defect 1)', async () => {
+    // No thread and no threading import: the module is not thread-aware, so its lazy initialisation is a
+    // free-threading hint. The edge used to re-read the configuration and publish it as a Warning.
+    const text = [
+      '_cache = None',
+      '',
+      '',
+      'def get_cache():',
+      '    global _cache',
+      '    if _cache is None:',
+      '        _cache = {}',
+      '    return _cache',
+      '',
+    ].join('\n');
+    const u = uri('hint.py');
+    server.open(u, text);
+    const { diagnostics } = await server.diagnostics(u);
+    const [lazy] = byRule(diagnostics, 'shared-mutation');
+    expect(lazy.range.start.line).toBe(6);
+    expect(lazy.severity).toBe(4);
+  });
+
   it('follows incremental edits that add and then remove a race', async () => {
     const u = uri('edit.py');
     server.open(u, SAMPLE_NO_RACE);

@@ -18,7 +18,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Config, FileReport, Finding, TextEdit } from '../analysis/types';
+import type { FileReport, Finding, TextEdit } from '../analysis/types';
 import { toDiagnostic } from './diagnostics';
 import { spanTouches, toTextEdit } from './positions';
 import { suppressionEdit } from './suppress';
@@ -56,7 +56,6 @@ function actionsFor(finding: Finding, diagnostic: Diagnostic, doc: TextDocument)
 
 export function codeActionsFor(
   report: FileReport,
-  config: Config,
   doc: TextDocument,
   params: CodeActionParams,
 ): CodeAction[] {
@@ -65,8 +64,7 @@ export function codeActionsFor(
   const actions: CodeAction[] = [];
   for (const finding of report.findings) {
     if (!spanTouches(finding.span, params.range)) continue;
-    const diagnostic = toDiagnostic(finding, config);
-    if (diagnostic) actions.push(...actionsFor(finding, diagnostic, doc));
+    actions.push(...actionsFor(finding, toDiagnostic(finding), doc));
   }
   return actions;
 }

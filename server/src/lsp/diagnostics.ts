@@ -17,7 +17,7 @@ import {
   DiagnosticSeverity,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver/node';
-import type { Config, FileReport, Finding, Severity } from '../analysis/types';
+import type { FileReport, Finding, Severity } from '../analysis/types';
 import { ruleDocUrl, SECTION } from '../protocol';
 import { collectWhenIdle } from './idleGc';
 import { toRange } from './positions';
@@ -33,12 +33,15 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 /** The slower pass over other open documents waits at least this long after the last edit. */
 const DEPENDENTS_DELAY_MS = 300;
 
-export function toDiagnostic(finding: Finding, config: Config): Diagnostic | undefined {
-  const level = config.rules[finding.rule];
-  if (level === 'off') return undefined;
+/**
+ * The analysis has already applied the configuration (rules that are off never reach a report, and
+ * configured severities are set on each finding, with library-mode hints kept as hints), so the edge
+ * maps the finding's own severity and never reads the configuration again.
+ */
+export function toDiagnostic(finding: Finding): Diagnostic {
   return {
     range: toRange(finding.span),
-    severity: SEVERITY[level ?? finding.severity] ?? DiagnosticSeverity.Warning,
+    severity: SEVERITY[finding.severity] ?? DiagnosticSeverity.Warning,
     code: finding.rule,
     codeDescription: { href: ruleDocUrl(finding.rule) },
     source: SECTION,
@@ -47,13 +50,8 @@ export function toDiagnostic(finding: Finding, config: Config): Diagnostic | und
   };
 }
 
-export function toDiagnostics(report: FileReport, config: Config): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const finding of report.findings) {
-    const diagnostic = toDiagnostic(finding, config);
-    if (diagnostic) out.push(diagnostic);
-  }
-  return out;
+export function toDiagnostics(report: FileReport): Diagnostic[] {
+  return report.findings.map(toDiagnostic);
 }
 
 export interface DiagnosticsScheduler {
@@ -85,7 +83,7 @@ export function createDiagnosticsScheduler(
     try {
       report = session.report(uri);
       if (!always && published.has(uri) && published.get(uri) === report) return;
-      if (report && session.settings.enable) diagnostics = toDiagnostics(report, session.config(open));
+      if (report && session.settings.enable) diagnostics = toDiagnostics(report);
     } catch (error) {
       log(`${open.key}: diagnostics failed: ${error instanceof Error ? error.message : String(error)}`);
     }
