@@ -13,7 +13,8 @@
  *
  * Options: --repo NAME (only repositories whose name contains NAME),
  * --unjudged FILE (write the unjudged findings and targets as JSON, ready to
- * be judged), --verbose (list every wrong, lost and misclassified item).
+ * be judged), --verbose (list every wrong, lost and misclassified item), --cli FILE (another build's
+ * dist/cli.js, to score an earlier commit in the same run).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,13 +27,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 
 function parseArgs(argv) {
-  const opts = { snapshots: undefined, repo: undefined, unjudged: undefined, verbose: false };
+  const opts = { snapshots: undefined, repo: undefined, unjudged: undefined, verbose: false, cli: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--snapshots') opts.snapshots = argv[++i];
     else if (a === '--repo') opts.repo = argv[++i];
     else if (a === '--unjudged') opts.unjudged = argv[++i];
     else if (a === '--verbose') opts.verbose = true;
+    else if (a === '--cli') opts.cli = path.resolve(argv[++i]);
     else if (a === '--help' || a === '-h') opts.help = true;
     else throw new Error(`unknown option ${a}`);
   }
@@ -65,7 +67,7 @@ function countLines(dir) {
   return lines;
 }
 
-function checkRepo(entry, gitDir, workRoot) {
+function checkRepo(entry, gitDir, workRoot, cli) {
   const dest = path.join(workRoot, entry.repo.replace('/', '+'));
   fs.rmSync(dest, { recursive: true, force: true });
   fs.mkdirSync(dest, { recursive: true });
@@ -75,7 +77,7 @@ function checkRepo(entry, gitDir, workRoot) {
   if (archive.status !== 0) throw new Error(`git archive failed for ${entry.repo}: ${archive.stderr}`);
   execFileSync('tar', ['x', '-C', dest], { input: archive.stdout });
   const started = performance.now();
-  const run = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'check', '--format', 'json', entry.path], {
+  const run = spawnSync(process.execPath, [cli, 'check', '--format', 'json', entry.path], {
     cwd: dest,
     maxBuffer: 1 << 30,
     encoding: 'utf8',
@@ -115,7 +117,7 @@ function checkRepo(entry, gitDir, workRoot) {
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help || !opts.snapshots) {
-    console.log('usage: npm run study -- --snapshots DIR [--repo NAME] [--unjudged FILE] [--verbose]');
+    console.log('usage: npm run study -- --snapshots DIR [--repo NAME] [--unjudged FILE] [--verbose] [--cli FILE]');
     process.exit(opts.help ? 0 : 2);
   }
   const { repos } = JSON.parse(fs.readFileSync(path.join(here, 'repos.json'), 'utf8'));
@@ -133,7 +135,7 @@ function main() {
       judgedRepos.delete(entry.repo);
       continue;
     }
-    const r = checkRepo(entry, gitDir, workRoot);
+    const r = checkRepo(entry, gitDir, workRoot, opts.cli ?? path.join(root, 'dist', 'cli.js'));
     all.findings.push(...r.findings);
     all.targets.push(...r.targets);
     lines += r.lines;
