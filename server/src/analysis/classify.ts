@@ -16,14 +16,23 @@ import type { Slot } from './carry';
 import {
   CALLS,
   type CallFact,
+  CHEAP_BUILTINS,
+  CHEAP_METHODS,
+  COMPUTE_MODULES,
+  FILE_LIKE_NAME,
+  FILE_METHODS,
+  HTTP_CLIENT_NAME,
   IO_METHODS,
   ORIGIN_METHODS,
   ORIGIN_WAITS,
+  RUNNER_METHODS,
+  RUNNER_RECEIVER,
+  RUNNER_START,
   WAIT_METHODS,
   WAITABLE_NAME,
 } from './knowledge';
+import { paramClass } from './origins';
 import {
-  bindingInChain,
   type CarriedRef,
   calleeOf,
   carryRef,
@@ -95,19 +104,30 @@ function factOf(
     if (viaOrigin) return viaOrigin;
     const io = IO_METHODS.get(call.method);
     if (io) return io;
+    // From here on the method is read from the receiver's name, so a method the project defines wins.
+    if (resolveCallee(ctx, mod, scope, call)) return undefined;
+    const last = call.receiver.slice(call.receiver.lastIndexOf('.') + 1);
+    // `session.get(url, timeout=5)` is an HTTP request, not a queue.
+    if (HTTP_CLIENT_NAME.test(last) && HTTP_VERBS.has(call.method)) return HTTP_REQUEST;
     // `x.get(timeout=...)` / `x.get(block=...)` is a queue's blocking get whatever the receiver is called.
     if (call.method === 'get' && call.args.some((a) => a.keyword === 'timeout' || a.keyword === 'block')) {
       return WAIT_METHODS.get('get');
     }
+    const runner = RUNNER_METHODS.get(call.method);
+    if (runner && (call.method !== 'select' || call.args.length > 0 || RUNNER_RECEIVER.test(last))) return runner;
+    if (RUNNER_START.has(call.method) && RUNNER_RECEIVER.test(call.receiver)) return RUNNER_METHODS.get('run_forever');
+    if (FILE_METHODS.has(call.method) && FILE_LIKE_NAME.test(call.receiver)) return FILE_METHODS.get(call.method);
     const waits = WAIT_METHODS.get(call.method);
-    const last = call.receiver.slice(call.receiver.lastIndexOf('.') + 1);
     // `wait()` blocks on whatever has it (events, conditions, barriers, processes); `join`, `get` and
     // `result` also name string, dict and other non-blocking methods, so those need a telling receiver name.
     const telling = call.method === 'wait' || call.method === 'wait_for' || WAITABLE_NAME.test(last);
-    if (waits && telling && !resolveCallee(ctx, mod, scope, call)) return waits;
+    if (waits && telling) return waits;
   }
   return undefined;
 }
+
+const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'request', 'send']);
+const HTTP_REQUEST: CallFact = { kind: 'io', weight: 2, why: 'sends an HTTP request and waits on the network' };
 
 /** Receivers bound to calls in this function: `with urlopen(u) as resp`, `sha = hashlib.sha256()`. */
 function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
@@ -124,6 +144,17 @@ function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
   return origins;
 }
 
+/** A call on one of the function's own parameters (`stats.record(k)` in `def serve(stats, keys)`). */
+export function onParam(scope: Scope, call: Call): boolean {
+  const r = call.receiver;
+  return !!r && call.calleeKind === 'attribute' && /^[A-Za-z_]\w*$/.test(r) && scope.params.some((p) => p.name === r);
+}
+
+/** The class a parameter receiver holds at every call and spawn site of the function (origins.ts). */
+function paramReceiverClass(ctx: ClassifyContext, mod: ModuleIndex, scope: Scope, call: Call): Scope | undefined {
+  return onParam(scope, call) ? paramClass(ctx.project, mod, scope, call.receiver!) : undefined;
+}
+
 /** A call to a function or method defined in the analysed files. */
 export function resolveCallee(
   ctx: ClassifyContext,
@@ -134,6 +165,12 @@ export function resolveCallee(
   // Each call is resolved once per run (the walk and the classifier ask about the same calls many times).
   const cached = mod.resolved[call.id];
   if (cached !== undefined) return cached ?? undefined;
+  // What a parameter holds is read from other functions' statements: decided afresh in every run.
+  if (onParam(scope, call)) {
+    const fresh = resolveCalleeUncached(ctx, mod, scope, call);
+    mod.resolved[call.id] = fresh ?? null;
+    return fresh;
+  }
   // Carried from an earlier run as the callee's path and scope object, good while that scope is in its model.
   const slot = slotFor(mod, call, call.scope);
   const carried = slot.resolved as CarriedRef | null | undefined;
@@ -160,7 +197,11 @@ function resolveCalleeUncached(
     return init ? { mod, scope: init } : undefined;
   }
   if (call.calleeKind === 'attribute' && call.receiver && call.method) {
-    const cls = classOfValue(mod, scope.id, call.receiver);
+    // `Stats.record_error()` calls a classmethod or staticmethod of a class of the module.
+    const cls =
+      classOfValue(mod, scope.id, call.receiver) ??
+      mod.classes.get(call.receiver)?.[0] ??
+      paramReceiverClass(ctx, mod, scope, call);
     const m = cls ? methodOf(mod, cls, call.method) : undefined;
     if (m) return { mod, scope: m };
     const attr = call.receiver.startsWith('self.') ? selfAttrClass(mod, scope.id, call.receiver) : undefined;
@@ -169,16 +210,8 @@ function resolveCalleeUncached(
       const own = attr.cls ? methodOf(mod, attr.cls, call.method) : undefined;
       return own ? { mod, scope: own } : undefined;
     }
-    if (
-      call.receiver !== 'self' &&
-      !mod.imports.has(call.receiver.split('.')[0]) &&
-      !bindingInChain(mod, scope.id, call.receiver)
-    ) {
-      // A receiver we cannot place: the module's only method of that name, unless that is the caller
-      // itself (`other.get(k)` inside `def get` is far likelier a dict than recursion).
-      const all = mod.methods.get(call.method) ?? [];
-      if (all.length === 1 && all[0] !== scope) return { mod, scope: all[0] };
-    }
+    // A receiver that cannot be placed stays unknown: binding it to the module's only method of that name
+    // took `server.run` for an unrelated class's `run` and `self._file.write` for the enclosing `write`.
   }
   return undefined;
 }
@@ -232,6 +265,8 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   ctx.active.add(k);
   const e = empty();
   let leaf = true;
+  // False when a fact of this function was decided afresh (a call on a parameter): its evidence is not carried.
+  let leafOnly = true;
   // Built on first use: most calls are decided by the tables without knowing what a receiver was bound to.
   let originMap: Map<string, string> | undefined;
   const origins = () => {
@@ -241,12 +276,18 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   const calls = mod.callsByScope.get(scope.id) ?? [];
   // Which calls wait or run native code, directly or through helpers: loops around them are not CPU loops.
   const offloaded = new Set<number>();
+  // Calls whose work the engine cannot see (an unresolved method, a callback): a loop around one is no
+  // evidence of CPU work, since each pass may as well wait.
+  const opaque = new Set<number>();
   for (const call of calls) {
     const slot = slotFor(mod, call, call.scope);
-    let fact = slot.fact as CallFact | null | undefined;
+    // A call on a parameter may resolve differently when another function changes (origins.ts): not carried.
+    const fresh = onParam(scope, call);
+    if (fresh) leafOnly = false;
+    let fact = fresh ? undefined : (slot.fact as CallFact | null | undefined);
     if (fact === undefined) {
       fact = factOf(ctx, mod, scope, call, origins) ?? null;
-      slot.fact = fact;
+      if (!fresh) slot.fact = fact;
     }
     const line = call.span.line;
     if (fact && fact.kind !== 'neutral') {
@@ -260,7 +301,10 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     }
     if (fact) continue;
     const callee = resolveCallee(ctx, mod, scope, call);
-    if (!callee) continue;
+    if (!callee) {
+      if (!isCheap(mod, scope, call, origins)) opaque.add(call.id);
+      continue;
+    }
     leaf = false;
     if (funcKey(callee) === k || ctx.active.has(funcKey(callee))) {
       add(e, 'cpu', 4, {
@@ -281,10 +325,10 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     }
     if (waits) offloaded.add(call.id);
   }
-  addLoops(mod, scope, calls, offloaded, e);
+  addLoops(mod, scope, calls, offloaded, opaque, e);
   ctx.active.delete(k);
   ctx.memo.set(k, e);
-  if (leaf) scopeSlot.evidence = { line: scope.span.line, e };
+  if (leaf && leafOnly) scopeSlot.evidence = { line: scope.span.line, e };
   return e;
 }
 
@@ -335,12 +379,36 @@ function callbacks(
   return out;
 }
 
-function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<number>, e: Evidence): void {
+/**
+ * A builtin, a common method of builtin values, or computing stdlib code (`random.Random().random()`,
+ * `heapq.heappush`): Python-level work in this thread, so no sign that the time goes elsewhere.
+ */
+function isCheap(mod: ModuleIndex, scope: Scope, call: Call, origins: () => Map<string, string>): boolean {
+  if (call.calleeKind === 'identifier') return CHEAP_BUILTINS.has(call.callee);
+  if (call.calleeKind !== 'attribute' || !call.method) return false;
+  if (CHEAP_METHODS.has(call.method) || COMPUTE_MODULES.test(calleeOf(mod, call))) return true;
+  const origin = call.receiver && (origins().get(call.receiver) ?? originOf(mod, scope.id, call.receiver));
+  return !!origin && COMPUTE_MODULES.test(origin);
+}
+
+function addLoops(
+  mod: ModuleIndex,
+  scope: Scope,
+  calls: Call[],
+  offloaded: Set<number>,
+  opaque: Set<number>,
+  e: Evidence,
+): void {
   const loops = (mod.regionsByScope.get(scope.id) ?? []).filter(
     (r) => r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension',
   );
   const waiting = new Set<number>();
+  const unseen = new Map<number, Call>();
   for (const call of calls) {
+    if (opaque.has(call.id)) {
+      for (const loop of loopsOf(mod, call.regions, call.start)) if (!unseen.has(loop.id)) unseen.set(loop.id, call);
+      continue;
+    }
     if (!offloaded.has(call.id)) continue;
     for (const loop of loopsOf(mod, call.regions, call.start)) waiting.add(loop.id);
     // A wait in a `while` condition (`while not stop.wait(1):`) runs before every iteration too.
@@ -349,9 +417,28 @@ function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<
       if (r.kind === 'while' && call.start >= r.start && call.start < r.bodyStart) waiting.add(r.id);
     }
   }
+  let noted = false;
   for (const loop of loops) {
     if (waiting.has(loop.id)) continue;
     const line = loop.span.line;
+    const hidden = unseen.get(loop.id);
+    if (hidden) {
+      // Each pass calls code the engine has not read: the loop says nothing about where the time goes.
+      if (!noted)
+        e.reasons.push({
+          text: `line ${line + 1}: loop calls \`${hidden.callee}\`, whose work is not known here`,
+          line,
+          kind: 'note',
+        });
+      noted = true;
+      continue;
+    }
+    // A loop over a literal handful of items (`for x in (a, b, c)`, `range(3)`) is no real work.
+    const count = literalRangeCount(loop.expr);
+    if ((count > 0 && count < SMALL_RANGE) || /^[([]/.test(loop.expr.trim())) {
+      add(e, 'cpu', 0.25, { text: `line ${line + 1}: loop over a few items`, line, kind: 'cpu' });
+      continue;
+    }
     // `for item in iter(q.get, None)` blocks on the queue at every step: a waiting loop, not CPU work.
     if (loop.kind === 'for' && ITER_WAIT.test(loop.expr)) {
       add(e, 'io', 1.5, {
@@ -362,7 +449,6 @@ function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<
       continue;
     }
     // A literal `range(400_000)` says how much work there is, whatever the body's size.
-    const count = literalRangeCount(loop.expr);
     if (count >= HEAVY_RANGE) {
       const what = loop.kind === 'comprehension' ? 'comprehension' : 'loop';
       add(e, 'cpu', 3, {
@@ -397,6 +483,8 @@ function addLoops(mod: ModuleIndex, scope: Scope, calls: Call[], offloaded: Set<
 
 /** Iterations from which a literal range alone makes a loop heavy CPU work. */
 const HEAVY_RANGE = 50_000;
+/** Below this many iterations a literal range is a handful of items. */
+const SMALL_RANGE = 100;
 
 /** The iteration count of `range(N)` / `range(a, N)` with integer literals (`400_000`, `10**6`), else 0. */
 function literalRangeCount(expr: string): number {

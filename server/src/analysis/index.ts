@@ -6,7 +6,7 @@
  */
 import type { Call, ModuleModel, Region } from '../model/types';
 import { epochOf, noteTable } from './carry';
-import { decide, evidenceOf, newClassifyContext, reasonsFor } from './classify';
+import { decide, type Evidence, evidenceOf, newClassifyContext, reasonsFor } from './classify';
 import { lockNameFor, newModuleLock, wrapInWith } from './fixes';
 import { libraryRoots } from './library';
 import { type LockBinding, lockBindings } from './locks';
@@ -102,7 +102,7 @@ function buildTargets(
         const k = funcKey(ref);
         let t = targets.get(k);
         if (!t) {
-          const e = evidenceOf(cctx, ref);
+          const e = site.kind === 'timer' ? timerWait(evidenceOf(cctx, ref), site) : evidenceOf(cctx, ref);
           const classification = decide(e);
           const cls = ref.mod.model.scopes[ref.scope.parent];
           t = {
@@ -132,6 +132,22 @@ function buildTargets(
     }
   }
   return targets;
+}
+
+/**
+ * A Timer's thread waits out its interval before it calls the function, so a Timer target is a wait on
+ * top of whatever the function does. A new evidence object: the function's own is memoised and carried.
+ */
+function timerWait(e: Evidence, site: SpawnSite): Evidence {
+  const line = site.call.span.line;
+  return {
+    ...e,
+    io: e.io + 2,
+    reasons: [
+      ...e.reasons,
+      { text: `line ${line + 1}: the Timer's thread sleeps for its interval first`, line, kind: 'io' },
+    ],
+  };
 }
 
 function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, ThreadTarget>): Visit[] {

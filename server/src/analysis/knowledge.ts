@@ -26,6 +26,8 @@ const IO_SLEEP = 'sleeps (the GIL is released meanwhile)';
 const IO_PROC = 'waits for a subprocess';
 const IO_WAIT = 'blocks waiting for another thread';
 const IO_DB = 'waits on a database';
+const IO_RUNNER = 'runs an event loop or server, which waits for events (the GIL is released meanwhile)';
+const IO_POLL = 'polls with a timeout (the GIL is released while it waits)';
 const NATIVE = 'runs in C and releases the GIL on large inputs';
 const HOLDS = 'runs in C but holds the GIL';
 
@@ -120,6 +122,8 @@ export const CALLS: Map<string, CallFact> = new Map([
     'pymongo.MongoClient',
   ]),
   ...facts('io', 1, IO_WAIT, ['select.select', 'input']),
+  ...facts('io', 3, IO_RUNNER, ['asyncio.run', 'asyncore.loop', 'uvicorn.run', 'asyncio.Runner.run']),
+  ...facts('io', 1.5, IO_POLL, ['select.poll', 'select.epoll', 'selectors.DefaultSelector.select']),
   ...facts('io', 1.5, IO_WAIT, [
     'multiprocessing.connection.wait',
     'concurrent.futures.wait',
@@ -270,6 +274,149 @@ export const ORIGIN_WAITS: Map<string, CallFact> = new Map([
     'multiprocessing.JoinableQueue.get',
   ]),
 ]);
+
+/**
+ * Event-loop and server runners: a thread that calls one spends its life waiting for events, whatever the
+ * receiver is called (`loop.run_forever()`, `server.serve_forever()`, tornado's `io_loop.run_sync(f)`).
+ */
+export const RUNNER_METHODS: Map<string, CallFact> = new Map([
+  ...facts('io', 3, IO_RUNNER, ['run_forever', 'run_until_complete', 'serve_forever', 'run_sync', 'handle_request']),
+  ...facts('io', 1.5, IO_POLL, ['poll', 'select']),
+]);
+
+/** `start`, `run` or `serve` on a receiver whose name says it is a server or an event loop. */
+export const RUNNER_RECEIVER = /(^|[._])(server|httpd|loop|io_?loop|reactor|selector)$/i;
+export const RUNNER_START = new Set(['start', 'run', 'serve', 'loop']);
+
+/** Receiver names of file-like objects, whose `read`/`write` do I/O. */
+export const FILE_LIKE_NAME =
+  /(^|[._])(f|fp|fh|fd|fo|file|fileobj|stream|rfile|wfile|pipe|stdin|stdout|stderr|resp|response|body|reader|writer|src|dst|infile|outfile)$/i;
+export const FILE_METHODS: Map<string, CallFact> = new Map([
+  ...facts('io', 2, IO_FILE, ['read', 'write', 'readinto', 'flush', 'recv', 'send']),
+]);
+
+/** Receiver names of HTTP sessions and clients: their `get`/`post` are requests over the network. */
+export const HTTP_CLIENT_NAME = /(^|[._])(session|sess|client|http|api|requests?)$/i;
+
+/**
+ * Calls that cost next to nothing per call, by name (builtins) or method (on values of unknown type).
+ * A loop whose body makes only these calls (and calls into functions the engine has read) runs Python
+ * code that the engine can see; a loop that makes any other call does work the engine cannot see, so it
+ * is no evidence of CPU work.
+ */
+export const CHEAP_BUILTINS = new Set([
+  'len',
+  'range',
+  'enumerate',
+  'zip',
+  'str',
+  'int',
+  'float',
+  'bool',
+  'complex',
+  'isinstance',
+  'issubclass',
+  'min',
+  'max',
+  'sum',
+  'abs',
+  'sorted',
+  'reversed',
+  'list',
+  'dict',
+  'set',
+  'tuple',
+  'frozenset',
+  'repr',
+  'hash',
+  'id',
+  'ord',
+  'chr',
+  'divmod',
+  'pow',
+  'round',
+  'any',
+  'all',
+  'map',
+  'filter',
+  'iter',
+  'next',
+  'getattr',
+  'setattr',
+  'hasattr',
+  'type',
+  'format',
+  'bytes',
+  'bytearray',
+  'hex',
+  'bin',
+  'oct',
+  'slice',
+]);
+export const CHEAP_METHODS = new Set([
+  'append',
+  'extend',
+  'insert',
+  'pop',
+  'popleft',
+  'appendleft',
+  'remove',
+  'discard',
+  'add',
+  'update',
+  'setdefault',
+  'get',
+  'items',
+  'keys',
+  'values',
+  'copy',
+  'clear',
+  'count',
+  'index',
+  'sort',
+  'reverse',
+  'join',
+  'split',
+  'rsplit',
+  'strip',
+  'lstrip',
+  'rstrip',
+  'startswith',
+  'endswith',
+  'replace',
+  'lower',
+  'upper',
+  'format',
+  'find',
+  'rfind',
+  'isdigit',
+  'isalpha',
+  'isspace',
+  'encode',
+  'decode',
+  'splitlines',
+  'partition',
+  'rpartition',
+  'zfill',
+  'ljust',
+  'rjust',
+  'center',
+  'title',
+  'capitalize',
+  'group',
+  'bit_length',
+  'to_bytes',
+  'from_bytes',
+  'is_integer',
+  'hexdigest',
+]);
+
+/**
+ * Standard-library modules whose functions, and the methods of whose objects (`random.Random()`,
+ * `re.compile(...)`, `collections.Counter()`), compute in the calling thread without waiting.
+ */
+export const COMPUTE_MODULES =
+  /^(math|cmath|random|re|collections|itertools|functools|operator|heapq|bisect|statistics|decimal|fractions|string|struct|array|datetime|copy|json|textwrap|unicodedata)\./;
 
 /** Receiver names that suggest a queue, event, socket, process or database handle, for WAIT_METHODS. */
 export const WAITABLE_NAME =

@@ -7,7 +7,7 @@
  * lock for the whole call.
  */
 import type { Call, Scope } from '../model/types';
-import { type ClassifyContext, resolveCallee } from './classify';
+import { type ClassifyContext, onParam, resolveCallee } from './classify';
 import { guardAt, guardsIn, type LockBinding } from './locks';
 import {
   type CarriedRef,
@@ -255,12 +255,15 @@ function callSteps(
   if (carried && callees) return carried.map((c, i) => ({ call: c.call, callee: callees[i], held: c.held }));
   const guards = guardsIn(mod, scope, bindings, config);
   const steps: CallStep[] = [];
+  let fresh = false;
   for (const call of mod.callsByScope.get(scope.id) ?? []) {
+    // A call on a parameter resolves from other functions' statements (origins.ts): such steps are not carried.
+    fresh ||= onParam(scope, call);
     const callee = resolveCallee(cctx, mod, scope, call);
     if (!callee || callee.scope.kind === 'class') continue;
     steps.push({ call, callee, held: guardAt(guards, call.start)?.lock });
   }
-  if (slot) slot.steps = steps.map((s) => ({ call: s.call, callee: carryRef(s.callee), held: s.held }));
+  if (slot && !fresh) slot.steps = steps.map((s) => ({ call: s.call, callee: carryRef(s.callee), held: s.held }));
   return steps;
 }
 

@@ -42,6 +42,8 @@ export interface ModuleIndex {
   resolved: (FunctionRef | null)[];
   /** Each scope's guarded stretches, by scope id (locks.ts guardsIn). */
   guards: Guard[][];
+  /** The class each `fnId:param` holds at every site (origins.ts paramClass; null: unknown), made on first use. */
+  paramClasses?: Map<string, Scope | null>;
   /**
    * Short lists the whole-module passes read instead of every item: calls whose result is bound to a
    * name (executors), calls that may start a thread or process (targets.ts), `acquire()` calls,
@@ -302,7 +304,13 @@ export function qualify(mod: ModuleIndex, dotted: string): string {
 export function calleeOf(mod: ModuleIndex, call: Call): string {
   let q = mod.callees[call.id];
   if (q === undefined) {
-    q = qualify(mod, call.callee);
+    // A name the function binds itself (a parameter, `requests = []`) shadows a module import of that name.
+    const scope = mod.model.scopes[call.scope];
+    const head = headOf(call.callee);
+    q =
+      scope.kind !== 'module' && mod.imports.has(head) && localNames(mod, scope).has(head)
+        ? call.callee
+        : qualify(mod, call.callee);
     const inline = /^multiprocessing\.get_context\(.*\)\.(\w+)$/.exec(q);
     if (inline) q = `multiprocessing.${inline[1]}`;
     else if (
@@ -326,6 +334,12 @@ export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {
     mod.valueCallees[w.id] = q;
   }
   return q ?? undefined;
+}
+
+/** The first dotted segment of a name (`a` of `a.b.c`). */
+function headOf(dotted: string): string {
+  const dot = dotted.indexOf('.');
+  return dot < 0 ? dotted : dotted.slice(0, dot);
 }
 
 function qualifyUncached(mod: ModuleIndex, dotted: string): string {

@@ -54,11 +54,7 @@ function actionsFor(finding: Finding, diagnostic: Diagnostic, doc: TextDocument)
   return actions;
 }
 
-export function codeActionsFor(
-  report: FileReport,
-  doc: TextDocument,
-  params: CodeActionParams,
-): CodeAction[] {
+export function codeActionsFor(report: FileReport, doc: TextDocument, params: CodeActionParams): CodeAction[] {
   const only = params.context.only;
   if (only && !only.some((kind) => CodeActionKind.QuickFix.startsWith(kind))) return [];
   const actions: CodeAction[] = [];

@@ -1,0 +1,151 @@
+/**
+ * Object origins across functions: which class of the module a parameter
+ * holds, read from every place the function is called or handed to a thread.
+ * `def serve(stats, keys): stats.record(k)` started as
+ * `Thread(target=serve, args=(stats, b))` after `stats = Stats()` calls
+ * `Stats.record`. Sites are direct calls, `Thread`/`Timer`/`Process`
+ * `target=` with `args=`, and the callable-first APIs (`submit`, `to_thread`,
+ * `functools.partial`, `run_in_executor`, `apply_async`). A parameter's class
+ * is known only when every site in the module passes an instance of the same
+ * class; any other use of the function (a callback handed elsewhere, a site
+ * that passes something else or nothing) leaves it unknown, and unknown
+ * stays unknown: no name guess stands in for it.
+ *
+ * The answers are per run (memoised on the module index) and never carried
+ * between keystrokes: they depend on statements far from the call they
+ * resolve (classify.ts and reach.ts skip carrying facts that used them).
+ */
+import type { Arg, Call, Scope } from '../model/types';
+import type { ProjectIndex } from './resolve';
+import { bindingInChain, type ModuleIndex, paramNames, resolveFunction } from './resolve';
+
+const MAX_DEPTH = 3;
+
+/** Callable-first APIs: the index of the callable, the rest of the positional arguments are its own. */
+const CALLABLE_FIRST: Map<string, number> = new Map([
+  ['submit', 0],
+  ['to_thread', 0],
+  ['partial', 0],
+  ['apply_async', 0],
+  ['apply', 0],
+  ['run_in_executor', 1],
+  ['start_new_thread', 0],
+]);
+
+/** Keyword `target=` spawners: the arguments come from `args=(...)`. */
+const TARGET_SPAWNERS = /(^|\.)(Thread|Timer|Process)$/;
+
+interface Site {
+  call: Call;
+  /** Positional arguments in the order they bind the function's parameters. */
+  positional: Arg[];
+  keywords: Map<string, Arg>;
+  /** The site passes arguments the engine cannot list (`*args`, `args=some_tuple`). */
+  opaque: boolean;
+}
+
+/** The class a parameter of `fn` holds at every site that calls or spawns it, or undefined. */
+export function paramClass(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  fn: Scope,
+  param: string,
+  depth = 0,
+): Scope | undefined {
+  if (!mod.paramClasses) mod.paramClasses = new Map();
+  const memo = mod.paramClasses;
+  const key = `${fn.id}:${param}`;
+  if (memo.has(key)) return memo.get(key) ?? undefined;
+  // Recursion through a cycle of calls gives no answer rather than a guess.
+  memo.set(key, null);
+  const found = depth > MAX_DEPTH ? undefined : paramClassUncached(project, mod, fn, param, depth);
+  memo.set(key, found ?? null);
+  return found;
+}
+
+function paramClassUncached(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  fn: Scope,
+  param: string,
+  depth: number,
+): Scope | undefined {
+  const parent = mod.model.scopes[fn.parent];
+  // Methods are called through instances, which this does not follow yet.
+  if (fn.kind !== 'function' || !parent || parent.kind === 'class') return undefined;
+  const params = paramNames(mod, fn);
+  const index = params.indexOf(param);
+  if (index < 0) return undefined;
+  const sites = sitesOf(project, mod, fn);
+  if (!sites || sites.length === 0) return undefined;
+  let cls: Scope | undefined;
+  for (const site of sites) {
+    if (site.opaque) return undefined;
+    const arg = site.keywords.get(param) ?? site.positional[index];
+    const here = arg ? classOfArg(project, mod, site.call.scope, arg, depth) : undefined;
+    if (!here || (cls && here !== cls)) return undefined;
+    cls = here;
+  }
+  return cls;
+}
+
+/** The class an argument's value is an instance of: `Stats()`, a name bound to one, or a parameter that holds one. */
+function classOfArg(project: ProjectIndex, mod: ModuleIndex, scopeId: number, arg: Arg, depth: number) {
+  if (arg.splat) return undefined;
+  if (arg.kind === 'call' && arg.callee) return mod.classes.get(arg.callee)?.[0];
+  if (arg.kind !== 'identifier') return undefined;
+  const w = bindingInChain(mod, scopeId, arg.text);
+  if (w) return w.valueCallee ? mod.classes.get(w.valueCallee)?.[0] : undefined;
+  const scope = mod.model.scopes[scopeId];
+  if (scope.kind === 'function' && paramNames(mod, scope).includes(arg.text))
+    return paramClass(project, mod, scope, arg.text, depth + 1);
+  return undefined;
+}
+
+/**
+ * Every place of the module that names `fn`: as the callee, as a spawn target or as the callable of a
+ * callable-first API. Undefined when the function is also used in a way whose arguments are unknown.
+ */
+function sitesOf(project: ProjectIndex, mod: ModuleIndex, fn: Scope): Site[] | undefined {
+  const sites: Site[] = [];
+  const names = (c: Call, text: string) =>
+    text === fn.name && resolveFunction(project, mod, c.scope, text)?.scope === fn;
+  for (const call of mod.model.calls) {
+    if (call.calleeKind === 'identifier' && names(call, call.callee)) {
+      sites.push(siteOf(call, call.args));
+      continue;
+    }
+    const at = call.args.findIndex((a) => a.kind === 'identifier' && names(call, a.text));
+    if (at < 0) continue;
+    const arg = call.args[at];
+    if (arg.keyword === 'target' && TARGET_SPAWNERS.test(call.callee)) {
+      const args = call.args.find((a) => a.keyword === 'args');
+      const kwargs = call.args.find((a) => a.keyword === 'kwargs');
+      if (kwargs || (args && !args.elements)) return undefined;
+      const site = siteOf(call, []);
+      site.positional = (args?.elements ?? []).map((text) => elementArg(text, args!));
+      sites.push(site);
+      continue;
+    }
+    const first = call.method ? CALLABLE_FIRST.get(call.method) : CALLABLE_FIRST.get(call.callee);
+    if (first === undefined || at !== first || arg.keyword) return undefined;
+    sites.push(siteOf(call, call.args.slice(at + 1)));
+  }
+  return sites;
+}
+
+function siteOf(call: Call, args: Arg[]): Site {
+  const site: Site = { call, positional: [], keywords: new Map(), opaque: false };
+  for (const a of args) {
+    if (a.splat) site.opaque = true;
+    else if (a.keyword) site.keywords.set(a.keyword, a);
+    else site.positional.push(a);
+  }
+  return site;
+}
+
+/** An element of an `args=(...)` tuple as an argument of its own (only its text and shape are known). */
+function elementArg(text: string, tuple: Arg): Arg {
+  const kind = /^[A-Za-z_]\w*$/.test(text) ? 'identifier' : 'expression';
+  return { text, kind, span: tuple.span, splat: text.startsWith('*') ? '*' : undefined };
+}
