@@ -210,7 +210,9 @@ function racyHits(
       set = new Set<string>();
       writersOf.set(key, set);
     }
-    for (const v of h.visits) if (v.entry.spawned) set.add(v.entry.name);
+    // Spawned entries, and library entries (callers' threads), are writers; a single thread's own
+    // update races only when some other writer updates the same state.
+    for (const v of h.visits) if (v.entry.spawned || v.entry.concurrent) set.add(v.entry.name);
     writersOfHit.push(set);
   }
   const byMod = new Map<ModuleIndex, Hit[]>();

@@ -17,7 +17,7 @@
  * called from many threads; `"never"` keeps only what spawns reach.
  */
 import type { Scope } from '../model/types';
-import { type LockBinding, lockBindings } from './locks';
+import { guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
 import type { Entry, Visit } from './reach';
 import { calleeOf, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
@@ -43,8 +43,15 @@ export function isPublicMethod(name: string): boolean {
 
 export interface Intent {
   because: string;
-  /** For classes that only start threads: the `self.*` state their threads touch; nothing else is shared. */
+  /**
+   * Of the instance's own state, the `self.x` roots that may be reported: for a class that holds a lock,
+   * the state it touches under that lock somewhere (RacerD's rule: the author guards it, so an unguarded
+   * update of it is a slip; a lock that guards one narrow thing says nothing of the rest); for a class that
+   * starts threads on its own methods, the state those threads write. Undefined: all of it.
+   */
   onlyState?: Set<string>;
+  /** Methods the class runs on one thread of its own (`Thread(target=self.run_loop)`): not public entries. */
+  ownTargets?: Set<Scope>;
 }
 
 /**
@@ -77,29 +84,34 @@ function selfWrites(mod: ModuleIndex, cls: Scope, method: Scope, depth = 0, out 
 }
 
 /** Why a class looks meant for concurrent use, or undefined when nothing says so. */
-export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[]): Intent | undefined {
+export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Config): Intent | undefined {
   const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
   const methodIds = new Set(methods.map((m) => m.id));
   const own = locks.find((b) => b.mutex && b.name.startsWith('self.') && methodIds.has(b.scope));
+  const threads = ownThreads(mod, cls, methods);
+  const withLocked = (because: string): Intent => {
+    const onlyState = lockedState(mod, methods, locks, config);
+    for (const s of threads?.onlyState ?? []) onlyState.add(s);
+    return { because, onlyState, ownTargets: threads?.ownTargets };
+  };
   if (own)
-    return {
-      because: `\`${cls.name}\` holds \`${own.name}\`, so its methods are meant to be called from several threads`,
-    };
+    return withLocked(
+      `\`${cls.name}\` holds \`${own.name}\`, so its methods are meant to be called from several threads`,
+    );
   const moduleLocks = locks.filter((b) => b.mutex && b.scope === 0).map((b) => b.name);
   for (const m of methods) {
     for (const r of mod.regionsByScope.get(m.id) ?? []) {
       const used = r.items.find((i) => moduleLocks.includes(i.expr));
       if (used) {
-        return {
-          because: `\`${cls.name}.${m.name}\` takes \`${used.expr}\`, so the class is meant to be used from several threads`,
-        };
+        return withLocked(
+          `\`${cls.name}.${m.name}\` takes \`${used.expr}\`, so the class is meant to be used from several threads`,
+        );
       }
     }
   }
   const promises = /\bthread[- ]?safe\b(?!ty)/i.test(cls.docstring);
   const denies = /\b(not|no|non|never|isn'?t)\b[\s-]*(\w+[\s-]+)?thread[- ]?safe/i.test(cls.docstring);
   if (promises && !denies) return { because: `\`${cls.name}\`'s docstring says it is thread-safe` };
-  const threads = ownThreads(mod, cls, methods);
   if (threads) return threads;
   const localClass = [...mod.classes.values()]
     .flat()
@@ -131,10 +143,88 @@ function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | un
       return {
         because: `\`${cls.name}\` runs \`${target.name}\` on its own threads (\`${call.callee}\` in \`${m.name}\`) while callers use its methods`,
         onlyState: state,
+        // One thread runs the target: it is analysed from that spawn, which does not race with itself.
+        ownTargets: isThread ? new Set([target]) : undefined,
       };
     }
   }
   return undefined;
+}
+
+/**
+ * Methods of the class whose every call from its other methods holds a lock, and that are called at
+ * least once: callers always lock around them, so they are not entries of their own (the walk reaches
+ * them from those callers, with the lock held).
+ */
+export function lockedByEveryCaller(mod: ModuleIndex, methods: Scope[], locks: LockBinding[], config: Config) {
+  const byName = new Map(methods.map((m) => [m.name, m]));
+  const all = new Map<string, number>();
+  const held = new Map<string, number>();
+  for (const m of methods) {
+    const guards = guardsIn(mod, m, locks, config);
+    for (const call of mod.callsByScope.get(m.id) ?? []) {
+      if (call.receiver !== 'self' || !call.method || !byName.has(call.method) || call.method === m.name) continue;
+      all.set(call.method, (all.get(call.method) ?? 0) + 1);
+      if (guardAt(guards, call.start)) held.set(call.method, (held.get(call.method) ?? 0) + 1);
+    }
+  }
+  const out = new Set<Scope>();
+  for (const [name, n] of held) if (n === all.get(name)) out.add(byName.get(name)!);
+  return out;
+}
+
+const SELF_ROOTS = /\bself\.(\w+)/g;
+
+function addRoots(text: string, out: Set<string>): void {
+  for (const m of text.matchAll(SELF_ROOTS)) out.add(`self.${m[1]}`);
+}
+
+/**
+ * The `self.x` roots a class's methods read or write with one of its mutexes held: in `with lock:` or
+ * acquire/release stretches, in methods a lock decorator wraps, and in private helpers that are only
+ * called from such stretches (the lock is held by every caller).
+ */
+function lockedState(mod: ModuleIndex, methods: Scope[], locks: LockBinding[], config: Config): Set<string> {
+  const out = new Set<string>();
+  const byName = new Map(methods.map((m) => [m.name, m]));
+  const guardedCalls = new Map<string, number>();
+  for (const m of methods) {
+    const guards = guardsIn(mod, m, locks, config);
+    for (const call of mod.callsByScope.get(m.id) ?? []) {
+      const inside = guardAt(guards, call.start) !== undefined;
+      if (inside && call.receiver === 'self' && call.method && byName.has(call.method))
+        guardedCalls.set(call.method, (guardedCalls.get(call.method) ?? 0) + 1);
+      if (inside) addRoots(call.callee + call.args.map((a) => ` ${a.text}`).join(''), out);
+    }
+    if (guards.length === 0) continue;
+    for (const w of mod.writesByScope.get(m.id) ?? []) {
+      if (!guardAt(guards, w.start)) continue;
+      for (const t of w.targets) addRoots(t.text, out);
+      addRoots(w.value, out);
+    }
+    for (const r of mod.regionsByScope.get(m.id) ?? []) if (guardAt(guards, r.start)) addRoots(r.expr, out);
+  }
+  // A helper called with the lock held (from any caller), and what it calls on `self` in turn, touches
+  // its state under the lock there.
+  const queue = [...guardedCalls.keys()];
+  const seen = new Set(queue);
+  while (queue.length > 0) {
+    const helper = byName.get(queue.pop()!);
+    if (!helper) continue;
+    for (const w of mod.writesByScope.get(helper.id) ?? []) {
+      for (const t of w.targets) addRoots(t.text, out);
+      addRoots(w.value, out);
+    }
+    for (const c of mod.callsByScope.get(helper.id) ?? []) {
+      addRoots(c.callee + c.args.map((a) => ` ${a.text}`).join(''), out);
+      if (c.receiver === 'self' && c.method && byName.has(c.method) && !seen.has(c.method)) {
+        seen.add(c.method);
+        queue.push(c.method);
+      }
+    }
+    for (const r of mod.regionsByScope.get(helper.id) ?? []) addRoots(r.expr, out);
+  }
+  return out;
 }
 
 /** Does the module show that it expects threads? */
@@ -181,10 +271,35 @@ export function libraryRoots(
     for (const cls of [...mod.classes.values()].flat()) {
       const intent: Intent | undefined = always
         ? { because: `\`${cls.name}\` may be used from several threads (assume-threads = "always")` }
-        : classIntent(mod, cls, locks);
+        : classIntent(mod, cls, locks, config);
       if (!intent) continue;
-      for (const m of mod.children.get(cls.id) ?? []) {
+      const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
+      const locked = lockedByEveryCaller(mod, methods, locks, config);
+      for (const m of methods) {
+        if (locked.has(m)) continue;
         if (m.kind !== 'function' || !isPublicMethod(m.name)) continue;
+        // A coroutine runs on one event loop: between two awaits no other coroutine runs, so its state is
+        // the loop's, not the threads'.
+        if (m.isAsync) continue;
+        // A method the class runs on its own single thread is one thread: its updates race only with
+        // other writers of the same state (index.ts racyHits pairs them).
+        if (intent.ownTargets?.has(m)) {
+          roots.push(
+            visit(
+              mod,
+              m,
+              {
+                name: `${cls.name}.${m.name}`,
+                concurrent: false,
+                spawned: true,
+                because: intent.because,
+                onlyState: intent.onlyState,
+              },
+              true,
+            ),
+          );
+          continue;
+        }
         const entry: Entry = {
           name: `${cls.name}.${m.name}`,
           concurrent: true,
@@ -207,6 +322,7 @@ export function libraryRoots(
     for (const fn of mod.children.get(0) ?? []) {
       if (fn.kind !== 'function' || fn.name.startsWith('_') || fn.name === 'main' || calledFromMain(mod, fn.name))
         continue;
+      if (fn.isAsync) continue;
       if (spawned.has(fn)) continue;
       const because = always
         ? 'is public API that may be called from several threads (assume-threads = "always")'

@@ -61,6 +61,25 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
       !escapes(mod, scope, name);
     out.push({ name, kind, mutex, scope: w.scope, span: w.span, canonical: shared ?? name, perCall });
   }
+  // `self.size_cond = make_condition(self.lock)`: a condition built by a helper on a lock the module
+  // knows is that lock, whatever the helper is called (`Condition(lock)` itself is handled above).
+  for (const w of mod.callWrites) {
+    const name = w.targets[0].text;
+    if (!LOCK_NAME.test(name) || out.some((b) => b.name === name)) continue;
+    const arg = /^[\w.]+\(\s*(?:lock=)?([\w.]+)\s*[,)]/.exec(w.value)?.[1];
+    const base = arg ? out.find((b) => b.name === arg && b.mutex) : undefined;
+    const byName = arg && !base && LOCK_NAME.test(arg) && arg !== name ? arg : undefined;
+    if (!base && !byName) continue;
+    out.push({
+      name,
+      kind: 'Condition',
+      mutex: true,
+      scope: w.scope,
+      span: w.span,
+      canonical: base?.canonical ?? byName!,
+      perCall: false,
+    });
+  }
   return out;
 }
 
@@ -147,6 +166,15 @@ function carriedGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
 
 function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
   const guards: Guard[] = [];
+  // A method wrapped by a decorator whose wrapper holds `self.<lock>` runs its whole body under that lock.
+  const byDecorator = decoratorLock(mod, scope, bindings, config);
+  if (byDecorator)
+    guards.push({
+      start: scope.bodyStart,
+      end: scope.end,
+      lock: canonicalOf(bindings, byDecorator),
+      span: scope.nameSpan,
+    });
   for (const r of mod.regionsByScope.get(scope.id) ?? []) {
     if (r.kind !== 'with') continue;
     for (const item of r.items) {
@@ -202,6 +230,44 @@ function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
 }
 
 const CONTEXT_MANAGER = /(^|\.)contextmanager$/;
+
+/**
+ * The lock a method's decorator holds around it: `@synchronized` where `def synchronized(func): def
+ * wrapper(self, *a): with self._lock: return func(self, *a)` (a function of this module or of another
+ * analysed module it imports). The answer is the lock as the method names it (`self._lock`).
+ */
+function decoratorLock(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): string | undefined {
+  if (scope.decorators.length === 0 || mod.model.scopes[scope.parent]?.kind !== 'class') return undefined;
+  for (const text of scope.decorators) {
+    const name = text.replace(/^@/, '').replace(/\(.*$/s, '').trim();
+    const found = decoratorFunction(mod, name);
+    if (!found) continue;
+    for (const wrapper of found.mod.children.get(found.fn.id) ?? []) {
+      const self = wrapper.kind === 'function' ? wrapper.params[0]?.name : undefined;
+      if (!self) continue;
+      for (const r of found.mod.regionsByScope.get(wrapper.id) ?? []) {
+        if (r.kind !== 'with') continue;
+        for (const item of r.items) {
+          if (item.isCall || !item.expr.startsWith(`${self}.`)) continue;
+          const lock = `self.${item.expr.slice(self.length + 1)}`;
+          if (isMutex(bindings, lock, config) || LOCK_NAME.test(lock)) return lock;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function decoratorFunction(mod: ModuleIndex, name: string): { mod: ModuleIndex; fn: Scope } | undefined {
+  if (!/^[\w.]+$/.test(name)) return undefined;
+  const own = name.includes('.') ? undefined : mod.functionsIn.get(0)?.get(name);
+  if (own) return { mod, fn: own };
+  const q = qualify(mod, name);
+  const dot = q.lastIndexOf('.');
+  const other = dot > 0 ? mod.project?.byName.get(q.slice(0, dot)) : undefined;
+  const fn = other?.functionsIn.get(0)?.get(q.slice(dot + 1));
+  return other && fn ? { mod: other, fn } : undefined;
+}
 
 /**
  * The mutex a `@contextmanager` helper holds around its `yield`: `with locked():` where `def locked():

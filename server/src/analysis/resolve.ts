@@ -10,6 +10,8 @@ import type { Guard } from './locks';
 
 export interface ModuleIndex {
   model: ModuleModel;
+  /** The files analysed with this one (set by indexProject), for facts that follow imports. */
+  project?: ProjectIndex;
   /** The run's epoch (carry.ts): facts carried from earlier runs count only when made under this token. */
   token: Epoch;
   /** What carried facts about an item may depend on (slotFor), made on first use per module and run. */
@@ -277,13 +279,15 @@ export function indexProject(models: ModuleModel[], token: Epoch = newEpoch()): 
   const modules = models.map((m) => indexModule(m, token));
   const byName = new Map<string, ModuleIndex>();
   const byPath = new Map<string, ModuleIndex>();
+  const project: ProjectIndex = { modules, byName, byPath };
   for (const m of modules) {
+    m.project = project;
     byPath.set(m.model.path, m);
     byName.set(m.model.moduleName, m);
     const last = m.model.moduleName.split('.').pop();
     if (last && !byName.has(last)) byName.set(last, m);
   }
-  return { modules, byName, byPath };
+  return project;
 }
 
 /** `np.sum` → `numpy.sum`; names without an import stay as written (builtins, locals). */

@@ -8,7 +8,7 @@
 import type { Scope } from '../../model/types';
 import { classIntent, isPublicMethod } from '../library';
 import { guardAt, guardsIn, type LockBinding } from '../locks';
-import type { ModuleIndex } from '../resolve';
+import { type ModuleIndex, selfAttrBindings, valueCalleeOf } from '../resolve';
 import type { Config, Finding } from '../types';
 
 const MUTATORS = new Set([
@@ -57,12 +57,43 @@ function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: nu
   );
 }
 
+const SIZED_CALLS: Map<string, 'dictionary' | 'set' | 'deque'> = new Map([
+  ['dict', 'dictionary'],
+  ['collections.defaultdict', 'dictionary'],
+  ['collections.OrderedDict', 'dictionary'],
+  ['collections.Counter', 'dictionary'],
+  ['weakref.WeakValueDictionary', 'dictionary'],
+  ['weakref.WeakKeyDictionary', 'dictionary'],
+  ['set', 'set'],
+  ['weakref.WeakSet', 'set'],
+  ['collections.deque', 'deque'],
+]);
+
+/** What every binding of `self.x` in the class makes, when that is a dict, a set or a deque. */
+function containerKind(mod: ModuleIndex, cls: Scope, attr: string): 'dictionary' | 'set' | 'deque' | undefined {
+  const writes = selfAttrBindings(mod, cls, attr);
+  let kind: 'dictionary' | 'set' | 'deque' | undefined;
+  for (const w of writes) {
+    const made =
+      w.valueKind === 'dictionary' || w.valueKind === 'dictionary_comprehension'
+        ? 'dictionary'
+        : w.valueKind === 'set' || w.valueKind === 'set_comprehension'
+          ? 'set'
+          : w.valueKind === 'call'
+            ? SIZED_CALLS.get(valueCalleeOf(mod, w) ?? '')
+            : undefined;
+    if (!made || (kind && kind !== made)) return undefined;
+    kind = made;
+  }
+  return kind;
+}
+
 export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: Config): Finding[] {
   if (config.assumeThreads === 'never') return [];
   const findings: Finding[] = [];
   for (const cls of [...mod.classes.values()].flat()) {
-    const intent =
-      config.assumeThreads === 'always' ? 'assume-threads = "always"' : classIntent(mod, cls, locks)?.because;
+    const found = config.assumeThreads === 'always' ? undefined : classIntent(mod, cls, locks, config);
+    const intent = config.assumeThreads === 'always' ? 'assume-threads = "always"' : found?.because;
     if (!intent) continue;
     const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
     const api = apiMethods(mod, methods);
@@ -70,12 +101,16 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
       (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
     )?.name;
     for (const m of methods) {
-      if (!isPublicMethod(m.name)) continue;
+      if (!isPublicMethod(m.name) || m.isAsync || found?.ownTargets?.has(m)) continue;
       const guards = guardsIn(mod, m, locks, config);
       for (const r of mod.regionsByScope.get(m.id) ?? []) {
         if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
         const match = ITERATED.exec(r.expr);
         if (!match || guardAt(guards, r.start)) continue;
+        if (found?.onlyState && !found.onlyState.has(match[1])) continue;
+        // Only dicts, sets and deques fail when changed under a running loop; a list just moves on.
+        const kind = containerKind(mod, cls, match[1]);
+        if (!kind) continue;
         const writer = mutatorsOf(mod, api, match[1], m.id);
         if (!writer) continue;
         const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
@@ -88,7 +123,7 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
             endLine: r.span.line,
             endCol: mod.model.lines[r.span.line].length,
           },
-          message: `\`${cls.name}.${m.name}\` iterates \`${match[1]}\`${lock ? ` without \`${lock}\`` : ''} while \`${writer.name}\` changes it (${intent}); the loop can fail with "changed size during iteration" or see a half-made update. Iterate over a copy taken under the lock (\`${copy}\`).`,
+          message: `\`${cls.name}.${m.name}\` iterates \`${match[1]}\`${lock ? ` without \`${lock}\`` : ''} while \`${writer.name}\` changes it (${intent}); the loop can fail with "${kind === 'deque' ? 'deque mutated during iteration' : `${kind} changed size during iteration`}". Iterate over a copy taken under the lock (\`${copy}\`).`,
           fixes: [],
           data: { state: match[1], lock },
         });

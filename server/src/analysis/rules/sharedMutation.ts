@@ -23,7 +23,17 @@ import { withLazyFixes } from '../fixes';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
 import type { Visit } from '../reach';
 import { inWindow, isSharedExpr, sortedText } from '../reach';
-import { bindingsIn, localNames, type ModuleIndex, mentions, moduleNames, selfAttrBindings, slotFor } from '../resolve';
+import {
+  bindingOf,
+  bindingsIn,
+  localNames,
+  type ModuleIndex,
+  mentions,
+  moduleNames,
+  selfAttrBindings,
+  slotFor,
+  valueCalleeOf,
+} from '../resolve';
 import type { Config, Finding, Fix } from '../types';
 
 /** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
@@ -173,14 +183,20 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
   if (w.kind === 'assign') {
     if (t.kind === 'subscript' && t.object && mentions(w.value, t.object)) return 'read-modify-write';
     if (t.kind !== 'subscript' && mentions(w.value, t.text)) return 'read-modify-write';
+    // Value flow through a local: `total = self.size + n; ...; self.size = total` reads and writes back.
+    const tested = t.kind === 'subscript' ? t.object : t.text;
+    if (tested && readThroughLocal(mod, scope, w, tested, f)) return 'read-modify-write';
   }
   for (const r of f.ifs) {
     const inside = w.start >= r.thenStart && w.end <= r.thenEnd;
     const guardBefore = r.thenExits && r.end <= w.start;
     if (!inside && !guardBefore) continue;
-    if (t.kind === 'subscript' && t.object && testsMembership(r.expr, t.object, t.key)) return 'check-then-act';
+    if (t.kind === 'subscript' && t.object && testsMembership(r.expr, t.object, t.key)) {
+      // A memo whose value is the same for every racing thread only costs duplicated work.
+      return benignStore(mod, scope, w, t.object, f, r) ? undefined : 'check-then-act';
+    }
     if (t.kind !== 'subscript' && inside && testsUnset(r.expr, t.text, t.kind === 'identifier')) {
-      return 'lazy initialisation';
+      return benignStore(mod, scope, w, t.text, f, r) ? undefined : 'lazy initialisation';
     }
     // `if value > peak: peak = value` (or `best["size"]`): another thread can raise it between the
     // comparison and the write.
@@ -190,14 +206,151 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
   return undefined;
 }
 
-function checkedCall(call: Call, f: FnFacts): boolean {
+function checkedCall(mod: ModuleIndex, scope: Scope, call: Call, f: FnFacts): boolean {
   const key = call.args[0]?.text;
   if (!call.receiver || !key) return false;
-  return f.ifs.some((r) => {
+  const test = f.ifs.find((r) => {
     const inside = call.start >= r.thenStart && call.end <= r.thenEnd;
     const guardBefore = r.thenExits && r.end <= call.start;
     return (inside || guardBefore) && testsMembership(r.expr, call.receiver!, key);
   });
+  if (!test) return false;
+  // A warn-once set (`if k in warned: return; warned.add(k); log.warning(...)`): racing threads can only
+  // log the same line twice.
+  return !(call.method === 'add' && onlyLogsAfter(mod, scope, call, test));
+}
+
+/** Literal kinds of a write's value: the same value in every thread. */
+const LITERALS = new Set(['integer', 'float', 'string', 'concatenated_string', 'true', 'false', 'none']);
+const DISPLAYS = new Set([
+  'dictionary',
+  'list',
+  'set',
+  'tuple',
+  'dictionary_comprehension',
+  'list_comprehension',
+  'set_comprehension',
+]);
+/**
+ * Calls whose result is the same for every thread that makes them with the same arguments: a module from
+ * sys.modules, a compiled pattern, the process's one logger of that name, a conversion or path function.
+ */
+const IDEMPOTENT_CALLS =
+  /^(importlib\.import_module|__import__|re\.compile|logging\.getLogger|str|int|float|bool|bytes|tuple|frozenset|len|repr|os\.path\.\w+|os\.fspath|os\.environ\.get|os\.getenv|sys\.intern|math\.\w+|operator\.\w+|string\.\w+|unicodedata\.\w+)$/;
+/** Fresh copies of other state (`list(self._items)`): equal in every thread. */
+const COPIES = new Set(['list', 'dict', 'set', 'tuple', 'frozenset', 'sorted']);
+/** String methods: a value computed from the key alone. */
+const STRING_METHODS =
+  /^(lower|upper|casefold|strip|lstrip|rstrip|replace|split|rsplit|title|capitalize|encode|decode|format|join|partition|rpartition|removeprefix|removesuffix)$/;
+
+/**
+ * Is the value a lazy initialisation or memo stores the same for every racing thread? Literals and
+ * constant data, a module or compiled pattern, a copy of other state, a string computed from the key. A
+ * new object of a class, a value the caller passed, anything computed from the state itself or from I/O
+ * is not: identity, resources and counts can matter there, so those races are still reported.
+ */
+function idempotentValue(mod: ModuleIndex, scope: Scope, w: Write, state: string, f: FnFacts, depth = 0): boolean {
+  const value = w.value.trim();
+  if (!value || mentions(value, state)) return false;
+  // A value that the function goes on to update (`d[k] = 0` then `d[k] += 1`) is a start, not a result:
+  // a racing thread's store can wipe the other's update.
+  if (depth === 0 && updatedLater(mod, scope, w, state)) return false;
+  if (LITERALS.has(w.valueKind)) return true;
+  const names = identifiersIn(value);
+  // An empty container is made to be filled: a racing thread's fresh one replaces the other's, with
+  // whatever was already put in it (`if k not in d: d[k] = []` then `d[k].append(x)`).
+  if (/^(\[\s*\]|\{\s*\}|\(\s*\)|(list|dict|set)\(\s*\))$/.test(value)) return false;
+  if (DISPLAYS.has(w.valueKind)) {
+    // Constant data: a display that reads no local, parameter or instance state of this function.
+    return !value.includes('self.') && names.every((n) => !f.locals.has(n) || comprehensionVar(value, n));
+  }
+  if (w.valueKind === 'identifier' && f.locals.has(value) && depth === 0) {
+    const bound = bindingOf(mod, scope.id, value, w.start - 1);
+    const isParam = scope.params.some((p) => p.name === value);
+    return !!bound && !isParam && idempotentValue(mod, scope, bound, state, f, depth + 1);
+  }
+  if (w.valueKind !== 'call' || !w.valueCallee) return false;
+  const q = valueCalleeOf(mod, w) ?? w.valueCallee;
+  if (IDEMPOTENT_CALLS.test(q)) return true;
+  if (COPIES.has(q)) return true;
+  const dot = w.valueCallee.lastIndexOf('.');
+  if (dot > 0 && STRING_METHODS.test(w.valueCallee.slice(dot + 1))) {
+    // `pattern.upper()` of the key (a local or parameter): a pure function of it.
+    const receiver = w.valueCallee.slice(0, dot);
+    return /^[A-Za-z_]\w*$/.test(receiver) && f.locals.has(receiver);
+  }
+  return false;
+}
+
+/**
+ * A store after a test that only costs duplicated work when threads race: its value is the same for
+ * every thread, and the guarded block does nothing else (`if not ready: setup(); ready = True` runs
+ * `setup` twice, which is what matters there).
+ */
+function benignStore(mod: ModuleIndex, scope: Scope, w: Write, state: string, f: FnFacts, test: Region): boolean {
+  if (!idempotentValue(mod, scope, w, state, f)) return false;
+  for (const c of mod.callsByScope.get(scope.id) ?? []) {
+    if (c.start < test.thenStart || c.start >= test.thenEnd || (c.start >= w.start && c.end <= w.end)) continue;
+    if (!LOG_METHODS.test(c.method ?? c.callee) && c.callee !== 'warnings.warn') return false;
+  }
+  return true;
+}
+
+/** A later write or mutating call of the function on `state` or on what it holds. */
+function updatedLater(mod: ModuleIndex, scope: Scope, w: Write, state: string): boolean {
+  const on = (text: string | undefined) =>
+    !!text && (text === state || text.startsWith(`${state}[`) || text.startsWith(`${state}.`));
+  for (const later of mod.writesByScope.get(scope.id) ?? []) {
+    if (later.start <= w.end) continue;
+    if (later.targets.some((t) => on(t.text) || on(t.object))) return true;
+  }
+  for (const c of mod.callsByScope.get(scope.id) ?? []) {
+    if (c.start > w.end && c.method && MUTATING_METHODS.has(c.method) && on(c.receiver)) return true;
+  }
+  return false;
+}
+
+const IDENTIFIER = /[A-Za-z_]\w*/g;
+const KEYWORDS = new Set(['for', 'in', 'if', 'else', 'and', 'or', 'not', 'is', 'None', 'True', 'False', 'lambda']);
+
+function identifiersIn(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.replace(/(['"]).*?\1/g, '').matchAll(IDENTIFIER)) {
+    const before = m.index > 0 ? text[m.index - 1] : '';
+    if (before !== '.' && !KEYWORDS.has(m[0])) out.push(m[0]);
+  }
+  return out;
+}
+
+function comprehensionVar(text: string, name: string): boolean {
+  return new RegExp(`\\bfor\\s+[\\w\\s,()]*\\b${name}\\b[\\w\\s,()]*\\s+in\\b`).test(text);
+}
+
+/** A local bound, earlier in the function, to a value read from `state` (one step of value flow). */
+function readThroughLocal(mod: ModuleIndex, scope: Scope, w: Write, state: string, f: FnFacts): boolean {
+  for (const name of identifiersIn(w.value)) {
+    if (!f.locals.has(name) || scope.params.some((p) => p.name === name)) continue;
+    const bound = bindingOf(mod, scope.id, name, w.start - 1);
+    if (bound && bound !== w && mentions(bound.value, state)) return true;
+  }
+  return false;
+}
+
+const LOG_METHODS = /^(debug|info|warning|warn|error|exception|critical|log|print)$/;
+
+/** After `call`, the guarded stretch makes only logging calls (`log.warning`, `warnings.warn`, `print`). */
+function onlyLogsAfter(mod: ModuleIndex, scope: Scope, call: Call, test: Region): boolean {
+  let end = test.thenExits && test.end <= call.start ? scope.end : test.thenEnd;
+  for (const id of call.regions) {
+    const r = mod.model.regions[id];
+    if ((r.kind === 'for' || r.kind === 'while') && r.end < end && r.start < call.start) end = r.end;
+  }
+  for (const c of mod.callsByScope.get(scope.id) ?? []) {
+    if (c.start <= call.end || c.start >= end) continue;
+    const name = c.method ?? c.callee;
+    if (!LOG_METHODS.test(name) && c.callee !== 'warnings.warn') return false;
+  }
+  return true;
 }
 
 /** The statement a lock must cover: the write itself, or the whole `if` for check-then-act. */
@@ -239,6 +392,8 @@ function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
   }
   for (const call of mod.callsByScope.get(scope.id) ?? []) {
     if (!call.method || !MUTATING_METHODS.has(call.method) || !call.receiver) continue;
+    // `self.add(task)` calls the class's own method; it mutates no container.
+    if (call.receiver === 'self' || call.receiver === 'cls') continue;
     const target: WriteTarget = {
       text: call.receiver,
       kind: 'subscript',
@@ -256,7 +411,7 @@ function raceKindOf(mod: ModuleIndex, scope: Scope, c: Candidate, f: FnFacts): H
   if (c.what === undefined) {
     const what = c.write
       ? raceKind(mod, scope, c.write, c.target, f)
-      : c.call && checkedCall(c.call, f)
+      : c.call && checkedCall(mod, scope, c.call, f)
         ? 'check-then-act'
         : undefined;
     c.what = what ?? null;
@@ -345,7 +500,9 @@ export function racyWrites(
       if (!state) continue;
       const what = raceKindOf(mod, scope, c, f);
       if (!what || !c.stmt) continue;
-      if ((entry.only && !entry.only.has(what)) || (entry.onlyState && !entry.onlyState.has(state))) continue;
+      if (entry.only && !entry.only.has(what)) continue;
+      // Library entries report only the instance state their class's evidence covers (library.ts Intent).
+      if (entry.onlyState && state.startsWith('self.') && !entry.onlyState.has(selfRoot(state))) continue;
       const existing = hits.get(c.start);
       if (existing) {
         if (!existing.visits.includes(visit)) existing.visits.push(visit);
@@ -365,6 +522,12 @@ export function racyWrites(
     }
   }
   return [...hits.values()];
+}
+
+/** `self.x` of `self.x.y[k]`. */
+function selfRoot(state: string): string {
+  const m = /^self\.\w+/.exec(state);
+  return m ? m[0] : state;
 }
 
 /** Where the same state is written while a lock is held, for library-mode evidence. */
