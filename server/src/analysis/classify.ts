@@ -435,10 +435,7 @@ function addLoops(
     }
     // A loop over a literal handful of items (`for x in (a, b, c)`, `range(3)`) is no real work.
     const count = literalRangeCount(loop.expr);
-    if ((count > 0 && count < SMALL_RANGE) || /^[([]/.test(loop.expr.trim())) {
-      add(e, 'cpu', 0.25, { text: `line ${line + 1}: loop over a few items`, line, kind: 'cpu' });
-      continue;
-    }
+    if ((count > 0 && count < SMALL_RANGE) || /^[([]/.test(loop.expr.trim())) continue;
     // `for item in iter(q.get, None)` blocks on the queue at every step: a waiting loop, not CPU work.
     if (loop.kind === 'for' && ITER_WAIT.test(loop.expr)) {
       add(e, 'io', 1.5, {

@@ -308,12 +308,13 @@ export function qualify(mod: ModuleIndex, dotted: string): string {
 export function calleeOf(mod: ModuleIndex, call: Call): string {
   let q = mod.callees[call.id];
   if (q === undefined) {
-    // A name the function binds itself (a parameter, `requests = []`) shadows a module import of that name.
+    // A name the function binds itself (a parameter, `requests = []`) shadows a module import of that
+    // name: its calls are marked local so that no table of library calls matches them.
     const scope = mod.model.scopes[call.scope];
     const head = headOf(call.callee);
     q =
       scope.kind !== 'module' && mod.imports.has(head) && localNames(mod, scope).has(head)
-        ? call.callee
+        ? `${LOCAL_MARK}${call.callee}`
         : qualify(mod, call.callee);
     const inline = /^multiprocessing\.get_context\(.*\)\.(\w+)$/.exec(q);
     if (inline) q = `multiprocessing.${inline[1]}`;
@@ -339,6 +340,9 @@ export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {
   }
   return q ?? undefined;
 }
+
+/** Prefix of calleeOf results for calls on a local that shadows an import: matches no qualified name. */
+export const LOCAL_MARK = '<local>.';
 
 /** The first dotted segment of a name (`a` of `a.b.c`). */
 function headOf(dotted: string): string {

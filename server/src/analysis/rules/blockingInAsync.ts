@@ -64,6 +64,16 @@ const PATH_IO_METHODS = new Set(['read_text', 'read_bytes', 'write_text', 'write
 /** Method names of ORIGIN_WAITS, to decide cheaply whether a receiver's origin is worth looking up. */
 const SYNC_WAITS = new Set([...ORIGIN_WAITS.keys()].map((k) => k.slice(k.lastIndexOf('.') + 1)));
 
+/**
+ * Calls that cannot block because of their arguments: `time.sleep(0)` returns at once, and
+ * `getaddrinfo` with `AI_NUMERICHOST` parses a numeric address without asking a resolver.
+ */
+function cannotBlock(q: string, call: Call): boolean {
+  if (q === 'time.sleep') return /^0*(\.0*)?$/.test(call.args[0]?.text ?? '');
+  if (q === 'socket.getaddrinfo') return call.args.some((a) => a.text.includes('AI_NUMERICHOST'));
+  return false;
+}
+
 export function blockingInAsync(mod: ModuleIndex): Finding[] {
   const findings: Finding[] = [];
   for (const scope of mod.model.scopes) {
@@ -90,7 +100,7 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
           : undefined;
       const counterpart =
         lookup(BLOCKING_IN_ASYNC, q) ?? (origin ? BLOCKING_ORIGINS.get(origin) : undefined) ?? syncWait ?? pathIo;
-      if (!counterpart || lines.has(call.span.line)) continue;
+      if (!counterpart || lines.has(call.span.line) || cannotBlock(q, call)) continue;
       lines.add(call.span.line);
       findings.push({
         rule: 'blocking-in-async',
