@@ -312,10 +312,11 @@ export function calleeOf(mod: ModuleIndex, call: Call): string {
     // name: its calls are marked local so that no table of library calls matches them.
     const scope = mod.model.scopes[call.scope];
     const head = headOf(call.callee);
-    q =
-      scope.kind !== 'module' && mod.imports.has(head) && localNames(mod, scope).has(head)
-        ? `${LOCAL_MARK}${call.callee}`
-        : qualify(mod, call.callee);
+    // A dotted name whose head is not imported at all (`requests.append` on a list called `requests`)
+    // is no library call either.
+    const shadowed = scope.kind !== 'module' && mod.imports.has(head) && localNames(mod, scope).has(head);
+    const unimported = head !== call.callee && !mod.imports.has(head);
+    q = shadowed || unimported ? `${LOCAL_MARK}${call.callee}` : qualify(mod, call.callee);
     const inline = /^multiprocessing\.get_context\(.*\)\.(\w+)$/.exec(q);
     if (inline) q = `multiprocessing.${inline[1]}`;
     else if (
