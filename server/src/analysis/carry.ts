@@ -242,14 +242,20 @@ function contributions(model: ModuleModel, items: object[], out: Contribution[])
       const w = item as Write;
       // Module-level names (moduleNames), and what each plain binding holds, value text and all.
       if (w.scope === 0) {
-        for (const t of w.targets) out.push([t.text, `${w.op} ${w.targets.length === 1 ? w.value : ''}`]);
+        // The value's kind and callee too: whitespace-free text can stay the same while the parse does not
+        // (`queue.Queu    e()` is no call of `queue.Queue`).
+        for (const t of w.targets)
+          out.push([
+            t.text,
+            `${w.op} ${w.targets.length === 1 ? `${w.value} ${w.valueKind} ${w.valueCallee ?? ''}` : ''}`,
+          ]);
       }
       if (w.kind !== 'assign' || w.targets.length !== 1) continue;
       const t = w.targets[0];
       const cls = t.object === 'self' && t.key ? model.scopes[model.scopes[w.scope].parent] : undefined;
       if (cls?.kind === 'class' && t.key) {
-        out.push([cls.name, `${t.text} = ${w.value}`]);
-        out.push([`.${t.key}`, `${cls.name}.${t.key} = ${w.value}`]);
+        out.push([cls.name, `${t.text} = ${w.value} ${w.valueKind} ${w.valueCallee ?? ''}`]);
+        out.push([`.${t.key}`, `${cls.name}.${t.key} = ${w.value} ${w.valueKind} ${w.valueCallee ?? ''}`]);
       }
     } else {
       const s = item as Scope;

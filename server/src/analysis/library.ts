@@ -17,7 +17,7 @@
  * called from many threads; `"never"` keeps only what spawns reach.
  */
 import type { Scope } from '../model/types';
-import { guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
+import { callerLocks, guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
 import type { Entry, Visit } from './reach';
 import { calleeOf, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
@@ -151,28 +151,6 @@ function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | un
   return undefined;
 }
 
-/**
- * Methods of the class whose every call from its other methods holds a lock, and that are called at
- * least once: callers always lock around them, so they are not entries of their own (the walk reaches
- * them from those callers, with the lock held).
- */
-export function lockedByEveryCaller(mod: ModuleIndex, methods: Scope[], locks: LockBinding[], config: Config) {
-  const byName = new Map(methods.map((m) => [m.name, m]));
-  const all = new Map<string, number>();
-  const held = new Map<string, number>();
-  for (const m of methods) {
-    const guards = guardsIn(mod, m, locks, config);
-    for (const call of mod.callsByScope.get(m.id) ?? []) {
-      if (call.receiver !== 'self' || !call.method || !byName.has(call.method) || call.method === m.name) continue;
-      all.set(call.method, (all.get(call.method) ?? 0) + 1);
-      if (guardAt(guards, call.start)) held.set(call.method, (held.get(call.method) ?? 0) + 1);
-    }
-  }
-  const out = new Set<Scope>();
-  for (const [name, n] of held) if (n === all.get(name)) out.add(byName.get(name)!);
-  return out;
-}
-
 const SELF_ROOTS = /\bself\.(\w+)/g;
 
 function addRoots(text: string, out: Set<string>): void {
@@ -274,7 +252,8 @@ export function libraryRoots(
         : classIntent(mod, cls, locks, config);
       if (!intent) continue;
       const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
-      const locked = lockedByEveryCaller(mod, methods, locks, config);
+      // Methods every in-class caller locks around are reached from those callers, with the lock held.
+      const locked = callerLocks(mod, cls, locks, config);
       for (const m of methods) {
         if (locked.has(m)) continue;
         if (m.kind !== 'function' || !isPublicMethod(m.name)) continue;

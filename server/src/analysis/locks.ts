@@ -336,3 +336,66 @@ function escapes(mod: ModuleIndex, scope: Scope, name: string): boolean {
   const nested = mod.children.get(scope.id) ?? [];
   return nested.some((s) => mod.model.lines.slice(s.span.line, s.span.endLine + 1).some((l) => mentions(l, name)));
 }
+
+/**
+ * The locks held at every call of each method from the other methods of its class, followed through
+ * callers that are themselves always called with a lock held (`results()` holds the condition around
+ * `maybe_request_more()`, which calls `update_next_pages()`). Only methods called at least once, and
+ * only from inside the class, are listed; a method also called elsewhere in the class without a lock has
+ * no entry. Remembered per class for the run.
+ */
+export function callerLocks(
+  mod: ModuleIndex,
+  cls: Scope,
+  bindings: LockBinding[],
+  config: Config,
+): Map<Scope, string[]> {
+  if (!mod.callerLocks) mod.callerLocks = new Map();
+  const memo = mod.callerLocks;
+  const known = memo.get(cls.id);
+  if (known) return known;
+  const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
+  const byName = new Map(methods.map((m) => [m.name, m]));
+  // Every call site: the calling method and the locks held there.
+  const sites = new Map<Scope, { from: Scope; held: string[] }[]>();
+  for (const m of methods) {
+    const guards = guardsIn(mod, m, bindings, config);
+    for (const call of mod.callsByScope.get(m.id) ?? []) {
+      const callee = call.receiver === 'self' && call.method ? byName.get(call.method) : undefined;
+      if (!callee || callee === m) continue;
+      const held = guards.filter((g) => call.start >= g.start && call.start < g.end).map((g) => g.lock);
+      const list = sites.get(callee) ?? [];
+      list.push({ from: m, held });
+      sites.set(callee, list);
+    }
+  }
+  // Greatest fixpoint: methods with call sites start from "every lock" (null) and narrow to what every
+  // site holds, counting what its own callers always hold.
+  const held = new Map<Scope, Set<string> | null>();
+  for (const m of sites.keys()) held.set(m, null);
+  const meet = (a: Set<string> | null, b: Set<string> | null): Set<string> | null =>
+    a === null ? b : b === null ? a : new Set([...a].filter((l) => b.has(l)));
+  for (let changed = true, rounds = 0; changed && rounds < 10; rounds++) {
+    changed = false;
+    for (const [m, list] of sites) {
+      let acc: Set<string> | null = null;
+      for (const site of list) {
+        const via = held.has(site.from) ? (held.get(site.from) ?? null) : new Set<string>();
+        const atSite = via === null ? null : new Set([...site.held, ...via]);
+        acc = meet(acc, atSite);
+      }
+      const before = held.get(m) ?? null;
+      const same =
+        before === acc ||
+        (before !== null && acc !== null && before.size === acc.size && [...acc].every((l) => before.has(l)));
+      if (!same) {
+        held.set(m, acc);
+        changed = true;
+      }
+    }
+  }
+  const out = new Map<Scope, string[]>();
+  for (const [m, locks] of held) if (locks !== null && locks.size > 0) out.set(m, [...locks]);
+  memo.set(cls.id, out);
+  return out;
+}

@@ -44,6 +44,8 @@ export interface ModuleIndex {
   resolved: (FunctionRef | null)[];
   /** Each scope's guarded stretches, by scope id (locks.ts guardsIn). */
   guards: Guard[][];
+  /** Locks every in-class caller holds around each method, by class id (locks.ts callerLocks), made on first use. */
+  callerLocks?: Map<number, Map<Scope, string[]>>;
   /** The class each `fnId:param` holds at every site (origins.ts paramClass; null: unknown), made on first use. */
   paramClasses?: Map<string, Scope | null>;
   /**

@@ -11,7 +11,7 @@
  * messages use as evidence ("written under `self._lock` in `get`").
  */
 import type { Scope, Span } from '../../model/types';
-import { freshLockRegions, type Guard, guardAt, guardsIn, type LockBinding } from '../locks';
+import { callerLocks, freshLockRegions, type Guard, guardAt, guardsIn, type LockBinding } from '../locks';
 import { localNames, type ModuleIndex } from '../resolve';
 import type { Config, Finding } from '../types';
 
@@ -40,19 +40,21 @@ export function guardedWrites(mod: ModuleIndex, locks: LockBinding[], config: Co
   for (const scope of mod.model.scopes) {
     if (scope.kind !== 'function') continue;
     const guards = guardsIn(mod, scope, locks, config);
-    if (guards.length === 0) continue;
     const cls = mod.model.scopes[scope.parent];
+    // Locks every in-class caller holds around this method hold over its writes too.
+    const byCallers = cls?.kind === 'class' ? (callerLocks(mod, cls, locks, config).get(scope) ?? []) : [];
+    if (guards.length === 0 && byCallers.length === 0) continue;
     const fn = cls?.kind === 'class' ? `${cls.name}.${scope.name}` : scope.name;
     const locals = localNames(mod, scope);
     for (const w of mod.writesByScope.get(scope.id) ?? []) {
-      if (!guardAt(guards, w.start)) continue;
+      if (!guardAt(guards, w.start) && byCallers.length === 0) continue;
       for (const t of w.targets) {
         const state = stateKey(mod, scope, t.text, t.kind, t.object);
         const root = state?.split(/[.[]/)[0];
         if (!state || !root || (root !== 'self' && locals.has(root))) continue;
         const owner = root === 'self' && cls?.kind === 'class' ? cls.name : undefined;
         // A lock held through a local variable has no name that means the same thing in another function.
-        const locks = heldAt(guards, w.start).filter((l) => l.includes('.') || !locals.has(l));
+        const locks = [...heldAt(guards, w.start), ...byCallers].filter((l) => l.includes('.') || !locals.has(l));
         if (locks.length > 0) out.push({ state, cls: owner, locks, fn, span: w.span });
       }
     }
