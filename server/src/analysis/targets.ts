@@ -7,15 +7,18 @@
  */
 import type { Arg, Call, Scope } from '../model/types';
 import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
+import { paramClass } from './origins';
 import {
   bindingInChain,
   type CarriedRef,
   calleeOf,
   carryRef,
   classOfValue,
+  enclosingClass,
   type FunctionRef,
   isModuleLevel,
   liveRefs,
+  localNames,
   loopsOf,
   type ModuleIndex,
   mentions,
@@ -93,12 +96,32 @@ function lastCallAt(calls: Call[], line: number, col: number): Call | undefined 
   return call && call.span.line === line && call.span.col === col ? call : undefined;
 }
 
-function findExecutor(bindings: ExecutorBinding[], receiver: string, call: Call): ExecutorBinding | undefined {
+/**
+ * The executor binding a name means at a call: the nearest binding in the call's scope chain (made before
+ * the call in its own scope), or for `self.x` one made in a method of the same class. A name the chain
+ * binds to something else (`with DelegatingExecutor() as executor`, a parameter) is not another scope's
+ * executor of the same name.
+ */
+function findExecutor(
+  mod: ModuleIndex,
+  bindings: ExecutorBinding[],
+  receiver: string,
+  call: Call,
+): ExecutorBinding | undefined {
   const candidates = bindings.filter((b) => b.name === receiver);
   if (candidates.length === 0) return undefined;
-  // Prefer a binding in the same scope made before the call, then any other (attributes set in __init__).
-  const same = candidates.filter((b) => b.scope === call.scope && b.call.start <= call.start);
-  return same.length > 0 ? same[same.length - 1] : candidates[0];
+  if (receiver.startsWith('self.')) {
+    const cls = enclosingClass(mod, call.scope);
+    return candidates.find((b) => cls && enclosingClass(mod, b.scope) === cls);
+  }
+  for (let id = call.scope; id >= 0; id = mod.model.scopes[id].parent) {
+    const scope = mod.model.scopes[id];
+    if (scope.kind === 'class') continue;
+    const here = candidates.filter((b) => b.scope === id && (id !== call.scope || b.call.start <= call.start));
+    if (here.length > 0) return here[here.length - 1];
+    if (localNames(mod, scope).has(receiver)) return undefined;
+  }
+  return undefined;
 }
 
 const THREAD_POOL_NAME = /executor|thread_?pool|workers$/i;
@@ -139,14 +162,17 @@ function resolveText(
   if (dot > 0) {
     const objectText = text.slice(0, dot);
     const name = text.slice(dot + 1);
-    const cls = classOfValue(mod, scopeId, objectText);
+    // What the object is decides the method; an object that cannot be placed stays unknown (the module's
+    // only `copy` method is not what `self.s3.meta.client.copy` runs).
+    const scope = mod.model.scopes[scopeId];
+    const cls =
+      classOfValue(mod, scopeId, objectText) ??
+      mod.classes.get(objectText)?.[0] ??
+      (scope.kind === 'function' && scope.params.some((p) => p.name === objectText)
+        ? paramClass(project, mod, scope, objectText)
+        : undefined);
     const m = cls ? methodOf(mod, cls, name) : undefined;
-    if (m) return [{ mod, scope: m }];
-    if (objectText !== 'self' && !mod.imports.has(objectText.split('.')[0])) {
-      const all = mod.methods.get(name) ?? [];
-      if (all.length === 1) return [{ mod, scope: all[0] }];
-    }
-    return [];
+    return m ? [{ mod, scope: m }] : [];
   }
   const fn = resolveFunction(project, mod, scopeId, text);
   if (fn) return [fn];
@@ -292,7 +318,7 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
   }
   if (call.method === 'run_in_executor' && pos.length >= 2) {
     const ex = pos[0].text;
-    const binding = ex === 'None' ? undefined : findExecutor(bindings, ex, call);
+    const binding = ex === 'None' ? undefined : findExecutor(mod, bindings, ex, call);
     const runsIn = binding?.kind === 'process-pool' ? 'process' : 'thread';
     return {
       kind: runsIn === 'process' ? 'process-pool' : 'run-in-executor',
@@ -304,7 +330,7 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
     };
   }
   if (poolMethod && call.receiver && call.method && pos[0]) {
-    let binding = findExecutor(bindings, call.receiver, call);
+    let binding = findExecutor(mod, bindings, call.receiver, call);
     if (!binding && call.receiverKind === 'call') {
       const inner = mod.model.calls.find(
         (c) => c.start === call.start && c.id !== call.id && EXECUTOR_FACTORIES.has(calleeOf(mod, c)),
@@ -388,6 +414,14 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
       continue;
     }
     const site = spawnSite(project, mod, call, bindings);
+    // A target named through a parameter (`Thread(target=worker.run)`) resolves from other functions'
+    // statements (origins.ts): decided afresh in every run, never carried.
+    const scope = mod.model.scopes[call.scope];
+    const viaParam = call.args.some((a) => scope.params.some((p) => a.text.startsWith(`${p.name}.`)));
+    if (viaParam) {
+      if (site) sites.push(site);
+      continue;
+    }
     slot.spawn = site
       ? {
           site: { ...site, mod: undefined, targets: undefined },
