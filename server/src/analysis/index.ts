@@ -177,6 +177,7 @@ function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, 
             sharedParams: site.kind === 'thread-subclass' ? new Set() : site.sharedParams,
             selfShared: site.selfShared,
             sharedAttrs,
+            ownParams: site.ownParams,
           },
         });
       }

@@ -34,6 +34,8 @@ export interface ThreadContext {
   sharedAttrs: Set<string>;
   /** A caller holds this lock around the call. */
   heldBy?: string;
+  /** Parameters holding a value of this copy's own (the spawning loop's variable): keys no other copy uses. */
+  ownParams?: Set<string>;
 }
 
 export interface Entry {
@@ -106,7 +108,7 @@ function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
     : entry.spawned
       ? entry.name
       : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
-  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${who}`;
+  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${ctx.ownParams ? sortedText(ctx.ownParams) : ''}|${who}`;
 }
 
 /** A set's members sorted and joined by commas, as a template literal writes an array; most sets are empty. */

@@ -44,6 +44,8 @@ export interface SpawnSite {
   concurrent: boolean;
   /** Parameters of the target that receive the same object in every copy. */
   sharedParams: Set<string>;
+  /** Parameters that receive the spawning loop's own variable: a different value in every copy. */
+  ownParams?: Set<string>;
   /** For bound methods and Thread subclasses: the instance is shared between copies. */
   selfShared: boolean;
   /** Expressions passed as task arguments (for picklability checks). */
@@ -250,6 +252,19 @@ function sharedParamsOf(target: FunctionRef, args: Arg[], vars: string[]): Set<s
     if (!perCopy && !literal && named) shared.add(name);
   }
   return shared;
+}
+
+/** Parameters whose argument is exactly a variable of the loop around the spawn (`args=(i,)`). */
+function ownParamsOf(target: FunctionRef, args: Arg[], vars: string[]): Set<string> {
+  const own = new Set<string>();
+  const params = paramNames(target.mod, target.scope);
+  let position = 0;
+  for (const arg of args) {
+    if (arg.splat) break;
+    const name = arg.keyword ?? params[position++];
+    if (name && vars.includes(arg.text)) own.add(name);
+  }
+  return own;
 }
 
 function positional(call: Call): Arg[] {
@@ -485,6 +500,7 @@ function spawnSite(
   };
   // `map` hands each copy its own item; only submit/apply-style args can be shared.
   if (targets.length === 1 && !c.many) site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);
+  if (targets.length === 1 && !c.many && vars.length > 0) site.ownParams = ownParamsOf(targets[0], taskArgs, vars);
   // `partial(self._head, timeout=5)` / `partial(fetch, tally)`: what the partial binds is the same
   // object in every copy, the instance of a bound method included.
   const bound = partialCall(mod, c.targetArg);

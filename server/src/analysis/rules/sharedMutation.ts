@@ -100,6 +100,11 @@ function stateOf(
   }
   if (!t.object) return undefined;
   if (isThreadLocal(locks, t.object)) return undefined;
+  // `d[index]` where each thread was handed its own `index` by the spawning loop: an entry of its own.
+  if (t.kind === 'subscript' && t.key && visit.ctx.ownParams?.has(t.key)) return undefined;
+  // `self.x` where `x` is a property that stores into a threading.local: per-thread state.
+  if (t.kind === 'attribute' && t.object === 'self' && t.key && threadLocalProperty(mod, scope, t.key, locks))
+    return undefined;
   const objectText = t.object;
   if (isSharedExpr(mod, scope, visit.ctx, objectText, modNames, f.locals))
     return t.kind === 'attribute' ? t.text : t.object;
@@ -115,6 +120,19 @@ function stateOf(
     return t.kind === 'attribute' ? t.text : t.object;
   }
   return undefined;
+}
+
+/** A property of the method's class whose getter or setter keeps the value in a threading.local. */
+function threadLocalProperty(mod: ModuleIndex, scope: Scope, name: string, locks: LockBinding[]): boolean {
+  const cls = mod.model.scopes[scope.parent];
+  if (cls?.kind !== 'class') return false;
+  for (const m of mod.children.get(cls.id) ?? []) {
+    if (m.kind !== 'function' || m.name !== name) continue;
+    if (!m.decorators.some((d) => /(^|\.)(property|setter|getter)$/.test(d.replace(/^@/, '')))) continue;
+    const writes = mod.writesByScope.get(m.id) ?? [];
+    if (writes.some((w) => w.targets.some((t) => t.object && isThreadLocal(locks, t.object)))) return true;
+  }
+  return false;
 }
 
 function closureBinds(mod: ModuleIndex, scopeId: number, name: string): boolean {
@@ -473,7 +491,7 @@ function visitKey(scope: Scope, v: Visit): string {
   const { ctx, entry } = v;
   const set = (s: ReadonlySet<string> | undefined) => (s ? sortedText(s) : '-');
   const window = entry.window?.scope === scope.id ? JSON.stringify(entry.window.spans) : '';
-  return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
+  return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${set(ctx.ownParams)}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
 }
 
 /** Find racy writes in one function for all the thread contexts that reach it. */
