@@ -18,6 +18,7 @@
  */
 import type { Scope } from '../model/types';
 import { callerLocks, guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
+import { classAcross, isThreadClass } from './origins';
 import type { Entry, Visit } from './reach';
 import { calleeOf, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
@@ -122,11 +123,27 @@ export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[], 
   return undefined;
 }
 
-/** A class that starts threads on its own methods shares with them only the state those methods touch. */
+/**
+ * A class that starts threads on its own methods shares with them only the state those methods touch:
+ * `Thread(target=self.run_loop)`, a pool's `submit(self.work)`, or one of its methods handed as a callback
+ * to a Thread subclass (`ProcessWatcher(proc, self._restart)` calls it back from the watcher's thread).
+ */
 function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | undefined {
   if (cls.bases.some((b) => qualify(mod, b) === 'threading.Thread')) return undefined;
   for (const m of methods) {
     for (const call of mod.callsByScope.get(m.id) ?? []) {
+      const threadClass = call.calleeKind === 'identifier' ? classAcross(mod, call.callee) : undefined;
+      if (threadClass && isThreadClass(threadClass.mod, threadClass.cls)) {
+        const callback = call.args.find((a) => a.text.startsWith('self.') && methodOf(mod, cls, a.text.slice(5)));
+        const target = callback ? methodOf(mod, cls, callback.text.slice(5)) : undefined;
+        if (target) {
+          return {
+            because: `\`${cls.name}\` hands \`${target.name}\` to the thread \`${call.callee}\` (in \`${m.name}\`), which calls it back while callers use its methods`,
+            onlyState: selfWrites(mod, cls, target),
+            ownTargets: new Set([target]),
+          };
+        }
+      }
       if (!/(Thread|Timer|\.submit|\.map)$/.test(call.callee)) continue;
       const q = calleeOf(mod, call);
       const isThread = q === 'threading.Thread' || q === 'threading.Timer';

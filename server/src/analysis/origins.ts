@@ -17,7 +17,7 @@
  */
 import type { Arg, Call, Scope } from '../model/types';
 import type { ProjectIndex } from './resolve';
-import { bindingInChain, type ModuleIndex, paramNames, resolveFunction } from './resolve';
+import { bindingInChain, type ModuleIndex, paramNames, qualify, resolveFunction } from './resolve';
 
 const MAX_DEPTH = 3;
 
@@ -148,4 +148,29 @@ function siteOf(call: Call, args: Arg[]): Site {
 function elementArg(text: string, tuple: Arg): Arg {
   const kind = /^[A-Za-z_]\w*$/.test(text) ? 'identifier' : 'expression';
   return { text, kind, span: tuple.span, splat: text.startsWith('*') ? '*' : undefined };
+}
+
+/** A class a name denotes in a module: its own, or one of another analysed module it imports (re-exports followed). */
+export function classAcross(mod: ModuleIndex, name: string, depth = 0): { mod: ModuleIndex; cls: Scope } | undefined {
+  const own = name.includes('.') ? undefined : mod.classes.get(name)?.[0];
+  if (own) return { mod, cls: own };
+  const q = qualify(mod, name);
+  const dot = q.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const other = mod.project?.byName.get(q.slice(0, dot).replace(/^\.+/, ''));
+  if (!other || other === mod) return undefined;
+  const last = q.slice(dot + 1);
+  const cls = other.classes.get(last)?.[0];
+  if (cls) return { mod: other, cls };
+  return depth < 3 && other.imports.has(last) ? classAcross(other, last, depth + 1) : undefined;
+}
+
+/** Does the class derive from threading.Thread, through bases in any analysed module? */
+export function isThreadClass(mod: ModuleIndex, cls: Scope, depth = 0): boolean {
+  for (const base of cls.bases) {
+    if (qualify(mod, base) === 'threading.Thread') return true;
+    const found = depth < 5 ? classAcross(mod, base) : undefined;
+    if (found && found.cls !== cls && isThreadClass(found.mod, found.cls, depth + 1)) return true;
+  }
+  return false;
 }
