@@ -44,6 +44,8 @@ export interface ModuleIndex {
   resolved: (FunctionRef | null)[];
   /** Each scope's guarded stretches, by scope id (locks.ts guardsIn). */
   guards: Guard[][];
+  /** Stretches no run can reach (deadCode), sorted, made on first use. */
+  dead?: { start: number; end: number }[];
   /** Locks every in-class caller holds around each method, by class id (locks.ts callerLocks), made on first use. */
   callerLocks?: Map<number, Map<Scope, string[]>>;
   /** The class each `fnId:param` holds at every site (origins.ts paramClass; null: unknown), made on first use. */
@@ -626,4 +628,45 @@ function computeModuleNames(mod: ModuleIndex): Set<string> {
     for (const t of w.targets) if (t.kind === 'identifier') names.add(t.text);
   for (const s of mod.children.get(0) ?? []) names.add(s.name);
   return names;
+}
+
+/**
+ * Stretches of the module that never run: the branch an `if` on a constant flag skips. The flag is a
+ * module-level name bound once to `True` or `False` (`_IS_SYNC = False` in code generated for both sync
+ * and async), `typing.TYPE_CHECKING`, or a literal; `not` flips it. `if not _IS_SYNC: await ... else:
+ * socket.getaddrinfo(...)` never makes the blocking call.
+ */
+export function isDead(mod: ModuleIndex, offset: number): boolean {
+  if (!mod.dead) mod.dead = deadStretches(mod);
+  return mod.dead.some((d) => offset >= d.start && offset < d.end);
+}
+
+function deadStretches(mod: ModuleIndex): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const r of mod.model.regions) {
+    if (r.kind !== 'if') continue;
+    const value = constantTruth(mod, r.expr.trim());
+    if (value === undefined) continue;
+    // The then-branch is dead when the test is false; otherwise what follows it (elif/else) is.
+    if (value) {
+      if (r.end > r.thenEnd) out.push({ start: r.thenEnd, end: r.end });
+    } else out.push({ start: r.thenStart, end: r.thenEnd });
+  }
+  return out;
+}
+
+function constantTruth(mod: ModuleIndex, expr: string): boolean | undefined {
+  const negated = /^not\s+/.exec(expr);
+  if (negated) {
+    const inner = constantTruth(mod, expr.slice(negated[0].length).trim());
+    return inner === undefined ? undefined : !inner;
+  }
+  if (expr === 'True') return true;
+  if (expr === 'False') return false;
+  if (!/^[A-Za-z_][\w.]*$/.test(expr)) return undefined;
+  if (qualify(mod, expr) === 'typing.TYPE_CHECKING') return false;
+  const writes = bindingsIn(mod, 0).get(expr);
+  if (!writes || writes.length !== 1) return undefined;
+  const v = writes[0].value.trim();
+  return v === 'True' ? true : v === 'False' ? false : undefined;
 }

@@ -13,7 +13,7 @@
 import type { Call } from '../../model/types';
 import { importEdit, textOf } from '../fixes';
 import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS, ORIGIN_WAITS } from '../knowledge';
-import { calleeOf, lookup, type ModuleIndex, originOf } from '../resolve';
+import { calleeOf, isDead, lookup, type ModuleIndex, originOf } from '../resolve';
 import type { Finding, Fix } from '../types';
 
 /** The text between the call's own parentheses: scan back from the closing one, counting depth. */
@@ -80,7 +80,7 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
     if (scope.kind !== 'function' || !scope.isAsync) continue;
     const lines = new Set<number>();
     for (const call of mod.callsByScope.get(scope.id) ?? []) {
-      if (call.start < scope.bodyStart || call.awaited) continue;
+      if (call.start < scope.bodyStart || call.awaited || isDead(mod, call.start)) continue;
       // `Path(p).read_text()` and friends do file I/O whatever made the receiver.
       const pathIo =
         call.method && PATH_IO_METHODS.has(call.method)

@@ -26,6 +26,7 @@ import { inWindow, isSharedExpr, sortedText } from '../reach';
 import {
   bindingOf,
   bindingsIn,
+  isDead,
   localNames,
   type ModuleIndex,
   mentions,
@@ -400,7 +401,7 @@ function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
   const out: Candidate[] = [];
   const inFunction = scope.kind !== 'module';
   for (const w of mod.writesByScope.get(scope.id) ?? []) {
-    if (w.kind === 'delete') continue;
+    if (w.kind === 'delete' || isDead(mod, w.start)) continue;
     for (const t of w.targets) {
       // A plain name a function binds without `global` or `nonlocal` is its own local: never shared (stateOf).
       if (inFunction && t.kind === 'identifier' && !f.globalsDeclared.has(t.text) && !f.nonlocalsDeclared.has(t.text))
