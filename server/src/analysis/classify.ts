@@ -31,8 +31,9 @@ import {
   WAIT_METHODS,
   WAITABLE_NAME,
 } from './knowledge';
-import { paramClass } from './origins';
+import { classAcross, paramClass } from './origins';
 import {
+  bindingInChain,
   type CarriedRef,
   calleeOf,
   carryRef,
@@ -61,6 +62,10 @@ export interface Evidence {
   io: number;
   native: number;
   cpu: number;
+  /** CPU evidence that says how much work there is on its own: literal heavy ranges, nested loops. */
+  heavy: number;
+  /** Calls whose work the engine cannot see (unresolved methods, callbacks), discounted like the rest. */
+  unseen: number;
   reasons: Reason[];
 }
 
@@ -80,7 +85,7 @@ export function newClassifyContext(project: ProjectIndex, config: Config): Class
 }
 
 function empty(): Evidence {
-  return { io: 0, native: 0, cpu: 0, reasons: [] };
+  return { io: 0, native: 0, cpu: 0, heavy: 0, unseen: 0, reasons: [] };
 }
 
 /** What one call does, from the knowledge tables and what its receiver was bound to. */
@@ -144,6 +149,13 @@ function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
   return origins;
 }
 
+/** The class of another analysed module that a local name (or one of an enclosing function) was made from. */
+function importedInstance(mod: ModuleIndex, scopeId: number, receiver: string) {
+  if (!/^[A-Za-z_]\w*$/.test(receiver)) return undefined;
+  const w = bindingInChain(mod, scopeId, receiver);
+  return w?.valueCallee && !mod.classes.has(w.valueCallee) ? classAcross(mod, w.valueCallee) : undefined;
+}
+
 /** A call on one of the function's own parameters (`stats.record(k)` in `def serve(stats, keys)`). */
 export function onParam(scope: Scope, call: Call): boolean {
   const r = call.receiver;
@@ -192,9 +204,9 @@ function resolveCalleeUncached(
   if (call.calleeKind === 'identifier') {
     const fn = resolveFunction(ctx.project, mod, scope.id, call.callee);
     if (fn) return fn;
-    const cls = mod.classes.get(call.callee)?.[0];
-    const init = cls ? methodOf(mod, cls, '__init__') : undefined;
-    return init ? { mod, scope: init } : undefined;
+    const made = classAcross(mod, call.callee);
+    const init = made ? methodOf(made.mod, made.cls, '__init__') : undefined;
+    return made && init ? { mod: made.mod, scope: init } : undefined;
   }
   if (call.calleeKind === 'attribute' && call.receiver && call.method) {
     // `Stats.record_error()` calls a classmethod or staticmethod of a class of the module.
@@ -204,11 +216,17 @@ function resolveCalleeUncached(
       paramReceiverClass(ctx, mod, scope, call);
     const m = cls ? methodOf(mod, cls, call.method) : undefined;
     if (m) return { mod, scope: m };
+    // `client = Client(...)` with `Client` imported from another analysed module.
+    const across = importedInstance(mod, scope.id, call.receiver);
+    if (across) {
+      const method = methodOf(across.mod, across.cls, call.method);
+      return method ? { mod: across.mod, scope: method } : undefined;
+    }
     const attr = call.receiver.startsWith('self.') ? selfAttrClass(mod, scope.id, call.receiver) : undefined;
     if (attr) {
       // `self._entries = {}` is no instance of a class here; `self.db = Database(...)` is one.
-      const own = attr.cls ? methodOf(mod, attr.cls, call.method) : undefined;
-      return own ? { mod, scope: own } : undefined;
+      const own = attr.cls ? methodOf(attr.mod ?? mod, attr.cls, call.method) : undefined;
+      return own ? { mod: attr.mod ?? mod, scope: own } : undefined;
     }
     // A receiver that cannot be placed stays unknown: binding it to the module's only method of that name
     // took `server.run` for an unrelated class's `run` and `self._file.write` for the enclosing `write`.
@@ -220,13 +238,17 @@ function resolveCalleeUncached(
  * What `self.x` was bound to in the methods of the enclosing class: `{ cls }` when one binding calls a class
  * of this module, `{}` when it is bound only to other values, undefined when it is never bound there.
  */
-function selfAttrClass(mod: ModuleIndex, scopeId: number, receiver: string): { cls?: Scope } | undefined {
+function selfAttrClass(
+  mod: ModuleIndex,
+  scopeId: number,
+  receiver: string,
+): { cls?: Scope; mod?: ModuleIndex } | undefined {
   const owner = enclosingClass(mod, scopeId);
   const writes = owner ? selfAttrBindings(mod, owner, receiver) : [];
   if (writes.length === 0) return undefined;
   for (const w of writes) {
-    const cls = w.valueCallee ? mod.classes.get(w.valueCallee)?.[0] : undefined;
-    if (cls) return { cls };
+    const found = w.valueCallee ? classAcross(mod, w.valueCallee) : undefined;
+    if (found) return found;
   }
   return {};
 }
@@ -236,11 +258,16 @@ function add(e: Evidence, kind: 'io' | 'native' | 'cpu', weight: number, reason:
   if (e.reasons.length < 12) e.reasons.push(reason);
 }
 
-function merge(into: Evidence, from: Evidence, factor: number, via: string, line: number): void {
+/** What is left of a light helper's CPU evidence when it is called once. */
+const ONCE_CPU = 0.25;
+
+function merge(into: Evidence, from: Evidence, factor: number, via: string, line: number, cpuShare = 1): void {
   into.io += from.io * factor;
   into.native += from.native * factor;
-  into.cpu += from.cpu * factor;
-  const top = from.reasons.filter((r) => r.kind !== 'note').slice(0, 3);
+  into.cpu += from.cpu * factor * cpuShare;
+  into.heavy += from.heavy * factor * cpuShare;
+  into.unseen += from.unseen * factor;
+  const top = from.reasons.filter((r) => r.kind !== 'note' && (cpuShare === 1 || r.kind !== 'cpu')).slice(0, 3);
   for (const r of top) {
     if (into.reasons.length < 12)
       into.reasons.push({ ...r, text: `${r.text} (in \`${via}\`, called at line ${line + 1})` });
@@ -302,7 +329,10 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     if (fact) continue;
     const callee = resolveCallee(ctx, mod, scope, call);
     if (!callee) {
-      if (!isCheap(mod, scope, call, origins)) opaque.add(call.id);
+      if (!isCheap(mod, scope, call, origins)) {
+        opaque.add(call.id);
+        e.unseen += 1;
+      }
       continue;
     }
     leaf = false;
@@ -315,7 +345,12 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
       continue;
     }
     const sub = evidenceOf(ctx, callee, depth + 1);
-    merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line);
+    // A helper called once runs its small loops once: bookkeeping, not the thread's work. Its CPU evidence
+    // counts in full when the call repeats (inside a loop here) or when it is heavy on its own.
+    const repeated = loopsOf(mod, call.regions, call.start).length > 0;
+    merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line, repeated || sub.heavy > 0 ? 1 : ONCE_CPU);
+    // A helper whose own work is mostly calls the engine cannot see is no more known than they are.
+    if (sub.unseen > 0 && sub.io + sub.native + sub.cpu < 1) opaque.add(call.id);
     let waits = sub.io + sub.native > sub.cpu;
     for (const fn of carriedCallbacks(ctx, mod, scope, call, callee, slot)) {
       if (funcKey(fn) === k || ctx.active.has(funcKey(fn))) continue;
@@ -448,6 +483,7 @@ function addLoops(
     // A literal `range(400_000)` says how much work there is, whatever the body's size.
     if (count >= HEAVY_RANGE) {
       const what = loop.kind === 'comprehension' ? 'comprehension' : 'loop';
+      e.heavy += 3;
       add(e, 'cpu', 3, {
         text: `line ${line + 1}: ${what} runs Python code ${count.toLocaleString('en-US')} times`,
         line,
@@ -469,6 +505,7 @@ function addLoops(
         !waiting.has(o.id),
     );
     const weight = (1 + size / 4) * (nested ? 2 : 1);
+    if (nested) e.heavy += weight;
     const what = nested ? 'nested loops run' : 'loop runs';
     add(e, 'cpu', weight, {
       text: `line ${line + 1}: ${what} pure-Python code, which holds the GIL`,
