@@ -34,6 +34,7 @@ import {
 import { classAcross, paramClass } from './origins';
 import {
   bindingInChain,
+  bindingOf,
   type CarriedRef,
   calleeOf,
   carryRef,
@@ -43,9 +44,11 @@ import {
   funcKey,
   liveRef,
   liveRefs,
+  localNames,
   lookup,
   loopsOf,
   type ModuleIndex,
+  mentions,
   methodOf,
   originOf,
   type ProjectIndex,
@@ -66,6 +69,8 @@ export interface Evidence {
   heavy: number;
   /** Calls whose work the engine cannot see (unresolved methods, callbacks), discounted like the rest. */
   unseen: number;
+  /** It runs a callable it was handed (`fn(*args)` on a parameter or a value taken from a queue). */
+  delegates: boolean;
   reasons: Reason[];
 }
 
@@ -85,7 +90,7 @@ export function newClassifyContext(project: ProjectIndex, config: Config): Class
 }
 
 function empty(): Evidence {
-  return { io: 0, native: 0, cpu: 0, heavy: 0, unseen: 0, reasons: [] };
+  return { io: 0, native: 0, cpu: 0, heavy: 0, unseen: 0, delegates: false, reasons: [] };
 }
 
 /** What one call does, from the knowledge tables and what its receiver was bound to. */
@@ -163,7 +168,7 @@ export function onParam(scope: Scope, call: Call): boolean {
 }
 
 /** The class a parameter receiver holds at every call and spawn site of the function (origins.ts). */
-function paramReceiverClass(ctx: ClassifyContext, mod: ModuleIndex, scope: Scope, call: Call): Scope | undefined {
+function paramReceiverClass(ctx: ClassifyContext, mod: ModuleIndex, scope: Scope, call: Call) {
   return onParam(scope, call) ? paramClass(ctx.project, mod, scope, call.receiver!) : undefined;
 }
 
@@ -210,12 +215,10 @@ function resolveCalleeUncached(
   }
   if (call.calleeKind === 'attribute' && call.receiver && call.method) {
     // `Stats.record_error()` calls a classmethod or staticmethod of a class of the module.
-    const cls =
-      classOfValue(mod, scope.id, call.receiver) ??
-      mod.classes.get(call.receiver)?.[0] ??
-      paramReceiverClass(ctx, mod, scope, call);
-    const m = cls ? methodOf(mod, cls, call.method) : undefined;
-    if (m) return { mod, scope: m };
+    const own = classOfValue(mod, scope.id, call.receiver) ?? mod.classes.get(call.receiver)?.[0];
+    const cls = own ? { mod, cls: own } : paramReceiverClass(ctx, mod, scope, call);
+    const m = cls ? methodOf(cls.mod, cls.cls, call.method) : undefined;
+    if (cls && m) return { mod: cls.mod, scope: m };
     // `client = Client(...)` with `Client` imported from another analysed module.
     const across = importedInstance(mod, scope.id, call.receiver);
     if (across) {
@@ -333,6 +336,16 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
         opaque.add(call.id);
         e.unseen += 1;
       }
+      // `fn(*args)` where `fn` is a parameter or a local (taken from a queue, a tuple): the thread's work
+      // is whatever its callers hand it.
+      if (call.calleeKind === 'identifier' && !e.delegates && handedCallable(mod, scope, call)) {
+        e.delegates = true;
+        e.reasons.push({
+          text: `line ${line + 1}: runs \`${call.callee}\`, a callable it is handed, so its work is the caller's`,
+          line,
+          kind: 'note',
+        });
+      }
       continue;
     }
     leaf = false;
@@ -412,6 +425,24 @@ function callbacks(
     if (fn) out.push(fn);
   }
   return out;
+}
+
+/**
+ * A call of a callable the function was handed: a parameter, a loop variable, or a name unpacked from a
+ * work item (`fn, args = item`). A name bound to a bound method (`read = f.read`) or to a call's result
+ * is the function's own doing, not its caller's.
+ */
+function handedCallable(mod: ModuleIndex, scope: Scope, call: Call): boolean {
+  const name = call.callee;
+  if (scope.params.some((p) => p.name === name && p.name !== 'self' && p.name !== 'cls')) return true;
+  if (!localNames(mod, scope).has(name)) return false;
+  const bound = bindingOf(mod, scope.id, name, call.start);
+  if (bound) return bound.valueKind === 'subscript';
+  // Unpacked from a work item, or a loop variable.
+  const unpacked = (mod.writesByScope.get(scope.id) ?? []).some(
+    (w) => w.start < call.start && w.targets.length > 1 && w.targets.some((t) => t.text === name),
+  );
+  return unpacked || (mod.regionsByScope.get(scope.id) ?? []).some((r) => r.vars.some((v) => mentions(v, name)));
 }
 
 /**
@@ -534,6 +565,8 @@ function literalRangeCount(expr: string): number {
 /** Turn scores into a class. Thresholds are documented in README "Classification". */
 export function decide(e: Evidence): Classification {
   const { io, native, cpu } = e;
+  // A worker that runs what it is handed does whatever that is; its own waits for work say nothing.
+  if (e.delegates && native < 1.5 && cpu < 3) return 'unknown';
   if (io >= 1.5 && cpu >= 3) return 'mixed';
   if (native >= 2.5 && cpu >= 3 && cpu >= native) return 'mixed';
   if (io >= 2 && native >= 3) return 'mixed';

@@ -21,6 +21,12 @@ import { bindingInChain, type ModuleIndex, paramNames, qualify, resolveFunction 
 
 const MAX_DEPTH = 3;
 
+/** A class together with the module that defines it. */
+export interface ClassRef {
+  mod: ModuleIndex;
+  cls: Scope;
+}
+
 /** Callable-first APIs: the index of the callable, the rest of the positional arguments are its own. */
 const CALLABLE_FIRST: Map<string, number> = new Map([
   ['submit', 0],
@@ -51,7 +57,7 @@ export function paramClass(
   fn: Scope,
   param: string,
   depth = 0,
-): Scope | undefined {
+): ClassRef | undefined {
   if (!mod.paramClasses) mod.paramClasses = new Map();
   const memo = mod.paramClasses;
   const key = `${fn.id}:${param}`;
@@ -69,7 +75,7 @@ function paramClassUncached(
   fn: Scope,
   param: string,
   depth: number,
-): Scope | undefined {
+): ClassRef | undefined {
   const parent = mod.model.scopes[fn.parent];
   // Methods are called through instances, which this does not follow yet.
   if (fn.kind !== 'function' || !parent || parent.kind === 'class') return undefined;
@@ -78,24 +84,30 @@ function paramClassUncached(
   if (index < 0) return undefined;
   const sites = sitesOf(project, mod, fn);
   if (!sites || sites.length === 0) return undefined;
-  let cls: Scope | undefined;
+  let cls: ClassRef | undefined;
   for (const site of sites) {
     if (site.opaque) return undefined;
     const arg = site.keywords.get(param) ?? site.positional[index];
     const here = arg ? classOfArg(project, mod, site.call.scope, arg, depth) : undefined;
-    if (!here || (cls && here !== cls)) return undefined;
+    if (!here || (cls && here.cls !== cls.cls)) return undefined;
     cls = here;
   }
   return cls;
 }
 
 /** The class an argument's value is an instance of: `Stats()`, a name bound to one, or a parameter that holds one. */
-function classOfArg(project: ProjectIndex, mod: ModuleIndex, scopeId: number, arg: Arg, depth: number) {
+function classOfArg(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  scopeId: number,
+  arg: Arg,
+  depth: number,
+): ClassRef | undefined {
   if (arg.splat) return undefined;
-  if (arg.kind === 'call' && arg.callee) return mod.classes.get(arg.callee)?.[0];
+  if (arg.kind === 'call' && arg.callee) return classAcross(mod, arg.callee);
   if (arg.kind !== 'identifier') return undefined;
   const w = bindingInChain(mod, scopeId, arg.text);
-  if (w) return w.valueCallee ? mod.classes.get(w.valueCallee)?.[0] : undefined;
+  if (w) return w.valueCallee ? classAcross(mod, w.valueCallee) : undefined;
   const scope = mod.model.scopes[scopeId];
   if (scope.kind === 'function' && paramNames(mod, scope).includes(arg.text))
     return paramClass(project, mod, scope, arg.text, depth + 1);
@@ -151,7 +163,7 @@ function elementArg(text: string, tuple: Arg): Arg {
 }
 
 /** A class a name denotes in a module: its own, or one of another analysed module it imports (re-exports followed). */
-export function classAcross(mod: ModuleIndex, name: string, depth = 0): { mod: ModuleIndex; cls: Scope } | undefined {
+export function classAcross(mod: ModuleIndex, name: string, depth = 0): ClassRef | undefined {
   const own = name.includes('.') ? undefined : mod.classes.get(name)?.[0];
   if (own) return { mod, cls: own };
   const q = qualify(mod, name);

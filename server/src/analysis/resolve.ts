@@ -49,7 +49,7 @@ export interface ModuleIndex {
   /** Locks every in-class caller holds around each method, by class id (locks.ts callerLocks), made on first use. */
   callerLocks?: Map<number, Map<Scope, string[]>>;
   /** The class each `fnId:param` holds at every site (origins.ts paramClass; null: unknown), made on first use. */
-  paramClasses?: Map<string, Scope | null>;
+  paramClasses?: Map<string, { mod: ModuleIndex; cls: Scope } | null>;
   /**
    * Short lists the whole-module passes read instead of every item: calls whose result is bound to a
    * name (executors), calls that may start a thread or process (targets.ts), `acquire()` calls,

@@ -167,14 +167,14 @@ function resolveText(
     // What the object is decides the method; an object that cannot be placed stays unknown (the module's
     // only `copy` method is not what `self.s3.meta.client.copy` runs).
     const scope = mod.model.scopes[scopeId];
-    const cls =
-      classOfValue(mod, scopeId, objectText) ??
-      mod.classes.get(objectText)?.[0] ??
-      (scope.kind === 'function' && scope.params.some((p) => p.name === objectText)
+    const own = classOfValue(mod, scopeId, objectText) ?? mod.classes.get(objectText)?.[0];
+    const cls = own
+      ? { mod, cls: own }
+      : scope.kind === 'function' && scope.params.some((p) => p.name === objectText)
         ? paramClass(project, mod, scope, objectText)
-        : undefined);
-    const m = cls ? methodOf(mod, cls, name) : undefined;
-    return m ? [{ mod, scope: m }] : [];
+        : undefined;
+    const m = cls ? methodOf(cls.mod, cls.cls, name) : undefined;
+    return cls && m ? [{ mod: cls.mod, scope: m }] : [];
   }
   const fn = resolveFunction(project, mod, scopeId, text);
   if (fn) return [fn];
