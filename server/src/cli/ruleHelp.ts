@@ -20,7 +20,8 @@ export const RULE_HELP: Record<RuleId, RuleHelp> = {
     full:
       'A write or read-modify-write (x += 1, d[k] += 1, self.n += 1, check-then-act) to state reachable from ' +
       'more than one thread, made without holding a lock. Updates can be lost; guard the state with a ' +
-      'threading.Lock or hand it to a single writer through a queue.',
+      'threading.Lock or hand it to a single writer through a queue. Not reported: state owned by one asyncio ' +
+      'event loop, and benign races whose only effect is duplicated work (a memo of equal values, a warn-once set).',
   },
   'cpu-bound-thread': {
     short: 'CPU-bound pure-Python work handed to threads',
