@@ -453,9 +453,12 @@ function applyConfig(findings: Finding[], config: Config): Finding[] {
   for (const f of findings) {
     const sev = config.rules[f.rule];
     if (sev === 'off') continue;
-    // A configured severity overrides the rule's default; library-mode free-threading hints stay hints.
+    // A configured severity overrides the rule's default; a finding the evidence made milder than that
+    // (a library-mode free-threading hint, a blocking call in a one-shot entry coroutine) stays as mild
+    // unless the configuration asks for milder still.
     // Set in place: the findings are this run's, and a copy would build their lazy fixes (fixes.ts).
-    f.severity = f.severity === 'hint' ? 'hint' : sev;
+    if (f.severity !== 'hint' && f.severity !== 'info') f.severity = sev;
+    else if (f.severity === 'info' && sev === 'hint') f.severity = 'hint';
     out.push(f);
   }
   return out;

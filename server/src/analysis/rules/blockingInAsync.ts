@@ -6,6 +6,9 @@
  * `def` or `lambda` runs wherever it is called (usually a worker thread via
  * `asyncio.to_thread`), so it is not flagged.
  *
+ * In a one-shot entry coroutine (only ever run as `asyncio.run(main())`), a blocking call made before it
+ * schedules other coroutines is `info`: nothing else waits on the loop yet.
+ *
  * Advice: the async counterpart, or `await asyncio.to_thread(...)`. Fixes:
  * `time.sleep(x)` → `await asyncio.sleep(x)` (preferred), and any other call
  * → `await asyncio.to_thread(f, args...)`.
@@ -74,11 +77,37 @@ function cannotBlock(q: string, call: Call): boolean {
   return false;
 }
 
+/** Calls that schedule other coroutines: after one, a blocking call stalls them. */
+const SCHEDULES =
+  /(^|\.)(create_task|ensure_future|gather|as_completed|wait|TaskGroup|start_soon|run_coroutine_threadsafe)$/;
+
+/**
+ * Coroutines the module only ever runs as the whole program (`asyncio.run(main())`): until they schedule
+ * other work, nothing else is waiting on the loop, so a blocking call there stalls nobody yet.
+ */
+function entryCoroutines(mod: ModuleIndex): Set<string> {
+  const entries = new Set<string>();
+  for (const c of mod.model.calls) {
+    if (calleeOf(mod, c) !== 'asyncio.run' || c.args[0]?.kind !== 'call' || !c.args[0].callee) continue;
+    if (/^[A-Za-z_]\w*$/.test(c.args[0].callee)) entries.add(c.args[0].callee);
+  }
+  // Awaited or scheduled from other coroutines as well: not a one-shot entry.
+  for (const c of mod.model.calls) {
+    if (entries.has(c.callee) && mod.model.scopes[c.scope]?.isAsync) entries.delete(c.callee);
+  }
+  return entries;
+}
+
 export function blockingInAsync(mod: ModuleIndex): Finding[] {
   const findings: Finding[] = [];
+  const entries = entryCoroutines(mod);
   for (const scope of mod.model.scopes) {
     if (scope.kind !== 'function' || !scope.isAsync) continue;
     const lines = new Set<number>();
+    const entry = entries.has(scope.name) && scope.parent === 0;
+    const firstSchedule = entry
+      ? (mod.callsByScope.get(scope.id) ?? []).find((c) => SCHEDULES.test(c.callee))?.start
+      : undefined;
     for (const call of mod.callsByScope.get(scope.id) ?? []) {
       if (call.start < scope.bodyStart || call.awaited || isDead(mod, call.start)) continue;
       // `Path(p).read_text()` and friends do file I/O whatever made the receiver.
@@ -102,11 +131,16 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
         lookup(BLOCKING_IN_ASYNC, q) ?? (origin ? BLOCKING_ORIGINS.get(origin) : undefined) ?? syncWait ?? pathIo;
       if (!counterpart || lines.has(call.span.line) || cannotBlock(q, call)) continue;
       lines.add(call.span.line);
+      // In a one-shot entry coroutine, before it schedules anything, the loop has nothing else to run.
+      const early = entry && (firstSchedule === undefined || call.start < firstSchedule);
+      const stall = early
+        ? `runs before \`${scope.name}\` schedules any other coroutine, so nothing waits on the loop yet, but it blocks the loop all the same`
+        : 'the event loop and every other coroutine stall until it returns';
       findings.push({
         rule: 'blocking-in-async',
-        severity: 'warning',
+        severity: early ? 'info' : 'warning',
         span: call.span,
-        message: `\`${call.callee}\` blocks inside \`async def ${scope.name}\`: the event loop and every other coroutine stall until it returns. Use ${counterpart}.`,
+        message: `\`${call.callee}\` blocks inside \`async def ${scope.name}\`: ${stall}. Use ${counterpart}.`,
         fixes: fixesFor(mod, call, q),
       });
     }
