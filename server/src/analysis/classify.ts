@@ -101,6 +101,9 @@ function factOf(
   call: Call,
   origins: () => Map<string, string>,
 ): CallFact | undefined {
+  // `wait = self.done.wait` and then `wait(1)`: a bound-method alias is that method's call.
+  const alias = call.calleeKind === 'identifier' ? methodAlias(mod, scope, call) : undefined;
+  if (alias) return factOf(ctx, mod, scope, alias, origins);
   const q = calleeOf(mod, call);
   if (ctx.config.extraIo.includes(q)) return { kind: 'io', weight: 2, why: 'does I/O (configured)' };
   if (ctx.config.extraNative.includes(q)) return { kind: 'native', weight: 3, why: 'releases the GIL (configured)' };
@@ -114,8 +117,10 @@ function factOf(
     if (viaOrigin) return viaOrigin;
     const io = IO_METHODS.get(call.method);
     if (io) return io;
-    // From here on the method is read from the receiver's name, so a method the project defines wins.
-    if (resolveCallee(ctx, mod, scope, call)) return undefined;
+    // From here on the method is read from the receiver's name, so a method the project defines wins,
+    // unless it is abstract (`def start(self): raise NotImplementedError()`): subclasses do the work.
+    const own = resolveCallee(ctx, mod, scope, call);
+    if (own && !isAbstract(own)) return undefined;
     const last = call.receiver.slice(call.receiver.lastIndexOf('.') + 1);
     // `session.get(url, timeout=5)` is an HTTP request, not a queue.
     if (HTTP_CLIENT_NAME.test(last) && HTTP_VERBS.has(call.method)) return HTTP_REQUEST;
@@ -159,6 +164,31 @@ function importedInstance(mod: ModuleIndex, scopeId: number, receiver: string) {
   if (!/^[A-Za-z_]\w*$/.test(receiver)) return undefined;
   const w = bindingInChain(mod, scopeId, receiver);
   return w?.valueCallee && !mod.classes.has(w.valueCallee) ? classAcross(mod, w.valueCallee) : undefined;
+}
+
+/**
+ * The call a bound-method alias stands for: `read = src.read` bound earlier in the function, then
+ * `read(n)`, is `src.read(n)`. Only plain `name.attr` chains count, bound once before the call.
+ */
+function methodAlias(mod: ModuleIndex, scope: Scope, call: Call): Call | undefined {
+  const bound = bindingOf(mod, scope.id, call.callee, call.start);
+  if (!bound || bound.valueKind !== 'attribute' || !/^[A-Za-z_][\w.]*\.\w+$/.test(bound.value)) return undefined;
+  const dot = bound.value.lastIndexOf('.');
+  return {
+    ...call,
+    callee: bound.value,
+    calleeKind: 'attribute',
+    receiver: bound.value.slice(0, dot),
+    method: bound.value.slice(dot + 1),
+  };
+}
+
+/** A method with no body of its own: `@abstractmethod`, or nothing but `raise NotImplementedError`. */
+function isAbstract(ref: FunctionRef): boolean {
+  if (ref.scope.decorators.some((d) => /(^|\.)abstractmethod$/.test(d))) return true;
+  const calls = ref.mod.callsByScope.get(ref.scope.id) ?? [];
+  const writes = ref.mod.writesByScope.get(ref.scope.id) ?? [];
+  return writes.length === 0 && calls.length > 0 && calls.every((c) => c.callee === 'NotImplementedError');
 }
 
 /** A call on one of the function's own parameters (`stats.record(k)` in `def serve(stats, keys)`). */
