@@ -183,6 +183,11 @@ function methodAlias(mod: ModuleIndex, scope: Scope, call: Call): Call | undefin
   };
 }
 
+/** A binding made by calling a class of the module (`parser = Parser()`): an object, not looked-up work. */
+function isClassName(mod: ModuleIndex, w: { valueCallee?: string }): boolean {
+  return !!w.valueCallee && (mod.classes.has(w.valueCallee) || /^[A-Z]/.test(w.valueCallee.split('.').pop() ?? ''));
+}
+
 /** A method with no body of its own: `@abstractmethod`, or nothing but `raise NotImplementedError`. */
 function isAbstract(ref: FunctionRef): boolean {
   if (ref.scope.decorators.some((d) => /(^|\.)abstractmethod$/.test(d))) return true;
@@ -392,6 +397,15 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     // counts in full when the call repeats (inside a loop here) or when it is heavy on its own.
     const repeated = loopsOf(mod, call.regions, call.start).length > 0;
     merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line, repeated || sub.heavy > 0 ? 1 : ONCE_CPU);
+    // A helper the loop calls for each item that runs what it is handed makes this loop a dispatcher too.
+    if (repeated && sub.delegates && !e.delegates) {
+      e.delegates = true;
+      e.reasons.push({
+        text: `line ${line + 1}: \`${callee.scope.name}\` runs a callable it is handed, so the work is the caller's`,
+        line,
+        kind: 'note',
+      });
+    }
     // A helper whose own work is mostly calls the engine cannot see is no more known than they are.
     if (sub.unseen > 0 && sub.io + sub.native + sub.cpu < 1) opaque.add(call.id);
     let waits = sub.io + sub.native > sub.cpu;
@@ -467,7 +481,8 @@ function handedCallable(mod: ModuleIndex, scope: Scope, call: Call): boolean {
   if (scope.params.some((p) => p.name === name && p.name !== 'self' && p.name !== 'cls')) return true;
   if (!localNames(mod, scope).has(name)) return false;
   const bound = bindingOf(mod, scope.id, name, call.start);
-  if (bound) return bound.valueKind === 'subscript';
+  // Taken from a collection or looked up by a call (`actor = broker.get_actor(name)`): dynamic dispatch.
+  if (bound) return bound.valueKind === 'subscript' || (bound.valueKind === 'call' && !isClassName(mod, bound));
   // Unpacked from a work item, or a loop variable.
   const unpacked = (mod.writesByScope.get(scope.id) ?? []).some(
     (w) => w.start < call.start && w.targets.length > 1 && w.targets.some((t) => t.text === name),
