@@ -211,6 +211,9 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     const guardBefore = r.thenExits && r.end <= w.start;
     if (!inside && !guardBefore) continue;
     if (t.kind === 'subscript' && t.object && testsMembership(r.expr, t.object, t.key)) {
+      // Registration: `if name in REGISTRY: raise/return`, then `REGISTRY[name] = factory` with what the
+      // caller passed. Racing registrations of one name lose only the duplicate check (the last one wins).
+      if (guardBefore && !inside && scope.params.some((p) => p.name === w.value.trim())) return undefined;
       // A memo whose value is the same for every racing thread only costs duplicated work.
       return benignStore(mod, scope, w, t.object, f, r) ? undefined : 'check-then-act';
     }
