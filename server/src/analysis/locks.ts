@@ -358,15 +358,30 @@ export function callerLocks(
   const byName = new Map(methods.map((m) => [m.name, m]));
   // Every call site: the calling method and the locks held there.
   const sites = new Map<Scope, { from: Scope; held: string[] }[]>();
+  // Properties run when `self.name` is read: those reads are their call sites.
+  const properties = methods.filter((m) => m.decorators.some((d) => /(^|\.)(property|cached_property)$/.test(d)));
+  const reads = properties.map((p) => ({ p, pattern: new RegExp(`\\bself\\.${p.name}\\b(?!\\s*\\()`) }));
   for (const m of methods) {
     const guards = guardsIn(mod, m, bindings, config);
+    const heldAt = (offset: number) => guards.filter((g) => offset >= g.start && offset < g.end).map((g) => g.lock);
+    const add = (callee: Scope, offset: number) => {
+      const list = sites.get(callee) ?? [];
+      list.push({ from: m, held: heldAt(offset) });
+      sites.set(callee, list);
+    };
     for (const call of mod.callsByScope.get(m.id) ?? []) {
       const callee = call.receiver === 'self' && call.method ? byName.get(call.method) : undefined;
-      if (!callee || callee === m) continue;
-      const held = guards.filter((g) => call.start >= g.start && call.start < g.end).map((g) => g.lock);
-      const list = sites.get(callee) ?? [];
-      list.push({ from: m, held });
-      sites.set(callee, list);
+      if (callee && callee !== m) add(callee, call.start);
+      for (const { p, pattern } of reads) {
+        if (p !== m && (pattern.test(call.callee) || call.args.some((a) => pattern.test(a.text)))) add(p, call.start);
+      }
+    }
+    if (reads.length === 0) continue;
+    for (const w of mod.writesByScope.get(m.id) ?? []) {
+      for (const { p, pattern } of reads) if (p !== m && pattern.test(w.value)) add(p, w.start);
+    }
+    for (const r of mod.regionsByScope.get(m.id) ?? []) {
+      for (const { p, pattern } of reads) if (p !== m && pattern.test(r.expr)) add(p, r.start);
     }
   }
   // Greatest fixpoint: methods with call sites start from "every lock" (null) and narrow to what every
