@@ -88,6 +88,13 @@ function containerKind(mod: ModuleIndex, cls: Scope, attr: string): 'dictionary'
   return kind;
 }
 
+/** Does the method start a thread (`self._thread.start()`, `t.start()` on a Thread it made) after `offset`? */
+function startsLater(mod: ModuleIndex, m: Scope, offset: number): boolean {
+  return (mod.callsByScope.get(m.id) ?? []).some(
+    (c) => c.start >= offset && c.method === 'start' && !!c.receiver && /thread|worker|timer|^t$/i.test(c.receiver),
+  );
+}
+
 export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: Config): Finding[] {
   if (config.assumeThreads === 'never') return [];
   const findings: Finding[] = [];
@@ -107,6 +114,8 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
         if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
         const match = ITERATED.exec(r.expr);
         if (!match || guardAt(guards, r.start)) continue;
+        // A loop that ends before this method starts the class's thread happens before the thread runs.
+        if (startsLater(mod, m, r.end)) continue;
         if (found?.onlyState && !found.onlyState.has(match[1])) continue;
         // Only dicts, sets and deques fail when changed under a running loop; a list just moves on.
         const kind = containerKind(mod, cls, match[1]);
