@@ -11,7 +11,7 @@
  * when it iterates a literal `range` of 50,000 or more; recursion counts
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
-import type { Call, Scope } from '../model/types';
+import type { Call, Region, Scope } from '../model/types';
 import type { Slot } from './carry';
 import {
   CALLS,
@@ -417,7 +417,33 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     }
     if (waits) offloaded.add(call.id);
   }
-  addLoops(mod, scope, calls, offloaded, opaque, e);
+  // `for msg in consumer` where `consumer` is an instance of an analysed class whose `__next__` (or
+  // `__iter__`) waits: every step of the loop waits.
+  const iterWaits = (loop: Region): string | undefined => {
+    if (loop.kind !== 'for') return undefined;
+    // `for m in stream` (a name bound to an instance) or `for m in Stream(inbox)`.
+    const made = /^[A-Za-z_][\w.]*$/.test(loop.expr)
+      ? (importedInstance(mod, scope.id, loop.expr) ??
+        (() => {
+          const own = classOfValue(mod, scope.id, loop.expr);
+          return own ? { mod, cls: own } : undefined;
+        })())
+      : /^[A-Za-z_][\w.]*\(.*\)$/.test(loop.expr)
+        ? classAcross(mod, loop.expr.slice(0, loop.expr.indexOf('(')))
+        : undefined;
+    if (!made) return undefined;
+    // Read from another class's methods: this function's evidence is not a leaf's, and is not carried.
+    leafOnly = false;
+    for (const name of ['__next__', '__iter__']) {
+      const m = methodOf(made.mod, made.cls, name);
+      if (!m || funcKey({ mod: made.mod, scope: m }) === k || ctx.active.has(funcKey({ mod: made.mod, scope: m })))
+        continue;
+      const it = evidenceOf(ctx, { mod: made.mod, scope: m }, depth + 1);
+      if (it.io > it.cpu && it.io >= 1) return `${made.cls.name}.${name}`;
+    }
+    return undefined;
+  };
+  addLoops(mod, scope, calls, offloaded, opaque, e, iterWaits);
   ctx.active.delete(k);
   ctx.memo.set(k, e);
   if (leaf && leafOnly) scopeSlot.evidence = { line: scope.span.line, e };
@@ -509,6 +535,7 @@ function addLoops(
   offloaded: Set<number>,
   opaque: Set<number>,
   e: Evidence,
+  iterWaits: (loop: Region) => string | undefined,
 ): void {
   const loops = (mod.regionsByScope.get(scope.id) ?? []).filter(
     (r) => r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension',
@@ -547,6 +574,15 @@ function addLoops(
     // A loop over a literal handful of items (`for x in (a, b, c)`, `range(3)`) is no real work.
     const count = literalRangeCount(loop.expr);
     if ((count > 0 && count < SMALL_RANGE) || /^[([]/.test(loop.expr.trim())) continue;
+    const waitingIterator = iterWaits(loop);
+    if (waitingIterator) {
+      add(e, 'io', 1.5, {
+        text: `line ${line + 1}: loop waits in \`${waitingIterator}\` for each item of \`${loop.expr}\``,
+        line,
+        kind: 'io',
+      });
+      continue;
+    }
     // `for item in iter(q.get, None)` blocks on the queue at every step: a waiting loop, not CPU work.
     if (loop.kind === 'for' && ITER_WAIT.test(loop.expr)) {
       add(e, 'io', 1.5, {
