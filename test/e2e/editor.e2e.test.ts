@@ -146,13 +146,12 @@ describe.sequential('gil-lens in VS Code (code-server)', () => {
     expect(all.join(' ')).toMatch(/gil-lens|CPU-bound/);
   });
 
-  it('runs the benchmark from the "Benchmark" CodeLens and shows the verdict', async (ctx) => {
+  it('runs the benchmark from the "Benchmark" CodeLens and shows the verdict', async () => {
     const editor = activeEditor(page);
     const benchmark = editor.locator('.codelens-decoration a', { hasText: /Benchmark/ });
-    if ((await benchmark.count()) === 0) {
-      const lenses = await editor.locator('.codelens-decoration').allInnerTexts();
-      ctx.skip(`no "Benchmark" CodeLens yet (issue 4 not landed?); lenses seen: ${JSON.stringify(lenses)}`);
-    }
+    // The lens is part of the product: its absence is a failure, not a reason to skip.
+    const lenses = await editor.locator('.codelens-decoration').allInnerTexts();
+    expect(await benchmark.count(), `lenses seen: ${JSON.stringify(lenses)}`).toBeGreaterThan(0);
     await benchmark.first().click();
     // The command asks for the call to time, prefilled; a smaller n keeps the run short.
     const input = page.locator('.quick-input-widget input');

@@ -172,7 +172,7 @@ function importedInstance(mod: ModuleIndex, scopeId: number, receiver: string) {
  */
 function methodAlias(mod: ModuleIndex, scope: Scope, call: Call): Call | undefined {
   const bound = bindingOf(mod, scope.id, call.callee, call.start);
-  if (!bound || bound.valueKind !== 'attribute' || !/^[A-Za-z_][\w.]*\.\w+$/.test(bound.value)) return undefined;
+  if (bound?.valueKind !== 'attribute' || !/^[A-Za-z_][\w.]*\.\w+$/.test(bound.value)) return undefined;
   const dot = bound.value.lastIndexOf('.');
   return {
     ...call,

@@ -666,7 +666,7 @@ function constantTruth(mod: ModuleIndex, expr: string): boolean | undefined {
   if (!/^[A-Za-z_][\w.]*$/.test(expr)) return undefined;
   if (qualify(mod, expr) === 'typing.TYPE_CHECKING') return false;
   const writes = bindingsIn(mod, 0).get(expr);
-  if (!writes || writes.length !== 1) return undefined;
+  if (writes?.length !== 1) return undefined;
   const v = writes[0].value.trim();
   return v === 'True' ? true : v === 'False' ? false : undefined;
 }
