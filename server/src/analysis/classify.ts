@@ -11,7 +11,7 @@
  * when it iterates a literal `range` of 50,000 or more; recursion counts
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
-import type { Call, Region, Scope } from '../model/types';
+import type { Call, Scope } from '../model/types';
 import type { Slot } from './carry';
 import {
   CALLS,
@@ -22,6 +22,8 @@ import {
   FILE_LIKE_NAME,
   FILE_METHODS,
   HTTP_CLIENT_NAME,
+  HTTP_REQUEST,
+  HTTP_VERBS,
   IO_METHODS,
   ORIGIN_METHODS,
   ORIGIN_WAITS,
@@ -31,15 +33,12 @@ import {
   WAIT_METHODS,
   WAITABLE_NAME,
 } from './knowledge';
-import { classAcross, paramClass } from './origins';
+import { type ClassRef, classAcross, instanceClass } from './origins';
 import {
-  bindingInChain,
   bindingOf,
   type CarriedRef,
   calleeOf,
   carryRef,
-  classOfValue,
-  enclosingClass,
   type FunctionRef,
   funcKey,
   liveRef,
@@ -55,7 +54,6 @@ import {
   paramNames,
   qualify,
   resolveFunction,
-  selfAttrBindings,
   slotFor,
   valueCalleeOf,
 } from './resolve';
@@ -141,9 +139,6 @@ function factOf(
   return undefined;
 }
 
-const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'request', 'send']);
-const HTTP_REQUEST: CallFact = { kind: 'io', weight: 2, why: 'sends an HTTP request and waits on the network' };
-
 /** Receivers bound to calls in this function: `with urlopen(u) as resp`, `sha = hashlib.sha256()`. */
 function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
   const origins = new Map<string, string>();
@@ -157,13 +152,6 @@ function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
     if (w.valueCallee && w.targets.length === 1) origins.set(w.targets[0].text, valueCalleeOf(mod, w) ?? w.valueCallee);
   }
   return origins;
-}
-
-/** The class of another analysed module that a local name (or one of an enclosing function) was made from. */
-function importedInstance(mod: ModuleIndex, scopeId: number, receiver: string) {
-  if (!/^[A-Za-z_]\w*$/.test(receiver)) return undefined;
-  const w = bindingInChain(mod, scopeId, receiver);
-  return w?.valueCallee && !mod.classes.has(w.valueCallee) ? classAcross(mod, w.valueCallee) : undefined;
 }
 
 /**
@@ -200,11 +188,6 @@ function isAbstract(ref: FunctionRef): boolean {
 export function onParam(scope: Scope, call: Call): boolean {
   const r = call.receiver;
   return !!r && call.calleeKind === 'attribute' && /^[A-Za-z_]\w*$/.test(r) && scope.params.some((p) => p.name === r);
-}
-
-/** The class a parameter receiver holds at every call and spawn site of the function (origins.ts). */
-function paramReceiverClass(ctx: ClassifyContext, mod: ModuleIndex, scope: Scope, call: Call) {
-  return onParam(scope, call) ? paramClass(ctx.project, mod, scope, call.receiver!) : undefined;
 }
 
 /** A call to a function or method defined in the analysed files. */
@@ -249,46 +232,14 @@ function resolveCalleeUncached(
     return made && init ? { mod: made.mod, scope: init } : undefined;
   }
   if (call.calleeKind === 'attribute' && call.receiver && call.method) {
-    // `Stats.record_error()` calls a classmethod or staticmethod of a class of the module.
-    const own = classOfValue(mod, scope.id, call.receiver) ?? mod.classes.get(call.receiver)?.[0];
-    const cls = own ? { mod, cls: own } : paramReceiverClass(ctx, mod, scope, call);
+    // The receiver's class decides the method (origins.ts instanceClass); a receiver that cannot be placed
+    // stays unknown: binding it to the module's only method of that name took `server.run` for an unrelated
+    // class's `run` and `self._file.write` for the enclosing `write`.
+    const cls = instanceClass(ctx.project, mod, scope, call.receiver);
     const m = cls ? methodOf(cls.mod, cls.cls, call.method) : undefined;
     if (cls && m) return { mod: cls.mod, scope: m };
-    // `client = Client(...)` with `Client` imported from another analysed module.
-    const across = importedInstance(mod, scope.id, call.receiver);
-    if (across) {
-      const method = methodOf(across.mod, across.cls, call.method);
-      return method ? { mod: across.mod, scope: method } : undefined;
-    }
-    const attr = call.receiver.startsWith('self.') ? selfAttrClass(mod, scope.id, call.receiver) : undefined;
-    if (attr) {
-      // `self._entries = {}` is no instance of a class here; `self.db = Database(...)` is one.
-      const own = attr.cls ? methodOf(attr.mod ?? mod, attr.cls, call.method) : undefined;
-      return own ? { mod: attr.mod ?? mod, scope: own } : undefined;
-    }
-    // A receiver that cannot be placed stays unknown: binding it to the module's only method of that name
-    // took `server.run` for an unrelated class's `run` and `self._file.write` for the enclosing `write`.
   }
   return undefined;
-}
-
-/**
- * What `self.x` was bound to in the methods of the enclosing class: `{ cls }` when one binding calls a class
- * of this module, `{}` when it is bound only to other values, undefined when it is never bound there.
- */
-function selfAttrClass(
-  mod: ModuleIndex,
-  scopeId: number,
-  receiver: string,
-): { cls?: Scope; mod?: ModuleIndex } | undefined {
-  const owner = enclosingClass(mod, scopeId);
-  const writes = owner ? selfAttrBindings(mod, owner, receiver) : [];
-  if (writes.length === 0) return undefined;
-  for (const w of writes) {
-    const found = w.valueCallee ? classAcross(mod, w.valueCallee) : undefined;
-    if (found) return found;
-  }
-  return {};
 }
 
 function add(e: Evidence, kind: 'io' | 'native' | 'cpu', weight: number, reason: Reason): void {
@@ -419,31 +370,20 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   }
   // `for msg in consumer` where `consumer` is an instance of an analysed class whose `__next__` (or
   // `__iter__`) waits: every step of the loop waits.
-  const iterWaits = (loop: Region): string | undefined => {
-    if (loop.kind !== 'for') return undefined;
+  const waitingIterators = new Map<number, string>();
+  for (const loop of mod.regionsByScope.get(scope.id) ?? []) {
+    if (loop.kind !== 'for') continue;
     // `for m in stream` (a name bound to an instance) or `for m in Stream(inbox)`.
-    const made = /^[A-Za-z_][\w.]*$/.test(loop.expr)
-      ? (importedInstance(mod, scope.id, loop.expr) ??
-        (() => {
-          const own = classOfValue(mod, scope.id, loop.expr);
-          return own ? { mod, cls: own } : undefined;
-        })())
-      : /^[A-Za-z_][\w.]*\(.*\)$/.test(loop.expr)
-        ? classAcross(mod, loop.expr.slice(0, loop.expr.indexOf('(')))
-        : undefined;
-    if (!made) return undefined;
+    const made = /^[A-Za-z_][\w.]*\(.*\)$/.test(loop.expr)
+      ? classAcross(mod, loop.expr.slice(0, loop.expr.indexOf('(')))
+      : instanceClass(ctx.project, mod, scope, loop.expr);
+    if (!made) continue;
     // Read from another class's methods: this function's evidence is not a leaf's, and is not carried.
     leafOnly = false;
-    for (const name of ['__next__', '__iter__']) {
-      const m = methodOf(made.mod, made.cls, name);
-      if (!m || funcKey({ mod: made.mod, scope: m }) === k || ctx.active.has(funcKey({ mod: made.mod, scope: m })))
-        continue;
-      const it = evidenceOf(ctx, { mod: made.mod, scope: m }, depth + 1);
-      if (it.io > it.cpu && it.io >= 1) return `${made.cls.name}.${name}`;
-    }
-    return undefined;
-  };
-  addLoops(mod, scope, calls, offloaded, opaque, e, iterWaits);
+    const waits = waitingMethod(ctx, made, k, depth);
+    if (waits) waitingIterators.set(loop.id, waits);
+  }
+  addLoops(mod, scope, calls, offloaded, opaque, e, waitingIterators);
   ctx.active.delete(k);
   ctx.memo.set(k, e);
   if (leaf && leafOnly) scopeSlot.evidence = { line: scope.span.line, e };
@@ -497,6 +437,18 @@ function callbacks(
   return out;
 }
 
+/** `Cls.__next__` or `Cls.__iter__` when one of them mostly waits, for the loops that iterate a `Cls`. */
+function waitingMethod(ctx: ClassifyContext, made: ClassRef, self: string, depth: number): string | undefined {
+  for (const name of ['__next__', '__iter__']) {
+    const m = methodOf(made.mod, made.cls, name);
+    const ref = m && { mod: made.mod, scope: m };
+    if (!ref || funcKey(ref) === self || ctx.active.has(funcKey(ref))) continue;
+    const it = evidenceOf(ctx, ref, depth + 1);
+    if (it.io > it.cpu && it.io >= 1) return `${made.cls.name}.${name}`;
+  }
+  return undefined;
+}
+
 /**
  * A call of a callable the function was handed: a parameter, a loop variable, or a name unpacked from a
  * work item (`fn, args = item`). A name bound to a bound method (`read = f.read`) or to a call's result
@@ -535,7 +487,7 @@ function addLoops(
   offloaded: Set<number>,
   opaque: Set<number>,
   e: Evidence,
-  iterWaits: (loop: Region) => string | undefined,
+  waitingIterators: Map<number, string>,
 ): void {
   const loops = (mod.regionsByScope.get(scope.id) ?? []).filter(
     (r) => r.kind === 'for' || r.kind === 'while' || r.kind === 'comprehension',
@@ -574,7 +526,7 @@ function addLoops(
     // A loop over a literal handful of items (`for x in (a, b, c)`, `range(3)`) is no real work.
     const count = literalRangeCount(loop.expr);
     if ((count > 0 && count < SMALL_RANGE) || /^[([]/.test(loop.expr.trim())) continue;
-    const waitingIterator = iterWaits(loop);
+    const waitingIterator = waitingIterators.get(loop.id);
     if (waitingIterator) {
       add(e, 'io', 1.5, {
         text: `line ${line + 1}: loop waits in \`${waitingIterator}\` for each item of \`${loop.expr}\``,

@@ -353,6 +353,28 @@ export const CHEAP_BUILTINS = new Set([
   'oct',
   'slice',
 ]);
+/** String methods that compute a new value from the string alone (`key.lower()`). */
+export const STRING_METHODS = new Set([
+  'lower',
+  'upper',
+  'casefold',
+  'strip',
+  'lstrip',
+  'rstrip',
+  'replace',
+  'split',
+  'rsplit',
+  'title',
+  'capitalize',
+  'encode',
+  'decode',
+  'format',
+  'join',
+  'partition',
+  'rpartition',
+  'removeprefix',
+  'removesuffix',
+]);
 export const CHEAP_METHODS = new Set([
   'append',
   'extend',
@@ -375,40 +397,25 @@ export const CHEAP_METHODS = new Set([
   'index',
   'sort',
   'reverse',
-  'join',
-  'split',
-  'rsplit',
-  'strip',
-  'lstrip',
-  'rstrip',
   'startswith',
   'endswith',
-  'replace',
-  'lower',
-  'upper',
-  'format',
   'find',
   'rfind',
   'isdigit',
   'isalpha',
   'isspace',
-  'encode',
-  'decode',
   'splitlines',
-  'partition',
-  'rpartition',
   'zfill',
   'ljust',
   'rjust',
   'center',
-  'title',
-  'capitalize',
   'group',
   'bit_length',
   'to_bytes',
   'from_bytes',
   'is_integer',
   'hexdigest',
+  ...STRING_METHODS,
 ]);
 
 /**
@@ -593,3 +600,24 @@ export const UNPICKLABLE_FACTORIES = new Set([
   'sqlite3.connect',
   'queue.Queue',
 ]);
+
+/** HTTP verbs of session and client objects (`session.get(url)`): a request over the network. */
+export const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'request', 'send']);
+export const HTTP_REQUEST: CallFact = { kind: 'io', weight: 2, why: 'sends an HTTP request and waits on the network' };
+
+/**
+ * Calls whose result is the same for every thread that makes them with the same arguments: a module from
+ * sys.modules, a compiled pattern, the process's one logger of that name, a conversion or path function.
+ */
+export const IDEMPOTENT_CALLS =
+  /^(importlib\.import_module|__import__|re\.compile|logging\.getLogger|str|int|float|bool|bytes|tuple|frozenset|len|repr|os\.path\.\w+|os\.fspath|os\.environ\.get|os\.getenv|sys\.intern|math\.\w+|operator\.\w+|string\.\w+|unicodedata\.\w+)$/;
+/** Builtins that make a fresh copy of other state (`list(self._items)`): equal in every thread. */
+export const COPIES = new Set(['list', 'dict', 'set', 'tuple', 'frozenset', 'sorted']);
+
+/** Logging calls, by method (`log.warning`) or by name: a duplicated one is a benign effect of a race. */
+export const LOG_METHODS = /^(debug|info|warning|warn|error|exception|critical|log|print)$/;
+export const LOG_CALLS = new Set(['warnings.warn']);
+
+/** Calls that schedule other coroutines: after one, a blocking call in the scheduling coroutine stalls them. */
+export const SCHEDULES =
+  /(^|\.)(create_task|ensure_future|gather|as_completed|wait|TaskGroup|start_soon|run_coroutine_threadsafe)$/;

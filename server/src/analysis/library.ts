@@ -84,8 +84,20 @@ function selfWrites(mod: ModuleIndex, cls: Scope, method: Scope, depth = 0, out 
   return out;
 }
 
-/** Why a class looks meant for concurrent use, or undefined when nothing says so. */
+/**
+ * Why a class looks meant for concurrent use, or undefined when nothing says so. Library mode and the
+ * iteration rule both ask, so the answer is remembered for the run on the module index.
+ */
 export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Config): Intent | undefined {
+  if (!mod.intents) mod.intents = new Map();
+  const known = mod.intents.get(cls.id);
+  if (known !== undefined) return known ?? undefined;
+  const intent = intentOf(mod, cls, locks, config);
+  mod.intents.set(cls.id, intent ?? null);
+  return intent;
+}
+
+function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Config): Intent | undefined {
   const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
   const methodIds = new Set(methods.map((m) => m.id));
   const own = locks.find((b) => b.mutex && b.name.startsWith('self.') && methodIds.has(b.scope));
@@ -176,50 +188,51 @@ function addRoots(text: string, out: Set<string>): void {
 
 /**
  * The `self.x` roots a class's methods read or write with one of its mutexes held: in `with lock:` or
- * acquire/release stretches, in methods a lock decorator wraps, and in private helpers that are only
- * called from such stretches (the lock is held by every caller).
+ * acquire/release stretches, in methods a lock decorator wraps, and in helpers called with the lock held
+ * (from any caller), followed through what they call on `self` in turn.
  */
 function lockedState(mod: ModuleIndex, methods: Scope[], locks: LockBinding[], config: Config): Set<string> {
   const out = new Set<string>();
   const byName = new Map(methods.map((m) => [m.name, m]));
-  const guardedCalls = new Map<string, number>();
+  const queue: string[] = [];
   for (const m of methods) {
     const guards = guardsIn(mod, m, locks, config);
-    for (const call of mod.callsByScope.get(m.id) ?? []) {
-      const inside = guardAt(guards, call.start) !== undefined;
-      if (inside && call.receiver === 'self' && call.method && byName.has(call.method))
-        guardedCalls.set(call.method, (guardedCalls.get(call.method) ?? 0) + 1);
-      if (inside) addRoots(call.callee + call.args.map((a) => ` ${a.text}`).join(''), out);
-    }
     if (guards.length === 0) continue;
-    for (const w of mod.writesByScope.get(m.id) ?? []) {
-      if (!guardAt(guards, w.start)) continue;
-      for (const t of w.targets) addRoots(t.text, out);
-      addRoots(w.value, out);
-    }
-    for (const r of mod.regionsByScope.get(m.id) ?? []) if (guardAt(guards, r.start)) addRoots(r.expr, out);
+    const held = (offset: number) => guardAt(guards, offset) !== undefined;
+    for (const helper of rootsIn(mod, m, held, out)) if (byName.has(helper)) queue.push(helper);
   }
-  // A helper called with the lock held (from any caller), and what it calls on `self` in turn, touches
-  // its state under the lock there.
-  const queue = [...guardedCalls.keys()];
   const seen = new Set(queue);
   while (queue.length > 0) {
     const helper = byName.get(queue.pop()!);
     if (!helper) continue;
-    for (const w of mod.writesByScope.get(helper.id) ?? []) {
-      for (const t of w.targets) addRoots(t.text, out);
-      addRoots(w.value, out);
-    }
-    for (const c of mod.callsByScope.get(helper.id) ?? []) {
-      addRoots(c.callee + c.args.map((a) => ` ${a.text}`).join(''), out);
-      if (c.receiver === 'self' && c.method && byName.has(c.method) && !seen.has(c.method)) {
-        seen.add(c.method);
-        queue.push(c.method);
+    for (const next of rootsIn(mod, helper, () => true, out)) {
+      if (byName.has(next) && !seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
       }
     }
-    for (const r of mod.regionsByScope.get(helper.id) ?? []) addRoots(r.expr, out);
   }
   return out;
+}
+
+/**
+ * Adds the `self.x` roots that a method's writes, calls and if/loop headers mention where `at(offset)`
+ * holds, and returns the names of the methods it calls on `self` there.
+ */
+function rootsIn(mod: ModuleIndex, m: Scope, at: (offset: number) => boolean, out: Set<string>): string[] {
+  const called: string[] = [];
+  for (const w of mod.writesByScope.get(m.id) ?? []) {
+    if (!at(w.start)) continue;
+    for (const t of w.targets) addRoots(t.text, out);
+    addRoots(w.value, out);
+  }
+  for (const c of mod.callsByScope.get(m.id) ?? []) {
+    if (!at(c.start)) continue;
+    addRoots(c.callee + c.args.map((a) => ` ${a.text}`).join(''), out);
+    if (c.receiver === 'self' && c.method) called.push(c.method);
+  }
+  for (const r of mod.regionsByScope.get(m.id) ?? []) if (at(r.start)) addRoots(r.expr, out);
+  return called;
 }
 
 /** Does the module show that it expects threads? */

@@ -6,7 +6,15 @@
  */
 import type { Scope, Span } from '../model/types';
 import { LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
-import { type ModuleIndex, mentions, qualify, slotFor, valueCalleeOf } from './resolve';
+import {
+  type FunctionRef,
+  type ModuleIndex,
+  mentions,
+  qualify,
+  resolveFunction,
+  slotFor,
+  valueCalleeOf,
+} from './resolve';
 import type { Config } from './types';
 
 export interface LockBinding {
@@ -242,7 +250,7 @@ function decoratorLock(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
     const name = text.replace(/^@/, '').replace(/\(.*$/s, '').trim();
     const found = decoratorFunction(mod, name);
     if (!found) continue;
-    for (const wrapper of found.mod.children.get(found.fn.id) ?? []) {
+    for (const wrapper of found.mod.children.get(found.scope.id) ?? []) {
       const self = wrapper.kind === 'function' ? wrapper.params[0]?.name : undefined;
       if (!self) continue;
       for (const r of found.mod.regionsByScope.get(wrapper.id) ?? []) {
@@ -258,15 +266,14 @@ function decoratorLock(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
   return undefined;
 }
 
-function decoratorFunction(mod: ModuleIndex, name: string): { mod: ModuleIndex; fn: Scope } | undefined {
-  if (!/^[\w.]+$/.test(name)) return undefined;
-  const own = name.includes('.') ? undefined : mod.functionsIn.get(0)?.get(name);
-  if (own) return { mod, fn: own };
+function decoratorFunction(mod: ModuleIndex, name: string): FunctionRef | undefined {
+  // A bare name resolves as any call does (this module, then its imports); `util.synchronized` by module.
+  if (mod.project && /^[A-Za-z_]\w*$/.test(name)) return resolveFunction(mod.project, mod, 0, name);
   const q = qualify(mod, name);
   const dot = q.lastIndexOf('.');
   const other = dot > 0 ? mod.project?.byName.get(q.slice(0, dot)) : undefined;
   const fn = other?.functionsIn.get(0)?.get(q.slice(dot + 1));
-  return other && fn ? { mod: other, fn } : undefined;
+  return other && fn ? { mod: other, scope: fn } : undefined;
 }
 
 /**

@@ -17,7 +17,16 @@
  */
 import type { Arg, Call, Scope } from '../model/types';
 import type { ProjectIndex } from './resolve';
-import { bindingInChain, type ModuleIndex, paramNames, qualify, resolveFunction } from './resolve';
+import {
+  bindingInChain,
+  classOfValue,
+  enclosingClass,
+  type ModuleIndex,
+  paramNames,
+  qualify,
+  resolveFunction,
+  selfAttrBindings,
+} from './resolve';
 
 const MAX_DEPTH = 3;
 
@@ -185,4 +194,36 @@ export function isThreadClass(mod: ModuleIndex, cls: Scope, depth = 0): boolean 
     if (found && found.cls !== cls && isThreadClass(found.mod, found.cls, depth + 1)) return true;
   }
   return false;
+}
+
+/**
+ * The one answer to "which class is this expression an instance of" (or, for a class's own name, which
+ * class it is, for classmethod calls). In order: `self` and names bound in the function's scope chain to a
+ * class of this module; a class of this module by name; a parameter every site hands one class
+ * (paramClass); a name bound to a class of another analysed module; `self.x` bound to a class in a method
+ * of the enclosing class. `self.x` bound only to other values, and anything else, is unknown.
+ */
+export function instanceClass(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  scope: Scope,
+  expr: string,
+): ClassRef | undefined {
+  const own = classOfValue(mod, scope.id, expr) ?? mod.classes.get(expr)?.[0];
+  if (own) return { mod, cls: own };
+  const plain = /^[A-Za-z_]\w*$/.test(expr);
+  if (plain && scope.kind === 'function' && scope.params.some((p) => p.name === expr))
+    return paramClass(project, mod, scope, expr);
+  if (plain) {
+    const w = bindingInChain(mod, scope.id, expr);
+    if (w?.valueCallee && !mod.classes.has(w.valueCallee)) return classAcross(mod, w.valueCallee);
+    return undefined;
+  }
+  if (!expr.startsWith('self.')) return undefined;
+  const owner = enclosingClass(mod, scope.id);
+  for (const w of owner ? selfAttrBindings(mod, owner, expr) : []) {
+    const found = w.valueCallee ? classAcross(mod, w.valueCallee) : undefined;
+    if (found) return found;
+  }
+  return undefined;
 }

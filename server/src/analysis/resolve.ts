@@ -6,6 +6,7 @@
 import type { Call, ModuleModel, Region, Scope, Write } from '../model/types';
 import { carriedByItems, type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeDeps, slotOf } from './carry';
 import { CONTEXT_MEMBERS, POOL_METHODS } from './knowledge';
+import type { Intent } from './library';
 import type { Guard } from './locks';
 
 export interface ModuleIndex {
@@ -44,7 +45,9 @@ export interface ModuleIndex {
   resolved: (FunctionRef | null)[];
   /** Each scope's guarded stretches, by scope id (locks.ts guardsIn). */
   guards: Guard[][];
-  /** Stretches no run can reach (deadCode), sorted, made on first use. */
+  /** Why each class looks meant for concurrent use, by class id (library.ts classIntent; null: nothing). */
+  intents?: Map<number, Intent | null>;
+  /** Stretches no run can reach (isDead), made on first use. */
   dead?: { start: number; end: number }[];
   /** Locks every in-class caller holds around each method, by class id (locks.ts callerLocks), made on first use. */
   callerLocks?: Map<number, Map<Scope, string[]>>;

@@ -15,7 +15,7 @@
  */
 import type { Call } from '../../model/types';
 import { importEdit, textOf } from '../fixes';
-import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS, ORIGIN_WAITS } from '../knowledge';
+import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS, ORIGIN_WAITS, SCHEDULES } from '../knowledge';
 import { calleeOf, isDead, lookup, type ModuleIndex, originOf } from '../resolve';
 import type { Finding, Fix } from '../types';
 
@@ -77,10 +77,6 @@ function cannotBlock(q: string, call: Call): boolean {
   return false;
 }
 
-/** Calls that schedule other coroutines: after one, a blocking call stalls them. */
-const SCHEDULES =
-  /(^|\.)(create_task|ensure_future|gather|as_completed|wait|TaskGroup|start_soon|run_coroutine_threadsafe)$/;
-
 /**
  * Coroutines the module only ever runs as the whole program (`asyncio.run(main())`): until they schedule
  * other work, nothing else is waiting on the loop, so a blocking call there stalls nobody yet.
@@ -88,7 +84,8 @@ const SCHEDULES =
 function entryCoroutines(mod: ModuleIndex): Set<string> {
   const entries = new Set<string>();
   for (const c of mod.model.calls) {
-    if (calleeOf(mod, c) !== 'asyncio.run' || c.args[0]?.kind !== 'call' || !c.args[0].callee) continue;
+    if (c.method !== 'run' || calleeOf(mod, c) !== 'asyncio.run' || c.args[0]?.kind !== 'call' || !c.args[0].callee)
+      continue;
     if (/^[A-Za-z_]\w*$/.test(c.args[0].callee)) entries.add(c.args[0].callee);
   }
   // Awaited or scheduled from other coroutines as well: not a one-shot entry.

@@ -8,7 +8,8 @@
 import type { Scope } from '../../model/types';
 import { classIntent, isPublicMethod } from '../library';
 import { guardAt, guardsIn, type LockBinding } from '../locks';
-import { type ModuleIndex, selfAttrBindings, valueCalleeOf } from '../resolve';
+import { classAcross, isThreadClass } from '../origins';
+import { type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../resolve';
 import type { Config, Finding } from '../types';
 
 const MUTATORS = new Set([
@@ -88,11 +89,18 @@ function containerKind(mod: ModuleIndex, cls: Scope, attr: string): 'dictionary'
   return kind;
 }
 
-/** Does the method start a thread (`self._thread.start()`, `t.start()` on a Thread it made) after `offset`? */
+/**
+ * Does the method start a thread after `offset`: `start()` on a receiver made by `threading.Thread` or
+ * `Timer`, or by a Thread subclass of the analysed files (`self._thread = Worker(...)`)?
+ */
 function startsLater(mod: ModuleIndex, m: Scope, offset: number): boolean {
-  return (mod.callsByScope.get(m.id) ?? []).some(
-    (c) => c.start >= offset && c.method === 'start' && !!c.receiver && /thread|worker|timer|^t$/i.test(c.receiver),
-  );
+  return (mod.callsByScope.get(m.id) ?? []).some((c) => {
+    if (c.start < offset || c.method !== 'start' || !c.receiver) return false;
+    const origin = originOf(mod, m.id, c.receiver);
+    if (origin === 'threading.Thread' || origin === 'threading.Timer') return true;
+    const made = origin ? classAcross(mod, origin) : undefined;
+    return !!made && isThreadClass(made.mod, made.cls);
+  });
 }
 
 export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: Config): Finding[] {

@@ -20,6 +20,7 @@
  */
 import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../model/types';
 import { withLazyFixes } from '../fixes';
+import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, STRING_METHODS } from '../knowledge';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
 import type { Visit } from '../reach';
 import { inWindow, isSharedExpr, sortedText } from '../reach';
@@ -126,7 +127,8 @@ function stateOf(
 /** A property of the method's class whose getter or setter keeps the value in a threading.local. */
 function threadLocalProperty(mod: ModuleIndex, scope: Scope, name: string, locks: LockBinding[]): boolean {
   const cls = mod.model.scopes[scope.parent];
-  if (cls?.kind !== 'class') return false;
+  // Most attributes are no method of the class: one map look-up before reading its methods.
+  if (cls?.kind !== 'class' || !mod.functionsIn.get(cls.id)?.has(name)) return false;
   for (const m of mod.children.get(cls.id) ?? []) {
     if (m.kind !== 'function' || m.name !== name) continue;
     if (!m.decorators.some((d) => /(^|\.)(property|setter|getter)$/.test(d.replace(/^@/, '')))) continue;
@@ -254,18 +256,6 @@ const DISPLAYS = new Set([
   'set_comprehension',
 ]);
 /**
- * Calls whose result is the same for every thread that makes them with the same arguments: a module from
- * sys.modules, a compiled pattern, the process's one logger of that name, a conversion or path function.
- */
-const IDEMPOTENT_CALLS =
-  /^(importlib\.import_module|__import__|re\.compile|logging\.getLogger|str|int|float|bool|bytes|tuple|frozenset|len|repr|os\.path\.\w+|os\.fspath|os\.environ\.get|os\.getenv|sys\.intern|math\.\w+|operator\.\w+|string\.\w+|unicodedata\.\w+)$/;
-/** Fresh copies of other state (`list(self._items)`): equal in every thread. */
-const COPIES = new Set(['list', 'dict', 'set', 'tuple', 'frozenset', 'sorted']);
-/** String methods: a value computed from the key alone. */
-const STRING_METHODS =
-  /^(lower|upper|casefold|strip|lstrip|rstrip|replace|split|rsplit|title|capitalize|encode|decode|format|join|partition|rpartition|removeprefix|removesuffix)$/;
-
-/**
  * Is the value a lazy initialisation or memo stores the same for every racing thread? Literals and
  * constant data, a module or compiled pattern, a copy of other state, a string computed from the key. A
  * new object of a class, a value the caller passed, anything computed from the state itself or from I/O
@@ -296,7 +286,7 @@ function idempotentValue(mod: ModuleIndex, scope: Scope, w: Write, state: string
   if (IDEMPOTENT_CALLS.test(q)) return true;
   if (COPIES.has(q)) return true;
   const dot = w.valueCallee.lastIndexOf('.');
-  if (dot > 0 && STRING_METHODS.test(w.valueCallee.slice(dot + 1))) {
+  if (dot > 0 && STRING_METHODS.has(w.valueCallee.slice(dot + 1))) {
     // `pattern.upper()` of the key (a local or parameter): a pure function of it.
     const receiver = w.valueCallee.slice(0, dot);
     return /^[A-Za-z_]\w*$/.test(receiver) && f.locals.has(receiver);
@@ -313,7 +303,7 @@ function benignStore(mod: ModuleIndex, scope: Scope, w: Write, state: string, f:
   if (!idempotentValue(mod, scope, w, state, f)) return false;
   for (const c of mod.callsByScope.get(scope.id) ?? []) {
     if (c.start < test.thenStart || c.start >= test.thenEnd || (c.start >= w.start && c.end <= w.end)) continue;
-    if (!LOG_METHODS.test(c.method ?? c.callee) && c.callee !== 'warnings.warn') return false;
+    if (!isLogging(c)) return false;
   }
   return true;
 }
@@ -358,7 +348,10 @@ function readThroughLocal(mod: ModuleIndex, scope: Scope, w: Write, state: strin
   return false;
 }
 
-const LOG_METHODS = /^(debug|info|warning|warn|error|exception|critical|log|print)$/;
+/** A logging call (`log.warning(...)`, `warnings.warn(...)`, `print(...)`). */
+function isLogging(c: Call): boolean {
+  return LOG_METHODS.test(c.method ?? c.callee) || LOG_CALLS.has(c.callee);
+}
 
 /** After `call`, the guarded stretch makes only logging calls (`log.warning`, `warnings.warn`, `print`). */
 function onlyLogsAfter(mod: ModuleIndex, scope: Scope, call: Call, test: Region): boolean {
@@ -369,8 +362,7 @@ function onlyLogsAfter(mod: ModuleIndex, scope: Scope, call: Call, test: Region)
   }
   for (const c of mod.callsByScope.get(scope.id) ?? []) {
     if (c.start <= call.end || c.start >= end) continue;
-    const name = c.method ?? c.callee;
-    if (!LOG_METHODS.test(name) && c.callee !== 'warnings.warn') return false;
+    if (!isLogging(c)) return false;
   }
   return true;
 }
