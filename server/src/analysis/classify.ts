@@ -336,6 +336,11 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     }
     leaf = false;
     if (funcKey(callee) === k || ctx.active.has(funcKey(callee))) {
+      // A function that calls itself is an algorithm's recursion (a search, divide and conquer): its
+      // depth is data-bound like a loop's trip count, so it is not bookkeeping even when the helper is
+      // called once. A cycle through other functions is more often a walk over a nested value or a
+      // dispatch back into an overload, and stays light.
+      if (funcKey(callee) === k) e.heavy += 4;
       add(e, 'cpu', 4, {
         text: `line ${line + 1}: recursive call to \`${callee.scope.name}\` runs Python code`,
         line,
@@ -597,7 +602,11 @@ function literalRangeCount(expr: string): number {
 
 /** Turn scores into a class. Thresholds are documented in README "Classification". */
 export function decide(e: Evidence): Classification {
-  const { io, native, cpu } = e;
+  const { io, native } = e;
+  // A class rests on evidence a reason names. CPU evidence with no reason left is the discounted
+  // bookkeeping of helpers called once (their reasons are dropped with it): it cannot make a thread
+  // CPU-bound on its own, or the message would cite nothing ("no waiting, native work or loops").
+  const cpu = e.reasons.some((r) => r.kind === 'cpu') ? e.cpu : 0;
   // A worker that runs what it is handed does whatever that is; its own waits for work say nothing.
   if (e.delegates && native < 1.5 && cpu < 3) return 'unknown';
   if (io >= 1.5 && cpu >= 3) return 'mixed';
