@@ -6,8 +6,9 @@
  * `def` or `lambda` runs wherever it is called (usually a worker thread via
  * `asyncio.to_thread`), so it is not flagged.
  *
- * In a one-shot entry coroutine (only ever run as `asyncio.run(main())`), a blocking call made before it
- * schedules other coroutines is `info`: nothing else waits on the loop yet.
+ * In a one-shot entry coroutine (only ever run as `asyncio.run(main())`, or a test coroutine that its
+ * runner runs alone on a fresh loop), a blocking call made before it schedules other coroutines is
+ * `info`: nothing else waits on the loop yet.
  *
  * Advice: the async counterpart, or `await asyncio.to_thread(...)`. Fixes:
  * `time.sleep(x)` → `await asyncio.sleep(x)` (preferred), and any other call
@@ -95,15 +96,40 @@ function entryCoroutines(mod: ModuleIndex): Set<string> {
   return entries;
 }
 
+/** A module a test runner collects (`test_*.py`, `*_test.py`, or a file under a `test`/`tests` folder). */
+export function isTestModule(file: string): boolean {
+  const parts = file.split(/[\\/]/);
+  const base = parts[parts.length - 1] ?? '';
+  return /^test_.*\.py$|_test\.py$/.test(base) || parts.slice(0, -1).some((p) => p === 'test' || p === 'tests');
+}
+
+/**
+ * A test coroutine (`async def test_*` in a test module, at module level or in a test class) is run by
+ * its runner (pytest-asyncio, IsolatedAsyncioTestCase) as the one coroutine of its loop: an entry
+ * coroutine like `asyncio.run(main())`'s, unless the module awaits it from other coroutines.
+ */
+function isTestCoroutine(mod: ModuleIndex, name: string, parent: number): boolean {
+  if (!name.startsWith('test') || !isTestModule(mod.model.path)) return false;
+  const owner = mod.model.scopes[parent];
+  if (parent !== 0 && (owner?.kind !== 'class' || owner.parent !== 0)) return false;
+  return !mod.model.calls.some((c) => c.method === undefined && c.callee === name && mod.model.scopes[c.scope]?.isAsync);
+}
+
+/** A call that puts other coroutines on the loop; `x.wait` only when it is `asyncio.wait` (an Event's blocks). */
+function schedules(mod: ModuleIndex, call: Call): boolean {
+  return SCHEDULES.test(call.callee) && (call.method !== 'wait' || calleeOf(mod, call) === 'asyncio.wait');
+}
+
 export function blockingInAsync(mod: ModuleIndex): Finding[] {
   const findings: Finding[] = [];
   const entries = entryCoroutines(mod);
   for (const scope of mod.model.scopes) {
     if (scope.kind !== 'function' || !scope.isAsync) continue;
     const lines = new Set<number>();
-    const entry = entries.has(scope.name) && scope.parent === 0;
+    const entry =
+      (entries.has(scope.name) && scope.parent === 0) || isTestCoroutine(mod, scope.name, scope.parent);
     const firstSchedule = entry
-      ? (mod.callsByScope.get(scope.id) ?? []).find((c) => SCHEDULES.test(c.callee))?.start
+      ? (mod.callsByScope.get(scope.id) ?? []).find((c) => schedules(mod, c))?.start
       : undefined;
     for (const call of mod.callsByScope.get(scope.id) ?? []) {
       if (call.start < scope.bodyStart || call.awaited || isDead(mod, call.start)) continue;
