@@ -112,7 +112,9 @@ function isTestCoroutine(mod: ModuleIndex, name: string, parent: number): boolea
   if (!name.startsWith('test') || !isTestModule(mod.model.path)) return false;
   const owner = mod.model.scopes[parent];
   if (parent !== 0 && (owner?.kind !== 'class' || owner.parent !== 0)) return false;
-  return !mod.model.calls.some((c) => c.method === undefined && c.callee === name && mod.model.scopes[c.scope]?.isAsync);
+  return !mod.model.calls.some(
+    (c) => c.method === undefined && c.callee === name && mod.model.scopes[c.scope]?.isAsync,
+  );
 }
 
 /** A call that puts other coroutines on the loop; `x.wait` only when it is `asyncio.wait` (an Event's blocks). */
@@ -126,8 +128,7 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
   for (const scope of mod.model.scopes) {
     if (scope.kind !== 'function' || !scope.isAsync) continue;
     const lines = new Set<number>();
-    const entry =
-      (entries.has(scope.name) && scope.parent === 0) || isTestCoroutine(mod, scope.name, scope.parent);
+    const entry = (entries.has(scope.name) && scope.parent === 0) || isTestCoroutine(mod, scope.name, scope.parent);
     const firstSchedule = entry
       ? (mod.callsByScope.get(scope.id) ?? []).find((c) => schedules(mod, c))?.start
       : undefined;
