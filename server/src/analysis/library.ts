@@ -97,6 +97,21 @@ export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[], 
   return intent;
 }
 
+/**
+ * Whether a class's docstring says the class is thread-safe: in its summary paragraph (`A thread-safe
+ * registry.`), or as a statement anywhere (`The client is thread safe`, `Thread-safe.`). Elsewhere a
+ * `thread-safe X` describes X, another object the class uses (`sleeps on a thread-safe notifier`), and
+ * promises nothing about the class.
+ */
+export function promisesThreadSafety(doc: string): boolean {
+  if (/\b(not|no|non|never|isn'?t)\b[\s-]*(\w+[\s-]+)?thread[- ]?safe/i.test(doc)) return false;
+  const summary = doc.trim().split(/\n\s*\n/)[0] ?? '';
+  if (/\bthread[- ]?safe\b(?!ty)/i.test(summary)) return true;
+  const stated = /\b(is|are|be|remains?|stays?)\s+(\w+\s+)?thread[- ]?safe\b(?!ty)/i;
+  const alone = /(^|[.:;]\s+|\n\s*)thread[- ]?safe\s*([.:;]|$)/im;
+  return stated.test(doc) || alone.test(doc);
+}
+
 function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Config): Intent | undefined {
   const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
   const methodIds = new Set(methods.map((m) => m.id));
@@ -122,9 +137,7 @@ function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Co
       }
     }
   }
-  const promises = /\bthread[- ]?safe\b(?!ty)/i.test(cls.docstring);
-  const denies = /\b(not|no|non|never|isn'?t)\b[\s-]*(\w+[\s-]+)?thread[- ]?safe/i.test(cls.docstring);
-  if (promises && !denies) return { because: `\`${cls.name}\`'s docstring says it is thread-safe` };
+  if (promisesThreadSafety(cls.docstring)) return { because: `\`${cls.name}\`'s docstring says it is thread-safe` };
   if (threads) return threads;
   const localClass = [...mod.classes.values()]
     .flat()
