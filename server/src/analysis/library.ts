@@ -17,7 +17,7 @@
  * called from many threads; `"never"` keeps only what spawns reach.
  */
 import type { Scope } from '../model/types';
-import { callerLocks, guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
+import { callerLocks, type Guard, guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
 import { classAcross, isThreadClass } from './origins';
 import type { Entry, Visit } from './reach';
 import { calleeOf, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
@@ -208,8 +208,13 @@ function lockedState(mod: ModuleIndex, methods: Scope[], locks: LockBinding[], c
   const out = new Set<string>();
   const byName = new Map(methods.map((m) => [m.name, m]));
   const queue: string[] = [];
+  // Only the object's own locks (`self._lock`) and the module's own global ones own instance state: a
+  // region under another object's lock (`with self._conn.lock:`, `with conn.lock:`) guards that object,
+  // and what `self.x` it mentions on the way is there by accident.
+  const moduleLocks = new Set(locks.filter((b) => b.scope === 0).map((b) => b.name));
+  const owns = (g: Guard) => /^self\.\w+$/.test(g.lock) || moduleLocks.has(g.lock);
   for (const m of methods) {
-    const guards = guardsIn(mod, m, locks, config);
+    const guards = guardsIn(mod, m, locks, config).filter(owns);
     if (guards.length === 0) continue;
     const held = (offset: number) => guardAt(guards, offset) !== undefined;
     for (const helper of rootsIn(mod, m, held, out)) if (byName.has(helper)) queue.push(helper);
