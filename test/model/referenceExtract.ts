@@ -60,7 +60,14 @@ function infoOf(node: Node): { text: string; span: Span; end: number } {
 /** Whitespace-free text, cut at `limit` characters: huge literals carry no signal. */
 function compact(text: string, limit = 400): string {
   const cut = text.length > limit ? text.slice(0, limit) : text;
-  return /\s/.test(cut) ? cut.replace(/\s+/g, '') : cut;
+  // Written as a loop, not as extract's regex: layout goes, one space stays between two word characters.
+  const parts = cut.split(/\s+/);
+  let out = parts[0] ?? '';
+  for (const part of parts.slice(1)) {
+    if (part === '') continue;
+    out += /\w$/.test(out) && /^\w/.test(part) ? ` ${part}` : part;
+  }
+  return out;
 }
 
 interface Open {

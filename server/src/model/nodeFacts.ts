@@ -59,10 +59,14 @@ function infoOf(node: Node): { text: string; span: Span; end: number } {
   return { text, end, span: { line: s.row, col: s.column, endLine: s.row + newlines, endCol: text.length - last - 1 } };
 }
 
-/** Whitespace-free text, cut at `limit` characters: huge literals carry no signal. */
+/**
+ * Text without layout, cut at `limit` characters: huge literals carry no signal. Whitespace goes, except
+ * one space where it separates two word characters, so tokens keep their boundaries (`not flag`, `total
+ * or 1`, `x if x is None else y`) and a name read in a value can still be found in it.
+ */
 export function compact(text: string, limit = 400): string {
   const cut = text.length > limit ? text.slice(0, limit) : text;
-  return /\s/.test(cut) ? cut.replace(/\s+/g, '') : cut;
+  return /\s/.test(cut) ? cut.replace(/(\w?)\s+(?=(\w?))/g, (_m, a: string, b: string) => (a && b ? `${a} ` : a)) : cut;
 }
 
 export function moduleScope(root: Node): Scope {
