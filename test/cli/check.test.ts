@@ -8,9 +8,24 @@
  * Tests under "findings" need the analysis rules; the rest hold whatever the
  * analysis reports.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FILE_BYTES } from '../../server/src/config/limits';
-import { checkJson, findingKeys, gilLens, PLAIN, project, RACY, removeProjects } from './helpers';
+import {
+  BIN,
+  checkJson,
+  findingKeys,
+  gilLens,
+  type JsonReportShape,
+  makeFifo,
+  PLAIN,
+  project,
+  RACY,
+  removeProjects,
+  writeBytesName,
+} from './helpers';
 
 afterEach(removeProjects);
 
@@ -117,6 +132,80 @@ describe('input handling', () => {
       ['d_plain.py', true],
     ]);
     for (const file of report.files.slice(0, 3)) expect(file.findings).toEqual([]);
+  });
+
+  it('checks a file whose name is not valid UTF-8, met in a folder or named', (ctx) => {
+    const dir = project({});
+    if (!writeBytesName(dir, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x70, 0x79]), RACY)) ctx.skip();
+    // Node shows the name with U+FFFD for the byte that is not UTF-8.
+    const walked = checkJson(['.'], dir);
+    expect(walked.stderr).toBe('');
+    expect(findingKeys(walked.report, 'caf\uFFFD.py')).toEqual(RACY_FINDINGS);
+    expect(walked.code).toBe(1);
+    // The shell passes the raw bytes on the command line.
+    const named = spawnSync(
+      '/bin/sh',
+      ['-c', `exec "$@" "$(printf 'caf\\351.py')"`, 'sh', process.execPath, BIN, 'check', '--format', 'json'],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(named.stderr).toBe('');
+    expect(findingKeys(JSON.parse(named.stdout), 'caf\uFFFD.py')).toEqual(RACY_FINDINGS);
+    expect(named.status).toBe(1);
+  });
+
+  it('skips devices and FIFOs, named or met in a folder, without reading them', (ctx) => {
+    if (process.platform === 'win32') ctx.skip();
+    const dir = project({ 'plain.py': PLAIN, 'sub/plain.py': PLAIN });
+    if (!makeFifo(path.join(dir, 'sub', 'pipe.py'))) ctx.skip();
+    fs.symlinkSync('/dev/zero', path.join(dir, 'sub', 'zero.py'));
+    // Before the fix, /dev/zero was read until memory ran out and the FIFO blocked for ever.
+    const named = gilLens(['check', '--format', 'json', '/dev/zero', 'sub/pipe.py', 'plain.py'], dir, {}, 10_000);
+    expect(named.stderr).toBe(
+      'gil-lens: /dev/zero: not a regular file (a character device), skipped\n' +
+        'gil-lens: sub/pipe.py: not a regular file (a FIFO), skipped\n',
+    );
+    expect((JSON.parse(named.stdout) as JsonReportShape).files.map((f) => [f.path, f.error === undefined])).toEqual([
+      ['/dev/zero', false],
+      ['sub/pipe.py', false],
+      ['plain.py', true],
+    ]);
+    expect(named.code).toBe(0);
+
+    const walked = gilLens(['check', '--format', 'json', 'sub'], dir, {}, 10_000);
+    expect(walked.stderr).toBe(
+      'gil-lens: sub/pipe.py: not a regular file (a FIFO), skipped\n' +
+        'gil-lens: sub/zero.py: symbolic link to a character device, skipped\n',
+    );
+    expect((JSON.parse(walked.stdout) as JsonReportShape).files.map((f) => f.path)).toEqual([
+      'sub/plain.py',
+      'sub/pipe.py',
+      'sub/zero.py',
+    ]);
+    expect(walked.code).toBe(0);
+
+    const config = gilLens(['check', '--config', '/dev/zero', 'plain.py'], dir, {}, 10_000);
+    expect(config).toMatchObject({ code: 2, stderr: 'gil-lens: cannot read /dev/zero: not a regular file\n' });
+  });
+
+  it('says on stderr that dangling and looping links in a folder are skipped', (ctx) => {
+    const dir = project({ 'plain.py': PLAIN });
+    try {
+      fs.symlinkSync('missing.py', path.join(dir, 'dangling.py'));
+      fs.symlinkSync('loop.py', path.join(dir, 'loop.py'));
+    } catch {
+      ctx.skip(); // Windows without the right to make links.
+    }
+    const { code, stderr, report } = checkJson(['.'], dir);
+    expect(stderr).toBe(
+      'gil-lens: dangling.py: dangling symbolic link (its target does not exist), skipped\n' +
+        'gil-lens: loop.py: symbolic link loop (too many levels of symbolic links), skipped\n',
+    );
+    expect(report.files.map((f) => [f.path, f.error === undefined])).toEqual([
+      ['plain.py', true],
+      ['dangling.py', false],
+      ['loop.py', false],
+    ]);
+    expect(code).toBe(0);
   });
 
   it('warns when a folder holds no Python files', () => {
@@ -229,6 +318,15 @@ describe('findings (needs the analysis rules)', () => {
     const { code, report } = checkJson(['.'], dir);
     expect(findingKeys(report, 'racy.py')).toEqual(RACY_FINDINGS);
     expect(code).toBe(1);
+  });
+
+  it('keeps every rule on when select has the wrong type', () => {
+    const dir = project({ 'pyproject.toml': '[tool.gil-lens]\nselect = "shared-mutation"\n', 'racy.py': RACY });
+    const { code, stderr, report } = checkJson(['racy.py'], dir);
+    expect(findingKeys(report, 'racy.py')).toEqual(RACY_FINDINGS);
+    expect(code).toBe(1);
+    expect(stderr).toContain('"select" must be a list of strings');
+    expect(stderr).toContain('every rule runs');
   });
 
   it('turns a rule off through the nearest pyproject.toml', () => {

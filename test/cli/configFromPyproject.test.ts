@@ -83,6 +83,38 @@ describe('configFromPyproject', () => {
     expect(config.assumeThreads).toBe('auto');
   });
 
+  it('never switches rules off on a value of the wrong type', () => {
+    // The bug: select = "shared-mutation" (a string, not a list) turned every rule off.
+    const wrong: Record<string, string[]> = {
+      rules: ['"error"', '1', 'true', '["shared-mutation"]', '1979-05-27'],
+      select: [
+        '"shared-mutation"',
+        '1',
+        'true',
+        '{ shared-mutation = true }',
+        '1979-05-27',
+        '[1, 2]',
+        '[]',
+        '["nope"]',
+      ],
+      ignore: ['"shared-mutation"', '1', 'true', '{ shared-mutation = true }', '1979-05-27', '[1, 2]'],
+      'extra-io': ['"mylib.fetch"', '1', 'true', '{ a = "b" }', '1979-05-27', '[1, 2]'],
+      'extra-native': ['"fastmath.dot"', '1', 'true', '{ a = "b" }'],
+      'extra-locks': ['"mylib.SpinLock"', '1', 'true', '{ a = "b" }'],
+      'assume-threads': ['1', 'true', '["always"]', '{ a = "b" }', '1979-05-27', '"sometimes"'],
+    };
+    for (const [key, values] of Object.entries(wrong)) {
+      for (const value of values) {
+        const { config, warnings } = read(`${key} = ${value}`);
+        expect(config, `${key} = ${value}`).toEqual(defaultConfig());
+        expect(warnings.length, `${key} = ${value}`).toBeGreaterThan(0);
+      }
+    }
+    expect(read('select = "shared-mutation"').warnings).toContainEqual(
+      expect.stringContaining('"select" names no known rule, so it is ignored and every rule runs'),
+    );
+  });
+
   it('turns invalid TOML into a warning', () => {
     const { config, warnings } = configFromPyproject('[tool.gil-lens\nrules = {');
     expect(config).toEqual(defaultConfig());

@@ -47,14 +47,32 @@ export function removeProjects(): void {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-export function gilLens(args: string[], cwd: string, env: Record<string, string> = {}): RunResult {
+export function gilLens(args: string[], cwd: string, env: Record<string, string> = {}, timeout = 60_000): RunResult {
   const run = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '', ...env },
-    timeout: 60_000,
+    timeout,
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/**
+ * Write a file whose name is given as bytes (say, not valid UTF-8) into `dir`.
+ * False when the file system refuses the name, as macOS does.
+ */
+export function writeBytesName(dir: string, name: Uint8Array, content: string): boolean {
+  try {
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${dir}${path.sep}`), name]), content);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Make a FIFO (Node has no mkfifo of its own); false where there is none. */
+export function makeFifo(file: string): boolean {
+  return process.platform !== 'win32' && spawnSync('mkfifo', [file]).status === 0;
 }
 
 /** Run `check --format json` and parse stdout. */

@@ -11,7 +11,7 @@ import { commonDirectory, findPyproject } from '../../server/src/config/loadConf
 import { importRoot, moduleNameFor } from '../../server/src/files/moduleName';
 import { decodeSource, readSource } from '../../server/src/files/readSource';
 import { collectPythonFiles, InputError } from '../../server/src/files/walk';
-import { project, removeProjects } from './helpers';
+import { makeFifo, project, removeProjects, writeBytesName } from './helpers';
 
 afterEach(removeProjects);
 
@@ -61,6 +61,39 @@ describe('collectPythonFiles', () => {
   it('always checks files named on the command line, once each', () => {
     const dir = project({ '.gitignore': 'ignored.py\n', 'ignored.py': '', script: '' });
     expect(rels(dir, ['ignored.py', 'script', '.', 'ignored.py'])).toEqual(['ignored.py', 'script']);
+  });
+
+  it('returns links that lead nowhere and special files as skipped, with their reason', (ctx) => {
+    if (process.platform === 'win32') ctx.skip();
+    const dir = project({ 'ok.py': '', 'lib/real.py': '' });
+    fs.symlinkSync('missing.py', path.join(dir, 'dangling.py'));
+    fs.symlinkSync('loop.py', path.join(dir, 'loop.py'));
+    fs.symlinkSync('/dev/null', path.join(dir, 'null.py'));
+    fs.symlinkSync('lib/real.py', path.join(dir, 'alias.py'));
+    fs.symlinkSync('lib', path.join(dir, 'folder.py'));
+    fs.symlinkSync('missing', path.join(dir, 'not-python'));
+    makeFifo(path.join(dir, 'pipe.py'));
+    const { files, skipped } = collectPythonFiles(['.'], { cwd: dir });
+    // A link to a file is checked once; a link to a folder is not followed, and says nothing.
+    expect(files.map((f) => f.displayPath)).toEqual(['alias.py', 'ok.py']);
+    expect(skipped.map((s) => [s.displayPath, s.reason])).toEqual([
+      ['dangling.py', 'dangling symbolic link (its target does not exist), skipped'],
+      ['loop.py', 'symbolic link loop (too many levels of symbolic links), skipped'],
+      ['null.py', 'symbolic link to a character device, skipped'],
+      ['pipe.py', 'not a regular file (a FIFO), skipped'],
+    ]);
+  });
+
+  it('finds and reads a file whose name is not UTF-8, walked or named', (ctx) => {
+    const dir = project({ 'pkg/__init__.py': '' });
+    if (!writeBytesName(path.join(dir, 'pkg'), Buffer.from([0x78, 0xff, 0x2e, 0x70, 0x79]), 'x = 1\n')) ctx.skip();
+    const walked = collectPythonFiles(['.'], { cwd: dir }).files.find((f) => f.displayPath !== 'pkg/__init__.py');
+    expect(walked).toMatchObject({ displayPath: 'pkg/x\uFFFD.py', moduleName: 'pkg.x\uFFFD' });
+    expect(walked?.fsPath).toEqual(Buffer.from(`${dir}/pkg/x\xff.py`, 'latin1'));
+    expect(readSource(walked?.fsPath ?? '')).toEqual({ ok: true, text: 'x = 1\n' });
+    // A name typed on the command line arrives decoded the same way; its bytes are found again.
+    const named = collectPythonFiles(['pkg/x\uFFFD.py'], { cwd: dir }).files;
+    expect(named.map((f) => [f.displayPath, f.fsPath])).toEqual([['pkg/x\uFFFD.py', walked?.fsPath]]);
   });
 
   it('throws an InputError for a missing path', () => {

@@ -6,7 +6,8 @@
  * free-threaded one also $GIL_LENS_FREE_THREADED_PYTHON), runs the benchmark
  * and prints the result. Exit status: 0 measured, 1 the user's code failed
  * (raised, did not import, timed out), 2 a usage error or no interpreter.
- * Ctrl-C cancels the run and kills the whole process group.
+ * Ctrl-C, SIGTERM and SIGHUP cancel the run: the harness's process group is
+ * killed and its temporary folder removed before gil-lens exits.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,14 @@ Runs FUNCTION (a function or Class.method in FILE) N times sequentially, on N th
 on N worker processes and, when a free-threaded Python is found, on N free-threaded threads.
 The call's arguments must be literals. Defaults: --workers = CPU count, --budget 10, --timeout 60.
 `;
+
+/**
+ * Signals that cancel the run. Besides Ctrl-C, SIGTERM is what `timeout`, CI
+ * cancellation and systemd send and SIGHUP comes when the terminal goes away;
+ * Node's default for them is to exit at once, which would leave the harness
+ * (a group of its own) running and its temporary folder behind.
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 const USAGE_KINDS: readonly BenchErrorKind[] = ['usage', 'invalid-call', 'not-found', 'unavailable'];
 
@@ -132,7 +141,7 @@ export async function runBenchCli(argv: string[], io: CliIo = processIo): Promis
   }
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
-  process.once('SIGINT', onInterrupt);
+  for (const signal of STOP_SIGNALS) process.once(signal, onInterrupt);
   try {
     const result = await runBenchmark(parsed.request, { signal: controller.signal });
     if (parsed.format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
@@ -143,6 +152,6 @@ export async function runBenchCli(argv: string[], io: CliIo = processIo): Promis
     }
     return exitCodeOf(result);
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, onInterrupt);
   }
 }

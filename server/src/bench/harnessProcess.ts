@@ -9,13 +9,17 @@
  * - `detached: true` makes the harness a process-group leader, so the hard
  *   timeout, cancellation and the end of the run kill the whole group with
  *   `process.kill(-pid)`, ProcessPoolExecutor workers included;
+ * - the timeout is a hard limit: a child that left the group (`setsid`, a
+ *   daemon) is out of reach of the kill and may hold the inherited pipes open,
+ *   so once the harness has exited, or at the latest a grace period after the
+ *   kill, the pipes are no longer read and the run returns;
  * - ENOENT means "no such interpreter": an `unavailable` error, not a crash;
  * - every protocol line is validated (harnessOutput.ts) before use.
  *
  * Each run gets a private TMPDIR that is removed in every outcome, so files
  * that multiprocessing or the user's code leave there do not outlive the run.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,6 +52,10 @@ export type HarnessOutcome = Extract<HarnessEvent, { event: 'result' }> | { even
 const HARNESS_FILE = 'gil_lens_harness.py';
 const MAX_PROTOCOL_BYTES = 4 * 1024 * 1024;
 const STDERR_TAIL = 16 * 1024;
+/** How long the pipes may stay open once the harness has exited before they are no longer read. */
+const DRAIN_MS = 500;
+/** How long a harness killed at the timeout or on cancellation gets to exit before the run returns anyway. */
+const KILL_GRACE_MS = 2000;
 
 /** The harness ships next to the bundles in dist/; from sources it is in server/python/. */
 export function findHarness(): string {
@@ -103,7 +111,7 @@ export async function runHarness(options: HarnessRunOptions): Promise<HarnessOut
   }
 }
 
-/** The state of one harness process: its buffers, its timer and how it ended. */
+/** The state of one harness process: its buffers, its timers and how it ended. */
 class HarnessRun {
   private protocol = '';
   private protocolBytes = 0;
@@ -111,6 +119,11 @@ class HarnessRun {
   private result: HarnessOutcome | undefined;
   private failure: BenchError | undefined;
   private pgid = 0;
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private settled = false;
+  private settle: (outcome: HarnessOutcome) => void = () => {};
+  private readonly onAbort = () => this.stop('cancelled', 'the benchmark was cancelled');
 
   constructor(
     private readonly options: HarnessRunOptions,
@@ -121,54 +134,103 @@ class HarnessRun {
     const { options } = this;
     if (options.signal?.aborted) return Promise.resolve(this.failed('cancelled', 'the benchmark was cancelled'));
     return new Promise((resolve) => {
-      // The child runs in the module's folder, so a relative interpreter path is made absolute first.
-      const python = options.python.includes(path.sep) ? path.resolve(options.python) : options.python;
-      const child = spawn(python, [options.harnessPath ?? findHarness()], {
-        cwd: path.dirname(options.request.module_path),
-        detached: true,
-        shell: false,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: this.environment(),
-      });
-      const timer = setTimeout(() => this.stop('timeout', this.timeoutMessage()), options.timeoutMs);
-      const onAbort = () => this.stop('cancelled', 'the benchmark was cancelled');
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      let settled = false;
-      const finish = (outcome: HarnessOutcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
+      this.settle = (outcome) => {
+        if (this.settled) return;
+        this.settled = true;
+        for (const timer of this.timers) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', this.onAbort);
         resolve(outcome);
       };
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'EACCES') {
-          finish(this.failed('unavailable', `the Python interpreter "${options.python}" was not found (${err.code})`));
-        } else {
-          finish(this.failed('harness', `cannot run ${options.python}: ${err.message}`));
-        }
-      });
-      child.on('spawn', () => {
-        this.pgid = child.pid ?? 0;
-        options.onSpawn?.(this.pgid);
-        // A cancellation that arrived before the process existed takes effect now.
-        if (this.failure) killGroup(this.pgid);
-      });
+      const child = this.spawnHarness();
+      this.child = child;
+      this.after(options.timeoutMs, () => this.stop('timeout', this.timeoutMessage()));
+      options.signal?.addEventListener('abort', this.onAbort, { once: true });
+      this.listen(child);
+      child.stdin.end(JSON.stringify(options.request));
+    });
+  }
+
+  private spawnHarness(): ChildProcessWithoutNullStreams {
+    const { options } = this;
+    // The child runs in the module's folder, so a relative interpreter path is made absolute first.
+    const python = options.python.includes(path.sep) ? path.resolve(options.python) : options.python;
+    return spawn(python, [options.harnessPath ?? findHarness()], {
+      cwd: path.dirname(options.request.module_path),
+      detached: true,
+      shell: false,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: this.environment(),
+    });
+  }
+
+  private listen(child: ChildProcessWithoutNullStreams): void {
+    const { options } = this;
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EACCES') {
+        this.settle(
+          this.failed('unavailable', `the Python interpreter "${options.python}" was not found (${err.code})`),
+        );
+      } else {
+        this.settle(this.failed('harness', `cannot run ${options.python}: ${err.message}`));
+      }
+    });
+    child.on('spawn', () => {
+      this.pgid = child.pid ?? 0;
+      options.onSpawn?.(this.pgid);
+      // A cancellation that arrived before the process existed takes effect now.
+      if (this.failure) killGroup(this.pgid);
+    });
+    child.on('exit', () => {
       // Once the leader exits, anything left in its group (pool workers, the
       // user's own children) is killed too.
-      child.on('exit', () => this.pgid && killGroup(this.pgid));
-      child.on('close', (code, signal) => {
-        const outcome = this.outcome(code, signal);
-        void waitForGroupExit(this.pgid).then(() => finish(outcome));
-      });
-      child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
-      child.stderr.on('data', (chunk: Buffer) => {
-        this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
-      });
-      child.stdin.on('error', () => {
-        // The harness may exit before reading stdin (a broken interpreter); 'close' reports it.
-      });
-      child.stdin.end(JSON.stringify(options.request));
+      if (this.pgid) killGroup(this.pgid);
+      // A child that left the group (setsid, a daemon) keeps the inherited
+      // pipes open for as long as it lives, and 'close' waits for it. What the
+      // harness wrote is already in the pipes, so after a short drain stop reading.
+      this.after(DRAIN_MS, () => this.releasePipes());
+    });
+    child.on('close', (code, signal) => {
+      const outcome = this.outcome(code, signal);
+      void waitForGroupExit(this.pgid).then(() => this.settle(outcome));
+    });
+    child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    child.stdin.on('error', () => {
+      // The harness may exit before reading stdin (a broken interpreter); 'close' reports it.
+    });
+  }
+
+  /** A timer that is cleared when the run settles, so none outlives it. */
+  private after(ms: number, action: () => void): void {
+    if (this.settled) return;
+    this.timers.push(setTimeout(action, ms));
+  }
+
+  /**
+   * Stops reading the harness's pipes; once the harness has exited, 'close'
+   * follows at once. The pipes are destroyed on the next turn of the event
+   * loop, after its I/O phase, so bytes already waiting in them are still read.
+   */
+  private releasePipes(): void {
+    setImmediate(() => {
+      this.child?.stdout.destroy();
+      this.child?.stderr.destroy();
+    });
+  }
+
+  /**
+   * Kills the group for a timeout or cancellation; 'exit' and 'close' then
+   * resolve. The timeout is a hard limit: should the harness not die within a
+   * grace period, the run returns anyway.
+   */
+  private stop(kind: 'timeout' | 'cancelled', message: string): void {
+    this.failure ??= { kind, message };
+    if (this.pgid) killGroup(this.pgid);
+    this.after(KILL_GRACE_MS, () => {
+      this.releasePipes();
+      this.settle(this.outcome(null, null));
     });
   }
 
@@ -184,12 +246,6 @@ class HarnessRun {
 
   private timeoutMessage(): string {
     return `the benchmark was stopped after the ${Math.round(this.options.timeoutMs / 1000)} s timeout; use a smaller call or raise the timeout`;
-  }
-
-  /** Kills the group for a timeout or cancellation; the 'close' event then resolves. */
-  private stop(kind: 'timeout' | 'cancelled', message: string): void {
-    this.failure ??= { kind, message };
-    if (this.pgid) killGroup(this.pgid);
   }
 
   private onStdout(chunk: Buffer): void {

@@ -64,7 +64,7 @@ function loadCorpus(root: string): Corpus {
   let bytes = 0;
   let lines = 0;
   for (const file of found.files) {
-    const read = readSource(file.absPath);
+    const read = readSource(file.fsPath ?? file.absPath);
     if (!read.ok) continue;
     const source = { path: file.displayPath, text: read.text, moduleName: file.moduleName };
     files.push(source);

@@ -2,11 +2,12 @@
  * `gil-lens check`: the whole command from argv to exit status.
  *
  * It validates the named paths, loads the configuration, collects the Python
- * files, reads each one (skipping binary, non-UTF-8 and oversized files with
- * a message), analyses all readable files together in one checkSources call so
- * calls between them resolve, and prints the chosen format on stdout. Messages
- * about the run go to stderr so stdout stays parseable. Input and output are
- * passed in, which keeps the command testable without a child process.
+ * files, reads each one (skipping binary, non-UTF-8 and oversized files,
+ * devices, FIFOs and broken links with a message), analyses all readable
+ * files together in one checkSources call so calls between them resolve,
+ * and prints the chosen format on stdout. Messages about the run go to stderr
+ * so stdout stays parseable. Input and output are passed in, which keeps the
+ * command testable without a child process.
  */
 import path from 'node:path';
 import type { Config } from '../analysis/types';
@@ -53,8 +54,15 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
 
   const walk = collectPythonFiles(options.paths, { cwd: io.cwd });
   for (const problem of walk.problems) io.stderr(`gil-lens: cannot read ${problem.path}: ${problem.reason}\n`);
-  if (walk.files.length === 0) io.stderr(`gil-lens: no Python files found in ${options.paths.join(', ')}\n`);
+  if (walk.files.length + walk.skipped.length === 0) {
+    io.stderr(`gil-lens: no Python files found in ${options.paths.join(', ')}\n`);
+  }
   const { checked, unreadable } = await analyse(walk.files, loaded.config, io);
+  // Broken links and devices met in a folder are reported like any skipped file.
+  for (const entry of walk.skipped) {
+    io.stderr(`gil-lens: ${entry.displayPath}: ${entry.reason}\n`);
+    checked.push({ path: entry.displayPath, absPath: entry.absPath, error: entry.reason });
+  }
   io.stdout(render(options, checked, loaded.config, io));
   // Output is still printed when some input could not be read, but the run is incomplete.
   return unreadable || walk.problems.length > 0 ? 2 : exitCodeFor(checked);
@@ -73,7 +81,7 @@ async function analyse(files: PythonFile[], config: Config, io: CliIo) {
   for (const file of files) {
     const entry: CheckedFile = { path: file.displayPath, absPath: file.absPath };
     checked.push(entry);
-    const read = readSource(file.absPath);
+    const read = readSource(file.fsPath ?? file.absPath);
     if (read.ok) {
       sources.push({ path: file.displayPath, text: read.text, moduleName: file.moduleName });
       analysed.push(entry);

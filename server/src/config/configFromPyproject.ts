@@ -6,7 +6,10 @@
  * language server share it and it can be tested without files. Anything it does
  * not understand (unknown keys, rule ids, severities, wrong types, even invalid
  * TOML) becomes a warning and the default is kept: a typo in a config file
- * should never stop a check from running.
+ * should never stop a check from running, nor switch it off. A value of the
+ * wrong type is dropped as a whole, so it can only leave a default in place;
+ * the one key that can turn every rule off, `select`, is ignored when it
+ * names no known rule.
  *
  * ```toml
  * [tool.gil-lens]
@@ -117,7 +120,15 @@ function applyRuleSeverities(config: Config, rules: unknown, warnings: string[])
 function applySelection(config: Config, select: unknown, ignore: unknown, warnings: string[]): void {
   if (select !== undefined) {
     const chosen = ruleList(select, 'select', warnings);
-    for (const rule of RULE_IDS) if (!chosen.includes(rule)) config.rules[rule] = 'off';
+    // A selection that names no known rule (a string instead of a list, only
+    // typos) would switch every rule off and let the check pass in silence.
+    if (chosen.length === 0) {
+      warnings.push(
+        `"select" names no known rule, so it is ignored and every rule runs; use e.g. select = ["${RULE_IDS[0]}"]`,
+      );
+    } else {
+      for (const rule of RULE_IDS) if (!chosen.includes(rule)) config.rules[rule] = 'off';
+    }
   }
   if (ignore !== undefined) {
     for (const rule of ruleList(ignore, 'ignore', warnings)) config.rules[rule] = 'off';

@@ -44,6 +44,8 @@ function hasGilLensTable(text: string): boolean {
 export function loadConfigFile(file: string): LoadedConfig {
   let text: string;
   try {
+    // A device or a FIFO named by mistake would be read for ever, or block.
+    if (!fs.statSync(file).isFile()) throw new Error('not a regular file');
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigFileError(`cannot read ${file}: ${describeError(error)}`);

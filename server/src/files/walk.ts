@@ -8,13 +8,19 @@
  * `gil-lens check src/` should skip what `git status` skips.
  *
  * Symbolic links to folders are not followed, which rules out cycles; links to
- * files are checked once, under the first path that reaches them.
+ * files are checked once, under the first path that reaches them. A `*.py`
+ * entry that cannot be checked (a dangling or looping link, a device, a FIFO)
+ * is returned as skipped with its reason, never dropped in silence. Names are
+ * listed as bytes, so a file whose name is not UTF-8 is still found and read
+ * (bytePaths.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { describeError } from '../config/loadConfig';
+import { childPath, type FsPath, pathKey, recoverPath } from './bytePaths';
 import { importRoot, moduleNameFor } from './moduleName';
+import { fileTypeOf, notRegularReason } from './readSource';
 
 /** Folders never worth walking: version control, caches, virtual environments. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
@@ -32,17 +38,28 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
 ]);
 
 export interface PythonFile {
-  /** Absolute path, for reading. */
+  /** Absolute path, for reading (through `fsPath` when that is set). */
   absPath: string;
   /** The path as the user gave it (a named file) or joined onto the folder they named. */
   displayPath: string;
   moduleName: string;
+  /** The path's bytes when a name in it is not UTF-8, so `absPath` cannot open it. */
+  fsPath?: Buffer;
+}
+
+/** A `*.py` entry met in a folder walk that is not checked, and why. */
+export interface SkippedEntry {
+  absPath: string;
+  displayPath: string;
+  reason: string;
 }
 
 export interface WalkResult {
   files: PythonFile[];
   /** Folders inside a walk that could not be listed; the rest is still checked. */
   problems: { path: string; reason: string }[];
+  /** Entries inside a walk that are not regular files (links that lead nowhere, devices). */
+  skipped: SkippedEntry[];
 }
 
 /** A named path that does not exist or cannot be read: a usage error. */
@@ -65,36 +82,53 @@ interface IgnoreLayer {
 interface Walk {
   skip: Set<string>;
   gitignore: boolean;
-  /** Paths relative to the walked folder. */
-  found: string[];
+  /** Paths relative to the walked folder, with what to open them by. */
+  found: { rel: string; fsPath: FsPath }[];
+  skipped: { rel: string; reason: string }[];
   problems: WalkResult['problems'];
+}
+
+/**
+ * A path met in a walk: the path to open it by, its absolute path as text,
+ * and its path below the walked folder.
+ */
+interface WalkedPath {
+  fsPath: FsPath;
+  abs: string;
+  rel: string;
 }
 
 /** Collect the Python files under `paths`, sorted within each path and without duplicates. */
 export function collectPythonFiles(paths: string[], options: WalkOptions = {}): WalkResult {
   const cwd = options.cwd ?? process.cwd();
   const skip = new Set([...SKIPPED_DIRS, ...(options.skipDirs ?? [])]);
-  const result: WalkResult = { files: [], problems: [] };
+  const result: WalkResult = { files: [], problems: [], skipped: [] };
   const seen = new Set<string>();
   for (const given of paths) {
     const absPath = path.resolve(cwd, given);
     const problem = inputProblem(given, cwd);
     if (problem) throw new InputError(problem);
-    const stat = fs.statSync(absPath);
+    const fsPath = recoverPath(absPath);
     let found: PythonFile[];
-    if (stat.isDirectory()) {
-      const walk: Walk = { skip, gitignore: options.gitignore !== false, found: [], problems: result.problems };
-      walkDir(walk, absPath, '', walk.gitignore ? ancestorLayers(absPath) : []);
-      const root = importRoot(absPath);
-      found = walk.found.sort(compareCodePoints).map((rel) => {
-        const file = path.join(absPath, rel);
-        return { absPath: file, displayPath: path.join(given, rel), moduleName: moduleNameFor(root, file) };
-      });
+    if (fs.statSync(fsPath).isDirectory()) {
+      const walk: Walk = {
+        skip,
+        gitignore: options.gitignore !== false,
+        found: [],
+        skipped: [],
+        problems: result.problems,
+      };
+      walkDir(walk, { fsPath, abs: absPath, rel: '' }, walk.gitignore ? ancestorLayers(absPath) : []);
+      found = walkedFiles(walk, given, absPath);
+      for (const { rel, reason } of walk.skipped.sort((a, b) => compareCodePoints(a.rel, b.rel))) {
+        result.skipped.push({ absPath: path.join(absPath, rel), displayPath: path.join(given, rel), reason });
+      }
     } else {
-      found = [{ absPath, displayPath: given, moduleName: moduleNameFor(importRoot(path.dirname(absPath)), absPath) }];
+      const moduleName = moduleNameFor(importRoot(path.dirname(absPath)), absPath);
+      found = [{ absPath, displayPath: given, moduleName, ...bytesIfNeeded(fsPath) }];
     }
     for (const file of found) {
-      const key = realpathOr(file.absPath);
+      const key = realpathKey(file.fsPath ?? file.absPath);
       if (seen.has(key)) continue;
       seen.add(key);
       result.files.push(file);
@@ -103,9 +137,29 @@ export function collectPythonFiles(paths: string[], options: WalkOptions = {}): 
   return result;
 }
 
+/** The files one folder walk found, sorted, as PythonFiles. */
+function walkedFiles(walk: Walk, given: string, absPath: string): PythonFile[] {
+  const root = importRoot(absPath);
+  return walk.found
+    .sort((a, b) => compareCodePoints(a.rel, b.rel))
+    .map(({ rel, fsPath }) => {
+      const file = path.join(absPath, rel);
+      return {
+        absPath: file,
+        displayPath: path.join(given, rel),
+        moduleName: moduleNameFor(root, file),
+        ...bytesIfNeeded(fsPath),
+      };
+    });
+}
+
+function bytesIfNeeded(fsPath: FsPath): { fsPath?: Buffer } {
+  return typeof fsPath === 'string' ? {} : { fsPath };
+}
+
 /** Why a named path cannot be checked, or undefined when it can. */
 export function inputProblem(given: string, cwd = process.cwd()): string | undefined {
-  const absPath = path.resolve(cwd, given);
+  const absPath = recoverPath(path.resolve(cwd, given));
   try {
     const stat = fs.statSync(absPath);
     if (stat.isDirectory()) fs.readdirSync(absPath);
@@ -116,37 +170,57 @@ export function inputProblem(given: string, cwd = process.cwd()): string | undef
   }
 }
 
-function walkDir(walk: Walk, dir: string, rel: string, layers: IgnoreLayer[]): void {
-  let entries: fs.Dirent[];
+function walkDir(walk: Walk, dir: WalkedPath, layers: IgnoreLayer[]): void {
+  let entries: fs.Dirent<Buffer>[];
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    // Names come as bytes: decoded to strings, a name that is not UTF-8 could not be opened.
+    entries = fs.readdirSync(dir.fsPath, { withFileTypes: true, encoding: 'buffer' });
   } catch (error) {
-    walk.problems.push({ path: dir, reason: describeError(error) });
+    walk.problems.push({ path: dir.abs, reason: describeError(error) });
     return;
   }
   const own = walk.gitignore ? readGitignore(dir) : undefined;
   const active = own ? [...layers, own] : layers;
   for (const entry of entries) {
-    const abs = path.join(dir, entry.name);
-    const childRel = rel ? path.join(rel, entry.name) : entry.name;
+    const name = entry.name.toString('utf8');
+    const child: WalkedPath = {
+      fsPath: childPath(dir.fsPath, entry.name),
+      abs: path.join(dir.abs, name),
+      rel: dir.rel ? path.join(dir.rel, name) : name,
+    };
     if (entry.isDirectory()) {
-      if (walk.skip.has(entry.name) || isIgnored(active, abs, true)) continue;
-      walkDir(walk, abs, childRel, active);
-    } else if (entry.name.endsWith('.py') && isFile(entry, abs) && !isIgnored(active, abs, false)) {
-      walk.found.push(childRel);
+      if (walk.skip.has(name) || isIgnored(active, child.abs, true)) continue;
+      walkDir(walk, child, active);
+    } else if (name.endsWith('.py') && !isIgnored(active, child.abs, false)) {
+      const kind = entryKind(entry, child.fsPath);
+      if (kind === 'file') walk.found.push({ rel: child.rel, fsPath: child.fsPath });
+      else if (kind !== 'folder') walk.skipped.push({ rel: child.rel, reason: kind });
     }
   }
 }
 
-/** Regular files, and symbolic links that point at one. */
-function isFile(entry: fs.Dirent, abs: string): boolean {
-  if (entry.isFile()) return true;
-  if (!entry.isSymbolicLink()) return false;
+/**
+ * A `*.py` entry is a file to check (a regular file, or a link to one), a
+ * link to a folder (never followed, like any folder link), or the reason it
+ * is skipped.
+ */
+function entryKind(entry: fs.Dirent<Buffer>, fsPath: FsPath): 'file' | 'folder' | string {
+  if (!entry.isSymbolicLink()) return entry.isFile() ? 'file' : notRegularReason(entry);
+  let stat: fs.Stats;
   try {
-    return fs.statSync(abs).isFile();
-  } catch {
-    return false;
+    stat = fs.statSync(fsPath);
+  } catch (error) {
+    return brokenLinkReason(error);
   }
+  if (stat.isDirectory()) return 'folder';
+  return stat.isFile() ? 'file' : `symbolic link to ${fileTypeOf(stat)}, skipped`;
+}
+
+function brokenLinkReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'dangling symbolic link (its target does not exist), skipped';
+  if (code === 'ELOOP') return 'symbolic link loop (too many levels of symbolic links), skipped';
+  return `symbolic link that cannot be followed (${describeError(error)}), skipped`;
 }
 
 /** Deepest layer first: the first one with an opinion (ignore or `!` re-include) decides. */
@@ -160,14 +234,14 @@ function isIgnored(layers: IgnoreLayer[], abs: string, isDir: boolean): boolean 
   return false;
 }
 
-function readGitignore(dir: string): IgnoreLayer | undefined {
+function readGitignore(dir: WalkedPath): IgnoreLayer | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
+    text = fs.readFileSync(childPath(dir.fsPath, Buffer.from('.gitignore')), 'utf8');
   } catch {
     return undefined;
   }
-  return { dir, rules: ignore().add(text) };
+  return { dir: dir.abs, rules: ignore().add(text) };
 }
 
 /**
@@ -189,15 +263,16 @@ function ancestorLayers(dir: string): IgnoreLayer[] {
   }
   return chain
     .reverse()
-    .map(readGitignore)
+    .map((abs) => readGitignore({ fsPath: abs, abs, rel: '' }))
     .filter((layer): layer is IgnoreLayer => layer !== undefined);
 }
 
-function realpathOr(p: string): string {
+/** The same key for every path that reaches one file. */
+function realpathKey(p: FsPath): string {
   try {
-    return fs.realpathSync(p);
+    return pathKey(fs.realpathSync(p, { encoding: 'buffer' }));
   } catch {
-    return p;
+    return pathKey(p);
   }
 }
 
