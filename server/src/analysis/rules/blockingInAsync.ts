@@ -19,6 +19,7 @@ import { importEdit, textOf } from '../fixes';
 import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS, ORIGIN_WAITS, SCHEDULES } from '../knowledge';
 import { calleeOf, isDead, lookup, type ModuleIndex, originOf } from '../resolve';
 import type { Finding, Fix } from '../types';
+import type { Rule } from './registry';
 
 /** The text between the call's own parentheses: scan back from the closing one, counting depth. */
 function argsText(mod: ModuleIndex, call: Call): string {
@@ -171,3 +172,12 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
   }
   return findings;
 }
+
+export const blockingInAsyncRule: Rule = {
+  id: 'blocking-in-async',
+  title: 'Blocking calls inside `async def`, which stall the event loop',
+  description:
+    'A blocking call (time.sleep, requests.get, open().read ...) runs on the event loop and stalls every ' +
+    'other coroutine. Use await asyncio.sleep, asyncio.to_thread, or an async client.',
+  run: () => (m) => blockingInAsync(m.mod),
+};

@@ -13,9 +13,10 @@
  */
 import { importEdit, mainGuardFix, swapFromImport, withLazyFixes } from '../fixes';
 import { threadLoopRewrite } from '../loopRewrite';
-import { calleeOf, type ModuleIndex } from '../resolve';
+import { calleeOf, funcKey, type ModuleIndex } from '../resolve';
 import { isPicklableTarget, type SpawnSite } from '../targets';
 import type { Finding, Fix, ThreadTarget } from '../types';
+import type { Rule } from './registry';
 
 /** A numeric loop: arithmetic updates inside a loop over `range` or a list. */
 function looksNumeric(site: SpawnSite): boolean {
@@ -121,3 +122,16 @@ export function cpuBoundThread(
   }
   return findings;
 }
+
+export const cpuBoundThreadRule: Rule = {
+  id: 'cpu-bound-thread',
+  title: 'CPU-bound pure-Python work run in threads, which the GIL serialises',
+  description:
+    'The thread target spends its time in pure-Python computation, which the GIL serialises, so extra ' +
+    'threads add overhead without speed. Use ProcessPoolExecutor, vectorise with NumPy, or run on a ' +
+    'free-threaded CPython build (3.13t/3.14t).',
+  run:
+    ({ targets }) =>
+    (m) =>
+      cpuBoundThread(m.mod, m.sites, targets, (s) => s.targets.map(funcKey)),
+};

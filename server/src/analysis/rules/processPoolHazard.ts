@@ -18,6 +18,7 @@ import { madeByFactory, unpicklableArg, unpicklableInstance, unpicklableItems } 
 import { bindingInChain, calleeOf, type ModuleIndex } from '../resolve';
 import type { SpawnSite } from '../targets';
 import type { Finding } from '../types';
+import type { Rule } from './registry';
 
 const MAIN_GUARD = /__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__/;
 
@@ -96,3 +97,13 @@ export function processPoolHazard(mod: ModuleIndex, sites: SpawnSite[]): Finding
   }
   return findings;
 }
+
+export const processPoolHazardRule: Rule = {
+  id: 'process-pool-hazard',
+  title: 'Process pools that cannot work: unpicklable targets, a missing `__main__` guard',
+  description:
+    'A lambda, nested function or unpicklable argument is handed to a process pool, or a pool is created ' +
+    'at import time without an `if __name__ == "__main__":` guard. Pass module-level functions and ' +
+    'picklable data, and create pools under the main guard.',
+  run: () => (m) => processPoolHazard(m.mod, m.sites),
+};

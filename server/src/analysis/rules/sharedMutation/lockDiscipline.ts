@@ -10,10 +10,10 @@
  * Also exports the map of state written under a lock, which library-mode
  * messages use as evidence ("written under `self._lock` in `get`").
  */
-import type { Scope, Span } from '../../model/types';
-import { callerLocks, freshLockRegions, type Guard, guardAt, guardsIn, type LockBinding } from '../locks';
-import { localNames, type ModuleIndex } from '../resolve';
-import type { Config, Finding } from '../types';
+import type { Scope, Span } from '../../../model/types';
+import { callerLocks, freshLockRegions, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
+import { localNames, type ModuleIndex } from '../../resolve';
+import type { Config, Finding } from '../../types';
 
 export interface GuardedWrite {
   state: string;

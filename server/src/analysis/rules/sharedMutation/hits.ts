@@ -18,12 +18,12 @@
  * by the main thread before start/after join, locals, and a Thread subclass's
  * own attributes.
  */
-import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../model/types';
-import { withLazyFixes } from '../fixes';
-import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, STRING_METHODS } from '../knowledge';
-import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../locks';
-import type { Visit } from '../reach';
-import { inWindow, isSharedExpr, sortedText } from '../reach';
+import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../../model/types';
+import { withLazyFixes } from '../../fixes';
+import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, STRING_METHODS } from '../../knowledge';
+import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../../locks';
+import type { Visit } from '../../reach';
+import { inWindow, isSharedExpr, sortedText } from '../../reach';
 import {
   bindingOf,
   bindingsIn,
@@ -35,8 +35,8 @@ import {
   selfAttrBindings,
   slotFor,
   valueCalleeOf,
-} from '../resolve';
-import type { Config, Finding, Fix } from '../types';
+} from '../../resolve';
+import type { Config, Finding, Fix } from '../../types';
 
 /** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
 const MUTATING_METHODS = new Set([

@@ -5,12 +5,12 @@
  * with "changed size during iteration" or see a half-updated container. The
  * fix is to iterate over a copy taken under the lock.
  */
-import type { Scope } from '../../model/types';
-import { classIntent, isPublicMethod } from '../library';
-import { guardAt, guardsIn, type LockBinding } from '../locks';
-import { classAcross, isThreadClass } from '../origins';
-import { type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../resolve';
-import type { Config, Finding } from '../types';
+import type { Scope } from '../../../model/types';
+import { classIntent, isPublicMethod } from '../../library';
+import { guardAt, guardsIn, type LockBinding } from '../../locks';
+import { classAcross, isThreadClass } from '../../origins';
+import { type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../../resolve';
+import type { Config, Finding } from '../../types';
 
 const MUTATORS = new Set([
   'append',
