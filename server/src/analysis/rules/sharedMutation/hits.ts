@@ -93,6 +93,7 @@ function stateOf(
   f: FnFacts,
   modNames: Set<string>,
   locks: LockBinding[],
+  at: number,
 ): string | undefined {
   if (t.kind === 'identifier') {
     if (f.globalsDeclared.has(t.text) || scope.kind === 'module') return t.text;
@@ -110,6 +111,10 @@ function stateOf(
   const objectText = t.object;
   if (isSharedExpr(mod, scope, visit.ctx, objectText, modNames, f.locals))
     return t.kind === 'attribute' ? t.text : t.object;
+  // `rec = table[k]` then `rec["n"] += 1`: the local is another name for an object the shared state holds.
+  const alias = f.locals.has(objectText) ? aliasOf(mod, scope, objectText, at) : undefined;
+  if (alias && isSharedExpr(mod, scope, visit.ctx, alias, modNames, f.locals))
+    return t.kind === 'attribute' ? `${alias}.${t.key}` : alias;
   // A closure variable of the enclosing function, mutated in place by a nested thread target.
   const root = objectText.split(/[.[]/)[0];
   if (
@@ -123,6 +128,33 @@ function stateOf(
   }
   return undefined;
 }
+
+/**
+ * What a local names when its one binding in the function, before `at`, takes an object out of other
+ * state without copying it: `table[k]`, `self.items`, `cache.get(k)`, `d.setdefault(k, {})`. Any call
+ * but those look-ups (`dict(table[k])`, `table[k].copy()`) makes a new object, and a name bound twice
+ * may name either, so both stay locals.
+ */
+function aliasOf(mod: ModuleIndex, scope: Scope, name: string, at: number): string | undefined {
+  let source: string | undefined;
+  for (const w of mod.writesByScope.get(scope.id) ?? []) {
+    if (!w.targets.some((t) => t.kind === 'identifier' && t.text === name)) continue;
+    if (source !== undefined || w.start > at || w.targets.length !== 1 || w.op !== '=') return undefined;
+    source = w.value;
+  }
+  // `for rec in table.values():` binds each value the container holds, as `rec = table[k]` does.
+  for (const r of mod.regionsByScope.get(scope.id) ?? []) {
+    if (r.kind !== 'for' || r.start > at || r.vars.length !== 1 || r.vars[0] !== name) continue;
+    const m = /^([A-Za-z_][\w.]*)\.values\(\)$/.exec(r.expr);
+    if (source !== undefined || !m) return undefined;
+    source = `${m[1]}[…]`;
+  }
+  if (!source || !(VIEW.test(source) || source.endsWith('[…]'))) return undefined;
+  return source;
+}
+
+/** A name or attribute chain, then subscripts, then at most one `.get(...)` / `.setdefault(...)`. */
+const VIEW = /^[A-Za-z_][\w.]*(\[[^()]*\])*(\.(get|setdefault)\([^()]*\))?$/;
 
 /** A property of the method's class whose getter or setter keeps the value in a threading.local. */
 function threadLocalProperty(mod: ModuleIndex, scope: Scope, name: string, locks: LockBinding[]): boolean {
@@ -510,7 +542,7 @@ export function racyWrites(
     const window = entry.window?.scope === scope.id ? entry.window : undefined;
     for (const c of candidates) {
       if ((window && !inWindow(window, c.start)) || guardAt(guards, c.start)) continue;
-      const state = stateOf(mod, scope, visit, c.target, f, modNames, locks);
+      const state = stateOf(mod, scope, visit, c.target, f, modNames, locks, c.start);
       if (!state) continue;
       const what = raceKindOf(mod, scope, c, f);
       if (!what || !c.stmt) continue;
