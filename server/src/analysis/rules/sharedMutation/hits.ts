@@ -50,6 +50,7 @@ const MUTATING_METHODS = new Set([
   'discard',
   'pop',
   'popitem',
+  'popleft',
   'clear',
 ]);
 
@@ -137,10 +138,12 @@ function stateOf(
  */
 function aliasOf(mod: ModuleIndex, scope: Scope, name: string, at: number): string | undefined {
   let source: string | undefined;
+  let bound = 0;
   for (const w of mod.writesByScope.get(scope.id) ?? []) {
     if (!w.targets.some((t) => t.kind === 'identifier' && t.text === name)) continue;
     if (source !== undefined || w.start > at || w.targets.length !== 1 || w.op !== '=') return undefined;
     source = w.value;
+    bound = w.end;
   }
   // `for rec in table.values():` binds each value the container holds, as `rec = table[k]` does.
   for (const r of mod.regionsByScope.get(scope.id) ?? []) {
@@ -148,9 +151,23 @@ function aliasOf(mod: ModuleIndex, scope: Scope, name: string, at: number): stri
     const m = /^([A-Za-z_][\w.]*)\.values\(\)$/.exec(r.expr);
     if (source !== undefined || !m) return undefined;
     source = `${m[1]}[…]`;
+    bound = r.start;
   }
   if (!source || !(VIEW.test(source) || source.endsWith('[…]'))) return undefined;
-  return source;
+  // `requests = self._requests; self._requests = {}`: once the state is rebound, the local holds the old
+  // object, which nothing shared reaches any more.
+  const from = source;
+  const rebound = (mod.writesByScope.get(scope.id) ?? []).some(
+    (w) =>
+      w.start >= bound &&
+      w.start < at &&
+      w.op === '=' &&
+      w.targets.some((t) => t.kind !== 'subscript' && t.text === from),
+  );
+  if (rebound) return undefined;
+  // Named as the entry it is: `cache.get(k)` and `d.setdefault(k, {})` are `cache[k]` and `d[k]`.
+  const lookup = /^([A-Za-z_][\w.]*)\.(?:get|setdefault)\(([^,()]*)[,)]/.exec(source);
+  return lookup ? `${lookup[1]}[${lookup[2]}]` : source;
 }
 
 /** A name or attribute chain, then subscripts, then at most one `.get(...)` / `.setdefault(...)`. */
@@ -185,6 +202,13 @@ function testsUnset(cond: string, state: string, isGlobal: boolean): boolean {
   const e = escapeRegex(state);
   if (new RegExp(`(^|[^\\w.])${e}\\s*(is|==)\\s*None\\b`).test(c)) return true;
   if (/getattr\(.*None\)\s*is\s*None/.test(c)) return true;
+  // `if not hasattr(self, "_conn"):` before `self._conn = ...`.
+  const dot = state.lastIndexOf('.');
+  if (dot > 0) {
+    const owner = escapeRegex(state.slice(0, dot));
+    const attr = escapeRegex(state.slice(dot + 1));
+    if (new RegExp(`(^|\\W)not\\s*hasattr\\(${owner},\\s*['"]${attr}['"]\\)`).test(c)) return true;
+  }
   return isGlobal && new RegExp(`(^|\\s|\\()not\\s+${e}(\\s|\\)|$)`).test(c);
 }
 
@@ -254,6 +278,10 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     if (t.kind !== 'subscript' && inside && testsUnset(r.expr, t.text, t.kind === 'identifier')) {
       return benignStore(mod, scope, w, t.text, f, r) ? undefined : 'lazy initialisation';
     }
+    // `v = cache.get(k)`, `if v is not None: return v`, then `cache[k] = ...`: the look-up through a local
+    // is the test, and another thread can store between it and this store.
+    if (t.kind === 'subscript' && t.object && guardBefore && !inside && testsLocalReadOf(mod, scope, r, t.object, f))
+      return benignStore(mod, scope, w, t.object, f, r) ? undefined : 'check-then-act';
     // `if value > peak: peak = value` (or `best["size"]`): another thread can raise it between the
     // comparison and the write.
     const tested = t.kind === 'subscript' ? t.object : t.text;
@@ -261,6 +289,23 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
   }
   return undefined;
 }
+
+/** Does the test read a local whose one binding before it read `state` (`v = cache.get(k)`, `v = cache[k]`)? */
+function testsLocalReadOf(mod: ModuleIndex, scope: Scope, r: Region, state: string, f: FnFacts): boolean {
+  const names = r.expr.match(/[A-Za-z_]\w*/g) ?? [];
+  for (const name of new Set(names)) {
+    if (!f.locals.has(name) || name === state) continue;
+    const binds = (mod.writesByScope.get(scope.id) ?? []).filter((w) =>
+      w.targets.some((t) => t.kind === 'identifier' && t.text === name),
+    );
+    if (binds.length === 1 && binds[0].end <= r.start && LOOKUP.test(binds[0].value) && mentions(binds[0].value, state))
+      return true;
+  }
+  return false;
+}
+
+/** A look-up of one entry: `cache.get(k)`, `cache.get(k, None)`, `cache[k]`. */
+const LOOKUP = /^[A-Za-z_][\w.]*(\.get\([^()]*\)|\[[^\]]*\])$/;
 
 function checkedCall(mod: ModuleIndex, scope: Scope, call: Call, f: FnFacts): boolean {
   const key = call.args[0]?.text;
