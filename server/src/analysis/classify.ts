@@ -25,6 +25,7 @@ import {
   HTTP_REQUEST,
   HTTP_VERBS,
   IO_METHODS,
+  LINE_READERS,
   ORIGIN_METHODS,
   ORIGIN_WAITS,
   RUNNER_METHODS,
@@ -379,6 +380,12 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   for (const loop of mod.regionsByScope.get(scope.id) ?? []) {
     if (loop.kind !== 'for') continue;
     // `for m in stream` (a name bound to an instance) or `for m in Stream(inbox)`.
+    // `for line in conn.makefile()` (or a local bound to it) reads the socket: every step waits.
+    const reader = lineReader(mod, scope, loop.expr, loop.start);
+    if (reader) {
+      waitingIterators.set(loop.id, reader);
+      continue;
+    }
     const made = /^[A-Za-z_][\w.]*\(.*\)$/.test(loop.expr)
       ? classAcross(mod, loop.expr.slice(0, loop.expr.indexOf('(')))
       : instanceClass(ctx.project, mod, scope, loop.expr);
@@ -393,6 +400,17 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   ctx.memo.set(k, e);
   if (leaf && leafOnly) scopeSlot.evidence = { line: scope.span.line, e };
   return e;
+}
+
+/** The blocking read a loop over `expr` makes per item (LINE_READERS), seen directly or through one local binding. */
+function lineReader(mod: ModuleIndex, scope: Scope, expr: string, before: number): string | undefined {
+  if (LINE_READERS.test(expr)) return `${expr}.readline`;
+  if (!/^[A-Za-z_]\w*$/.test(expr)) return undefined;
+  const binds = (mod.writesByScope.get(scope.id) ?? []).filter(
+    (w) => w.start < before && w.targets.some((t) => t.kind === 'identifier' && t.text === expr),
+  );
+  if (binds.length !== 1 || !LINE_READERS.test(binds[0].value)) return undefined;
+  return `${binds[0].value}.readline`;
 }
 
 /** callbacks(), carried in the call's slot while the helper and the functions passed to it are unchanged. */

@@ -70,6 +70,10 @@ export const CALLS: Map<string, CallFact> = new Map([
     'socket.create_connection',
     'socket.getaddrinfo',
     'socket.gethostbyname',
+    'socket.gethostbyname_ex',
+    'socket.gethostbyaddr',
+    'socket.getnameinfo',
+    'socket.getfqdn',
     'socket.socket',
     'smtplib.SMTP',
     'ftplib.FTP',
@@ -288,6 +292,12 @@ export const RUNNER_METHODS: Map<string, CallFact> = new Map([
 export const RUNNER_RECEIVER = /(^|[._])(server|httpd|loop|io_?loop|reactor|selector)$/i;
 export const RUNNER_START = new Set(['start', 'run', 'serve', 'loop']);
 
+/**
+ * Iterables whose every item is a blocking read: a socket's file (`conn.makefile()`) and standard input.
+ * Checked on a loop's iterable, or on the one value a local it iterates was bound to.
+ */
+export const LINE_READERS = /^([\w.]+\.makefile\(.*\)|sys\.stdin)$/;
+
 /** Receiver names of file-like objects, whose `read`/`write` do I/O. */
 export const FILE_LIKE_NAME =
   /(^|[._])(f|fp|fh|fd|fo|file|fileobj|stream|rfile|wfile|pipe|stdin|stdout|stderr|resp|response|body|reader|writer|src|dst|infile|outfile)$/i;
@@ -451,6 +461,11 @@ export const BLOCKING_IN_ASYNC: Map<string, string> = new Map([
   ['os.system', 'await asyncio.create_subprocess_shell(...)'],
   ['socket.create_connection', 'await asyncio.open_connection(...)'],
   ['socket.getaddrinfo', 'await loop.getaddrinfo(...)'],
+  ['socket.gethostbyname', 'await loop.getaddrinfo(...)'],
+  ['socket.gethostbyname_ex', 'await loop.getaddrinfo(...)'],
+  ['socket.gethostbyaddr', 'await loop.getnameinfo(...)'],
+  ['socket.getnameinfo', 'await loop.getnameinfo(...)'],
+  ['socket.getfqdn', 'await asyncio.to_thread(socket.getfqdn, ...)'],
   ['sqlite3.connect', 'aiosqlite, or await asyncio.to_thread(...)'],
   ['input', 'await asyncio.to_thread(input, ...)'],
   ['shutil.copy', 'await asyncio.to_thread(...)'],
