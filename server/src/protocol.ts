@@ -59,7 +59,7 @@ export interface Settings {
   trace: { server: TraceSetting };
   /** Files larger than this many bytes are skipped. */
   maxFileSize: number;
-  /** Quiet time after an edit before diagnostics are recomputed. */
+  /** Quiet time after an edit before diagnostics are recomputed; 0 (the default) adapts to the analysis time. */
   diagnosticsDelayMs: number;
   pythonPath: string;
   freeThreadedPythonPath: string;
@@ -77,7 +77,7 @@ export const DEFAULT_SETTINGS: Settings = {
   codeLens: { enable: true },
   trace: { server: 'off' },
   maxFileSize: MAX_FILE_BYTES,
-  diagnosticsDelayMs: 150,
+  diagnosticsDelayMs: 0,
   pythonPath: '',
   freeThreadedPythonPath: '',
   benchmark: { workers: 0, budgetSeconds: 10, timeoutSeconds: 60 },

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultConfig } from '../../server/src/analysis/types';
+import { adaptiveDelay } from '../../server/src/lsp/diagnostics';
 import { syntaxEdit } from '../../server/src/lsp/positions';
 import { effectiveConfig, normalizeSettings } from '../../server/src/lsp/settings';
 import { suppressionEdit } from '../../server/src/lsp/suppress';
@@ -15,6 +16,20 @@ import { TreeCache } from '../../server/src/syntax/documents';
 import { initSyntax, parse, type Syntax } from '../../server/src/syntax/parser';
 import { applyEdits } from './lspClient';
 import { UNICODE_SAMPLE } from './samples';
+
+describe('adaptiveDelay (no configured diagnostics delay)', () => {
+  it('publishes at once while analyses are fast and edits come slower than they run', () => {
+    expect(adaptiveDelay(0, Number.POSITIVE_INFINITY)).toBe(0);
+    expect(adaptiveDelay(12, 80)).toBe(0);
+  });
+  it('waits about one analysis when typing outpaces the analysis or the analysis is slow', () => {
+    expect(adaptiveDelay(25, 10)).toBe(25);
+    expect(adaptiveDelay(90, 1000)).toBe(90);
+  });
+  it('never waits longer than the cap', () => {
+    expect(adaptiveDelay(5000, 0)).toBe(200);
+  });
+});
 
 describe('suppressionEdit', () => {
   const apply = (line: string, rule: string) => {

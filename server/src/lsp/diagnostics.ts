@@ -1,10 +1,14 @@
 /**
  * Findings become LSP diagnostics here, and this module decides when.
  *
- * Publishing is debounced per document: each edit restarts that document's
- * timer (`gil-lens.diagnosticsDelayMs`), so a burst of typing costs one
- * analysis. After the edited document is published, the other open documents
- * are refreshed in a slower pass, since a change in one file can change
+ * By default there is no fixed wait: an edit is analysed as soon as the
+ * messages already received are read, so a burst that arrived together costs
+ * one analysis, and a fast analysis is published at once. Only when analyses
+ * are slow, or edits arrive faster than an analysis runs, does an edit wait
+ * (about as long as the last analysis took), each new edit restarting the
+ * wait (`adaptiveDelay`). A positive `gil-lens.diagnosticsDelayMs` asks for a
+ * fixed quiet time instead, as before. After the edited document is
+ * published, the other open documents are refreshed in a slower pass, since a change in one file can change
  * findings in another; that pass yields between documents and abandons itself
  * as soon as anything changes again, so it never competes with typing.
  * Results for a document that changed or closed while they were computed
@@ -32,6 +36,20 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 
 /** The slower pass over other open documents waits at least this long after the last edit. */
 const DEPENDENTS_DELAY_MS = 300;
+/** An analysis that takes longer than this is slow: the next edit waits instead of starting one at once. */
+const SLOW_ANALYSIS_MS = 40;
+/** The longest adaptive wait, however slow the analyses. */
+const MAX_ADAPTIVE_DELAY_MS = 200;
+
+/**
+ * How long an edit waits before its analysis, with no configured delay: not at all while analyses are
+ * fast and edits come slower than they run; otherwise about one analysis' time, so that typing faster
+ * than the engine keeps up costs one analysis per pause rather than one per keystroke.
+ */
+export function adaptiveDelay(lastCostMs: number, sinceLastEditMs: number): number {
+  if (lastCostMs <= SLOW_ANALYSIS_MS && sinceLastEditMs >= lastCostMs) return 0;
+  return Math.min(Math.ceil(lastCostMs), MAX_ADAPTIVE_DELAY_MS);
+}
 
 /**
  * The analysis has already applied the configuration (rules that are off never reach a report, and
@@ -73,6 +91,9 @@ export function createDiagnosticsScheduler(
   /** The report each document's diagnostics were last built from, to skip republishing the same. */
   const published = new Map<string, FileReport | undefined>();
   let others: NodeJS.Timeout | undefined;
+  /** How long the edited document's analysis took lately (a moving average), and when the last edit came. */
+  let cost = 0;
+  let lastEdit = Number.NEGATIVE_INFINITY;
 
   const publish = (uri: string, always: boolean): void => {
     const open = session.docs.get(uri);
@@ -81,7 +102,9 @@ export function createDiagnosticsScheduler(
     let diagnostics: Diagnostic[] = [];
     let report: FileReport | undefined;
     try {
+      const started = performance.now();
       report = session.report(uri);
+      if (always) cost = (cost + (performance.now() - started)) / 2;
       if (!always && published.has(uri) && published.get(uri) === report) return;
       if (report && session.settings.enable) diagnostics = toDiagnostics(report);
     } catch (error) {
@@ -118,11 +141,14 @@ export function createDiagnosticsScheduler(
   return {
     changed(uri) {
       timers.get(uri)?.();
-      const delay = session.settings.diagnosticsDelayMs;
+      const now = performance.now();
+      const configured = session.settings.diagnosticsDelayMs;
+      const delay = configured > 0 ? configured : adaptiveDelay(cost, now - lastEdit);
+      lastEdit = now;
       const run = () => {
         timers.delete(uri);
         publish(uri, true);
-        if (session.docs.size > 1) scheduleOthers(uri, Math.max(delay, DEPENDENTS_DELAY_MS));
+        if (session.docs.size > 1) scheduleOthers(uri, Math.max(configured, DEPENDENTS_DELAY_MS));
       };
       // setTimeout waits at least a millisecond even for 0; without a delay, run once pending messages are read.
       if (delay > 0) {
