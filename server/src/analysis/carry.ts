@@ -57,8 +57,9 @@ export interface Epoch {
 }
 
 /**
- * Facts carried for one model object, each owned by the module that derives it. Every slot has every
- * field, so that reading one is a plain property load.
+ * Facts carried for one model object, each owned by the module that derives it and read and written only
+ * through that module's CarryKey (`carried`, `peekCarried`, `keepCarried`), so each field has one type.
+ * Every slot has every field, so that reading one is a plain property load.
  */
 export interface Slot {
   epoch: Epoch;
@@ -76,6 +77,60 @@ export interface Slot {
   steps: unknown;
   guards: unknown;
   racy: unknown;
+}
+
+/** The slot fields that hold carried facts. */
+type FactField = 'resolved' | 'fact' | 'callbacks' | 'spawn' | 'evidence' | 'steps' | 'guards' | 'racy';
+
+/**
+ * A typed name for one kind of carried fact, made by the module that derives it (`carryKey<Stored>(field)`):
+ * reads and writes through it are typed, so no module casts a slot's field.
+ */
+export interface CarryKey<S> {
+  readonly field: FactField;
+  /** Never set: it only ties the stored type to the key. */
+  readonly stored?: S;
+}
+
+export function carryKey<S>(field: FactField): CarryKey<S> {
+  return { field };
+}
+
+/** What `revive` answers when a carried fact no longer holds: it is derived afresh. */
+export const STALE: unique symbol = Symbol('stale');
+
+/**
+ * The one way to use a carried fact: the stored form, revived into this run's terms when it still holds
+ * (`revive` answers STALE when it does not); otherwise computed, and kept in its stored form unless `keep`
+ * answers undefined (facts that depend on far-away statements are never carried).
+ */
+export function carried<S, T>(
+  slot: Slot | undefined,
+  key: CarryKey<S>,
+  revive: (stored: S) => T | typeof STALE,
+  compute: () => T,
+  keep: (value: T) => S | undefined,
+): T {
+  const stored = slot?.[key.field] as S | undefined;
+  if (stored !== undefined) {
+    const value = revive(stored);
+    if (value !== STALE) return value;
+  }
+  const value = compute();
+  if (slot) {
+    const kept = keep(value);
+    if (kept !== undefined) slot[key.field] = kept;
+  }
+  return value;
+}
+
+/** The stored form of a fact, for the one derivation that decides only at its end whether to keep it. */
+export function peekCarried<S>(slot: Slot, key: CarryKey<S>): S | undefined {
+  return slot[key.field] as S | undefined;
+}
+
+export function keepCarried<S>(slot: Slot, key: CarryKey<S>, value: S): void {
+  slot[key.field] = value;
 }
 
 function emptySlot(epoch: Epoch): Slot {

@@ -12,7 +12,7 @@
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
 import type { Call, Scope } from '../model/types';
-import type { Slot } from './carry';
+import { type CarryKey, carried, carryKey, keepCarried, peekCarried, type Slot, STALE } from './carry';
 import {
   CALLS,
   type CallFact,
@@ -208,16 +208,23 @@ export function resolveCallee(
     return fresh;
   }
   // Carried from an earlier run as the callee's path and scope object, good while that scope is in its model.
-  const slot = slotFor(mod, call, call.scope);
-  const carried = slot.resolved as CarriedRef | null | undefined;
-  let ref = carried ? liveRef(ctx.project, carried) : undefined;
-  if (!ref && carried !== null) {
-    ref = resolveCalleeUncached(ctx, mod, scope, call);
-    slot.resolved = ref ? carryRef(ref) : null;
-  }
+  const ref = carried(
+    slotFor(mod, call, call.scope),
+    RESOLVED,
+    (c) => (c === null ? undefined : (liveRef(ctx.project, c) ?? STALE)),
+    () => resolveCalleeUncached(ctx, mod, scope, call),
+    (r) => (r ? carryRef(r) : null),
+  );
   mod.resolved[call.id] = ref ?? null;
   return ref;
 }
+
+/** Carried facts this module derives (carry.ts): a call's callee, what a call does, the callbacks it runs. */
+const RESOLVED: CarryKey<CarriedRef | null> = carryKey('resolved');
+const FACT: CarryKey<CallFact | null> = carryKey('fact');
+const CALLBACKS: CarryKey<{ callee: Scope; fns: CarriedRef[] }> = carryKey('callbacks');
+/** A leaf function's evidence, good while its lines have not moved (the reasons name them). */
+const EVIDENCE: CarryKey<{ line: number; e: Evidence }> = carryKey('evidence');
 
 function resolveCalleeUncached(
   ctx: ClassifyContext,
@@ -274,7 +281,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   // A function that calls none of the analysed files' functions has evidence of its own alone: carried
   // (carry.ts) while its scope stands and its lines have not moved (the reasons name them).
   const scopeSlot = slotFor(mod, scope, scope.id);
-  const own = scopeSlot.evidence as { line: number; e: Evidence } | undefined;
+  const own = peekCarried(scopeSlot, EVIDENCE);
   if (own && own.line === scope.span.line) {
     ctx.memo.set(k, own.e);
     return own.e;
@@ -301,11 +308,13 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     // A call on a parameter may resolve differently when another function changes (origins.ts): not carried.
     const fresh = onParam(scope, call);
     if (fresh) leafOnly = false;
-    let fact = fresh ? undefined : (slot.fact as CallFact | null | undefined);
-    if (fact === undefined) {
-      fact = factOf(ctx, mod, scope, call, origins) ?? null;
-      if (!fresh) slot.fact = fact;
-    }
+    const fact = carried(
+      fresh ? undefined : slot,
+      FACT,
+      (f) => f,
+      () => factOf(ctx, mod, scope, call, origins) ?? null,
+      (f) => f,
+    );
     const line = call.span.line;
     if (fact && fact.kind !== 'neutral') {
       add(e, fact.kind, fact.weight, {
@@ -398,7 +407,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   addLoops(mod, scope, calls, offloaded, opaque, e, waitingIterators);
   ctx.active.delete(k);
   ctx.memo.set(k, e);
-  if (leaf && leafOnly) scopeSlot.evidence = { line: scope.span.line, e };
+  if (leaf && leafOnly) keepCarried(scopeSlot, EVIDENCE, { line: scope.span.line, e });
   return e;
 }
 
@@ -422,12 +431,13 @@ function carriedCallbacks(
   callee: FunctionRef,
   slot: Slot,
 ): FunctionRef[] {
-  const carried = slot.callbacks as { callee: Scope; fns: CarriedRef[] } | undefined;
-  const again = carried?.callee === callee.scope ? liveRefs(ctx.project, carried.fns) : undefined;
-  if (again) return again;
-  const fns = callbacks(ctx, mod, scope, call, callee);
-  slot.callbacks = { callee: callee.scope, fns: fns.map(carryRef) };
-  return fns;
+  return carried(
+    slot,
+    CALLBACKS,
+    (c) => (c.callee === callee.scope ? (liveRefs(ctx.project, c.fns) ?? STALE) : STALE),
+    () => callbacks(ctx, mod, scope, call, callee),
+    (fns) => ({ callee: callee.scope, fns: fns.map(carryRef) }),
+  );
 }
 
 /**

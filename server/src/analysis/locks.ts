@@ -5,6 +5,7 @@
  * fresh inside the `with` protects nothing.
  */
 import type { Scope, Span } from '../model/types';
+import { type CarryKey, carried, carryKey, STALE } from './carry';
 import { LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
 import {
   type FunctionRef,
@@ -154,23 +155,28 @@ export function guardsIn(mod: ModuleIndex, scope: Scope, bindings: LockBinding[]
  */
 function carriedGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
   if (scope.kind === 'module' || !mod.token.carry) return computeGuards(mod, scope, bindings, config);
-  const slot = slotFor(mod, scope, scope.id);
-  const carried = slot.guards as { line: number; start: number; guards: Guard[] } | undefined;
-  if (carried && carried.line === scope.span.line) {
-    const d = scope.start - carried.start;
-    if (d !== 0) {
-      for (const g of carried.guards) {
-        g.start += d;
-        g.end += d;
+  return carried(
+    slotFor(mod, scope, scope.id),
+    GUARDS,
+    (c) => {
+      if (c.line !== scope.span.line) return STALE;
+      const d = scope.start - c.start;
+      if (d !== 0) {
+        for (const g of c.guards) {
+          g.start += d;
+          g.end += d;
+        }
+        c.start = scope.start;
       }
-      carried.start = scope.start;
-    }
-    return carried.guards;
-  }
-  const guards = computeGuards(mod, scope, bindings, config);
-  slot.guards = { line: scope.span.line, start: scope.start, guards };
-  return guards;
+      return c.guards;
+    },
+    () => computeGuards(mod, scope, bindings, config),
+    (guards) => ({ line: scope.span.line, start: scope.start, guards }),
+  );
 }
+
+/** A function's guarded stretches, with the offset its scope started at when they were found. */
+const GUARDS: CarryKey<{ line: number; start: number; guards: Guard[] }> = carryKey('guards');
 
 function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): Guard[] {
   const guards: Guard[] = [];

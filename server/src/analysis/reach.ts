@@ -7,6 +7,7 @@
  * lock for the whole call.
  */
 import type { Call, Scope } from '../model/types';
+import { type CarryKey, carried, carryKey, STALE } from './carry';
 import { type ClassifyContext, onParam, resolveCallee } from './classify';
 import { guardAt, guardsIn, type LockBinding } from './locks';
 import {
@@ -246,28 +247,35 @@ function callSteps(
   scope: Scope,
   bindings: LockBinding[],
 ): CallStep[] {
-  const slot = scope.kind === 'module' ? undefined : slotFor(mod, scope, scope.id);
-  const carried = slot?.steps as { call: Call; callee: CarriedRef; held?: string }[] | undefined;
-  const callees =
-    carried &&
-    liveRefs(
-      cctx.project,
-      carried.map((c) => c.callee),
-    );
-  if (carried && callees) return carried.map((c, i) => ({ call: c.call, callee: callees[i], held: c.held }));
-  const guards = guardsIn(mod, scope, bindings, config);
-  const steps: CallStep[] = [];
+  // A call on a parameter resolves from other functions' statements (origins.ts): such steps are not carried.
   let fresh = false;
-  for (const call of mod.callsByScope.get(scope.id) ?? []) {
-    // A call on a parameter resolves from other functions' statements (origins.ts): such steps are not carried.
-    fresh ||= onParam(scope, call);
-    const callee = resolveCallee(cctx, mod, scope, call);
-    if (!callee || callee.scope.kind === 'class') continue;
-    steps.push({ call, callee, held: guardAt(guards, call.start)?.lock });
-  }
-  if (slot && !fresh) slot.steps = steps.map((s) => ({ call: s.call, callee: carryRef(s.callee), held: s.held }));
-  return steps;
+  return carried(
+    scope.kind === 'module' ? undefined : slotFor(mod, scope, scope.id),
+    STEPS,
+    (stored) => {
+      const callees = liveRefs(
+        cctx.project,
+        stored.map((c) => c.callee),
+      );
+      return callees ? stored.map((c, i) => ({ call: c.call, callee: callees[i], held: c.held })) : STALE;
+    },
+    () => {
+      const guards = guardsIn(mod, scope, bindings, config);
+      const steps: CallStep[] = [];
+      for (const call of mod.callsByScope.get(scope.id) ?? []) {
+        fresh ||= onParam(scope, call);
+        const callee = resolveCallee(cctx, mod, scope, call);
+        if (!callee || callee.scope.kind === 'class') continue;
+        steps.push({ call, callee, held: guardAt(guards, call.start)?.lock });
+      }
+      return steps;
+    },
+    (steps) => (fresh ? undefined : steps.map((s) => ({ call: s.call, callee: carryRef(s.callee), held: s.held }))),
+  );
 }
+
+/** The calls a function's walk follows, with their callees as carried references. */
+const STEPS: CarryKey<{ call: Call; callee: CarriedRef; held?: string }[]> = carryKey('steps');
 
 /** Attributes `__init__` stores from shared parameters: `self.seen = seen`. */
 export function attrsFromParams(mod: ModuleIndex, init: Scope, shared: Set<string>): Set<string> {

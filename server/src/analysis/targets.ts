@@ -6,6 +6,7 @@
  * copy shares, which the race analysis needs.
  */
 import type { Arg, Call, Scope } from '../model/types';
+import { type CarryKey, carryKey, keepCarried, peekCarried } from './carry';
 import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
 import { paramClass } from './origins';
 import {
@@ -397,7 +398,8 @@ function threadClasses(mod: ModuleIndex): Scope[] {
 
 /** A spawn site as carried in its call's slot (carry.ts): no ModuleIndex, functions by path and scope. */
 interface CarriedSite {
-  site: Omit<SpawnSite, 'mod' | 'targets'>;
+  /** The site with its module and targets cleared (they belong to the run that found it). */
+  site: Omit<SpawnSite, 'mod' | 'targets'> & { mod: undefined; targets: undefined };
   targets: CarriedRef[];
   /** The call's line: task arguments made from `args=(...)` hold spans of their own. */
   line: number;
@@ -412,6 +414,9 @@ function rebuilt(project: ProjectIndex, mod: ModuleIndex, carried: CarriedSite):
   return targets && { ...carried.site, mod, targets };
 }
 
+/** A call's spawn site (null: the call spawns nothing), with its targets as carried references. */
+const SPAWN: CarryKey<CarriedSite | null> = carryKey('spawn');
+
 /**
  * Every spawn site of a module. `bindings` are its executor bindings (executorBindings). Sites are carried
  * in their call's slot while the functions they start and the executor they use are unchanged.
@@ -421,7 +426,7 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
   for (const call of mod.spawnCalls) {
     if (!maySpawn(mod, call)) continue;
     const slot = slotFor(mod, call, call.scope);
-    const carried = slot.spawn as CarriedSite | null | undefined;
+    const carried = peekCarried(slot, SPAWN);
     if (carried === null) continue;
     const again = carried && rebuilt(project, mod, carried);
     if (again) {
@@ -437,13 +442,17 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
       if (site) sites.push(site);
       continue;
     }
-    slot.spawn = site
-      ? {
-          site: { ...site, mod: undefined, targets: undefined },
-          targets: site.targets.map(carryRef),
-          line: call.span.line,
-        }
-      : null;
+    keepCarried(
+      slot,
+      SPAWN,
+      site
+        ? {
+            site: { ...site, mod: undefined, targets: undefined },
+            targets: site.targets.map(carryRef),
+            line: call.span.line,
+          }
+        : null,
+    );
     if (site) sites.push(site);
   }
   for (const cls of threadClasses(mod)) {

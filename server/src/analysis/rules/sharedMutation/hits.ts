@@ -19,6 +19,7 @@
  * own attributes.
  */
 import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../../model/types';
+import { type CarryKey, carried, carryKey, STALE } from '../../carry';
 import { withLazyFixes } from '../../fixes';
 import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, STRING_METHODS } from '../../knowledge';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../../locks';
@@ -532,32 +533,36 @@ export function carriedRacyWrites(
   locks: LockBinding[],
 ): Hit[] {
   if (scope.kind === 'module' || !mod.token.carry) return racyWrites(mod, scope, visits, config, locks);
-  const slot = slotFor(mod, scope, scope.id);
   const key = visits.map((v) => visitKey(scope, v)).join('\n');
-  const carried = slot.racy as CarriedHits | undefined;
-  if (carried && carried.key === key && carried.line === scope.span.line) {
-    const d = scope.start - carried.start;
-    return carried.hits.map(({ hit, visits: at }) => ({
-      ...hit,
-      mod,
-      scope,
-      stmtStart: hit.stmtStart + d,
-      visits: at.map((i) => visits[i]),
-    }));
-  }
-  const hits = racyWrites(mod, scope, visits, config, locks);
-  slot.racy = {
-    key,
-    line: scope.span.line,
-    start: scope.start,
-    // Without this run's index and visits, which the next run replaces (and which would keep this run alive).
-    hits: hits.map((hit) => ({
-      hit: { ...hit, mod: undefined as unknown as ModuleIndex, visits: [] },
-      visits: hit.visits.map((v) => visits.indexOf(v)),
-    })),
-  } satisfies CarriedHits;
-  return hits;
+  return carried(
+    slotFor(mod, scope, scope.id),
+    RACY,
+    (c) => {
+      if (c.key !== key || c.line !== scope.span.line) return STALE;
+      const d = scope.start - c.start;
+      return c.hits.map(({ hit, visits: at }) => ({
+        ...hit,
+        mod,
+        scope,
+        stmtStart: hit.stmtStart + d,
+        visits: at.map((i) => visits[i]),
+      }));
+    },
+    () => racyWrites(mod, scope, visits, config, locks),
+    (hits) => ({
+      key,
+      line: scope.span.line,
+      start: scope.start,
+      // Without this run's index and visits, which the next run replaces (and which would keep this run alive).
+      hits: hits.map((hit) => ({
+        hit: { ...hit, mod: undefined as unknown as ModuleIndex, visits: [] },
+        visits: hit.visits.map((v) => visits.indexOf(v)),
+      })),
+    }),
+  );
 }
+
+const RACY: CarryKey<CarriedHits> = carryKey('racy');
 
 /** What racyWrites reads of a visit. */
 function visitKey(scope: Scope, v: Visit): string {
