@@ -2,9 +2,15 @@
  * Structured fixes, applied to the source and compared as exact text: the
  * edits must apply cleanly and keep the user's formatting and comments.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Fix } from '../../server/src/analysis/types';
 import { checkSources, initSyntax, type Syntax } from '../../server/src/engine';
+import type { Span } from '../../server/src/model/types';
+import { pyFiles } from '../pyFiles';
+
+const FIXTURES = path.join(__dirname, '../fixtures');
 
 let syntax: Syntax;
 beforeAll(async () => {
@@ -198,4 +204,56 @@ if __name__ == "__main__":
     print(list(pool.map(square, range(4))))
 `);
   });
+
+  it('keeps the lock it adds inside a file that ends with an import and no line break (issue 13 defect 8)', () => {
+    const text = `count = 0
+
+
+def work():
+    global count
+    count += 1
+
+
+threads = [threading.Thread(target=work) for _ in range(2)]
+import threading`;
+    const [fix] = fixesFor(text, 'shared-mutation', 6);
+    for (const edit of fix.edits) expect(outside(text, edit.span)).toBeUndefined();
+    expect(apply(text, fix)).toBe(`count = 0
+
+
+def work():
+    global count
+    with count_lock:
+        count += 1
+
+
+threads = [threading.Thread(target=work) for _ in range(2)]
+import threading
+count_lock = threading.Lock()`);
+  });
+
+  it('keeps every fix of every fixture inside the document, with or without a final line break', () => {
+    let fixes = 0;
+    for (const file of pyFiles(FIXTURES)) {
+      const full = fs.readFileSync(file, 'utf8');
+      for (const text of [full, full.replace(/\s+$/, '')]) {
+        const [report] = checkSources(syntax, [{ path: file, text }], defaultConfig());
+        for (const fix of report.findings.flatMap((f) => f.fixes)) {
+          fixes++;
+          for (const edit of fix.edits) expect({ file, edit: outside(text, edit.span) }).toEqual({ file });
+        }
+      }
+    }
+    expect(fixes).toBeGreaterThan(20);
+  });
 });
+
+/** Why `span` is not a range of `text` (0-based lines split as LSP splits them), or undefined when it is. */
+function outside(text: string, span: Span): string | undefined {
+  const lines = text.split(/\r\n|\r|\n/);
+  const at = (line: number, col: number) => line < lines.length && col >= 0 && col <= lines[line].length;
+  if (!at(span.line, span.col)) return `start ${span.line}:${span.col} is past the text`;
+  if (!at(span.endLine, span.endCol)) return `end ${span.endLine}:${span.endCol} is past the text`;
+  if (span.endLine < span.line || (span.endLine === span.line && span.endCol < span.col)) return 'end before start';
+  return undefined;
+}

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FILE_BYTES } from '../../server/src/config/limits';
+import { deepFString, deepTarget, macLineBreaks } from '../model/hostileText';
 import {
   BIN,
   checkJson,
@@ -347,5 +348,52 @@ describe('findings (needs the analysis rules)', () => {
     });
     const { report } = checkJson(['--config', 'ci/gil-lens.toml', 'racy.py'], dir);
     expect(findingKeys(report, 'racy.py')).toEqual(['9:shared-mutation']);
+  });
+});
+
+describe('input found by fuzzing (issue 13)', () => {
+  it('skips a file nested too deep for the parser and checks the others (defect 1)', () => {
+    const dir = project({ 'a_deep.py': deepFString(), 'b_racy.py': RACY, 'c_plain.py': PLAIN });
+    const { code, stderr, report } = checkJson(['.'], dir);
+    expect(stderr).toMatch(/^gil-lens: a_deep\.py: a string on line 257 is nested 256 blocks deep.*, skipped\n$/);
+    expect(report.files.map((f) => [f.path, f.error === undefined])).toEqual([
+      ['a_deep.py', false],
+      ['b_racy.py', true],
+      ['c_plain.py', true],
+    ]);
+    expect(findingKeys(report, 'b_racy.py')).toEqual(RACY_FINDINGS);
+    expect(code).toBe(1);
+  });
+
+  it('keeps the findings of a thread target nested deeper than the parser saves (defect 3)', () => {
+    const dir = project({ 'deep.py': deepTarget(520) });
+    const { code, report } = checkJson(['deep.py'], dir);
+    expect(findingKeys(report, 'deep.py')).toContain('8:shared-mutation');
+    expect(report.files[0].threadTargets.map((t) => t.name)).toEqual(['work']);
+    expect(code).toBe(1);
+  });
+
+  it('reads lone carriage returns as line breaks (defect 7)', () => {
+    const pool = [
+      'from concurrent.futures import ProcessPoolExecutor',
+      '',
+      '',
+      'def square(x):',
+      '    return x * x',
+      '',
+      '',
+      'if __name__ == "__main__":',
+      '    with ProcessPoolExecutor() as pool:',
+      '        print(list(pool.map(square, range(4))))',
+      '',
+    ].join('\n');
+    const dir = project({ 'pool.py': macLineBreaks(pool), 'racy.py': macLineBreaks(RACY), 'unix.py': RACY });
+    const { code, report } = checkJson(['.'], dir);
+    // The pool is created under the __main__ guard, which a one-line reading of the file did not see.
+    expect(findingKeys(report, 'pool.py')).toEqual([]);
+    const [racy, unix] = ['racy.py', 'unix.py'].map((name) => report.files.find((f) => f.path === name));
+    expect(racy?.findings).toEqual(unix?.findings);
+    expect(findingKeys(report, 'racy.py')).toEqual(RACY_FINDINGS);
+    expect(code).toBe(1);
   });
 });

@@ -7,6 +7,7 @@
  * linear pass. Node fields are read only for captured nodes.
  */
 
+import { strandedScope } from '../../server/src/model/stranded';
 import type {
   Arg,
   Call,
@@ -137,7 +138,18 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
         model.imports.push(...importsOf(node, kind === 'from', scope));
         break;
       case 'mark':
-        awaitEnds.add(node.endIndex);
+        if (kind === 'await') {
+          awaitEnds.add(node.endIndex);
+        } else {
+          // Loose `def` and `class` keywords came after this extractor; both read them with the same reader.
+          const limit = stack.length > 0 ? stack[stack.length - 1].end : Number.POSITIVE_INFINITY;
+          const f = kind === 'def' ? 'function' : 'class';
+          const s = strandedScope(text, node, f, model.scopes.length, scope, limit);
+          if (s) {
+            model.scopes.push(s);
+            stack.push({ end: s.end, scope: s.id });
+          }
+        }
         break;
     }
   }

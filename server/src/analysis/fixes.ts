@@ -2,7 +2,8 @@
  * Builders for structured fixes: text edits computed from the model's lines
  * and spans, so the editor applies them without re-parsing anything. Every
  * builder returns undefined when the shape is not mechanical; a wrong edit is
- * worse than none.
+ * worse than none. Every edit stays inside the document, a last line without
+ * a line break included.
  */
 import type { ModuleModel, Span } from '../model/types';
 import type { Fix, TextEdit } from './types';
@@ -40,6 +41,18 @@ function point(line: number, col: number): Span {
   return { line, col, endLine: line, endCol: col };
 }
 
+/**
+ * An edit inserting whole lines (`newText` ends in a line break) before
+ * `line`. Past the last line, which a file without a final line break has
+ * no start for, they go at the end of the last line after a line break of
+ * their own, so the edit stays inside the document.
+ */
+function insertLines(model: ModuleModel, line: number, newText: string): TextEdit {
+  const last = model.lines.length - 1;
+  if (line <= last) return { span: point(line, 0), newText };
+  return { span: point(last, model.lines[last].length), newText: `\n${newText.replace(/\n$/, '')}` };
+}
+
 /** Line after the module docstring and the last top-level import, where new imports and globals go. */
 function afterImports(model: ModuleModel): number {
   let line = 0;
@@ -56,8 +69,7 @@ function afterImports(model: ModuleModel): number {
 /** An edit adding `import module` when no import binds it yet. */
 export function importEdit(model: ModuleModel, module: string): TextEdit | undefined {
   if (model.imports.some((i) => i.scope === 0 && !i.fromImport && i.local === module.split('.')[0])) return undefined;
-  const line = afterImports(model);
-  return { span: point(line, 0), newText: `import ${module}\n` };
+  return insertLines(model, afterImports(model), `import ${module}\n`);
 }
 
 /** An edit making `name` importable from `module` (extends an existing `from module import ...`). */
@@ -70,7 +82,7 @@ export function fromImportEdit(model: ModuleModel, module: string, name: string)
     const closing = text[end - 1] === ')' ? end - 1 : end;
     return { span: point(existing.span.line, closing), newText: `, ${name}` };
   }
-  return { span: point(afterImports(model), 0), newText: `from ${module} import ${name}\n` };
+  return insertLines(model, afterImports(model), `from ${module} import ${name}\n`);
 }
 
 function indentOf(line: string): string {
@@ -93,12 +105,8 @@ export function wrapInWith(model: ModuleModel, stmt: Span, lock: string): TextEd
 
 /** A module-level `name = threading.Lock()` after the imports, with the import when missing. */
 export function newModuleLock(model: ModuleModel, name: string): TextEdit[] {
-  const edits: TextEdit[] = [];
-  const imp = importEdit(model, 'threading');
-  const line = afterImports(model);
-  const lockLine = { span: point(line, 0), newText: `${imp ? imp.newText : ''}${name} = threading.Lock()\n` };
-  edits.push(lockLine);
-  return edits;
+  const imp = importEdit(model, 'threading') ? `import threading\n` : '';
+  return [insertLines(model, afterImports(model), `${imp}${name} = threading.Lock()\n`)];
 }
 
 /** Move module-level code from `fromLine` to the end of the file under a `__main__` guard. */

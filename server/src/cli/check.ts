@@ -3,18 +3,21 @@
  *
  * It validates the named paths, loads the configuration, collects the Python
  * files, reads each one (skipping binary, non-UTF-8 and oversized files,
- * devices, FIFOs and broken links with a message), analyses all readable
- * files together in one checkSources call so calls between them resolve,
+ * devices, FIFOs and broken links, and files the parser refuses, with a
+ * message), analyses all the others together so calls between them resolve,
  * and prints the chosen format on stdout. Messages about the run go to stderr
  * so stdout stays parseable. Input and output are passed in, which keeps the
  * command testable without a child process.
  */
 import path from 'node:path';
+import { analyzeProject } from '../analysis/index';
 import type { Config } from '../analysis/types';
 import { ConfigFileError, discoverConfig, type LoadedConfig, loadConfigFile } from '../config/loadConfig';
-import { checkSources, initSyntax, type SourceFile } from '../engine';
+import { initSyntax, modelOf } from '../engine';
 import { readSource } from '../files/readSource';
 import { collectPythonFiles, inputProblem, type PythonFile } from '../files/walk';
+import type { ModuleModel } from '../model/types';
+import { SkippedSource } from '../syntax/parser';
 import { CHECK_USAGE, type CheckOptions, parseCheckArgs, UsageError } from './args';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
@@ -69,36 +72,49 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * Read every file, then analyse the readable ones in a single checkSources
- * call so that calls between them resolve. Skipped files keep their place in
- * the result with the reason, so every format lists every file asked for.
+ * Read and model every file, then analyse the models in a single
+ * analyzeProject call so that calls between them resolve. Skipped files
+ * (unreadable, or refused by the parser) keep their place in the result with
+ * the reason, so every format lists every file asked for.
  */
 async function analyse(files: PythonFile[], config: Config, io: CliIo) {
   const checked: CheckedFile[] = [];
-  const sources: SourceFile[] = [];
+  const models: ModuleModel[] = [];
   const analysed: CheckedFile[] = [];
   let unreadable = false;
   for (const file of files) {
     const entry: CheckedFile = { path: file.displayPath, absPath: file.absPath };
     checked.push(entry);
-    const read = readSource(file.fsPath ?? file.absPath);
-    if (read.ok) {
-      sources.push({ path: file.displayPath, text: read.text, moduleName: file.moduleName });
-      analysed.push(entry);
+    const model = await modelOrSkip(file);
+    if ('reason' in model) {
+      entry.error = model.reason;
+      unreadable ||= model.unreadable === true;
+      io.stderr(`gil-lens: ${file.displayPath}: ${model.reason}\n`);
     } else {
-      entry.error = read.reason;
-      unreadable ||= read.unreadable === true;
-      io.stderr(`gil-lens: ${file.displayPath}: ${read.reason}\n`);
+      models.push(model);
+      analysed.push(entry);
     }
   }
-  if (sources.length > 0) {
-    // Reports come back in the order the sources were given.
-    const reports = checkSources(await initSyntax(), sources, config);
+  if (models.length > 0) {
+    // Reports come back in the order the models were given.
+    const reports = analyzeProject(models, config);
     reports.forEach((report, i) => {
       analysed[i].report = report;
     });
   }
   return { checked, unreadable };
+}
+
+/** One file's model, or why it is skipped: unreadable, or refused by the parser (the rest of the run goes on). */
+async function modelOrSkip(file: PythonFile): Promise<ModuleModel | { reason: string; unreadable?: boolean }> {
+  const read = readSource(file.fsPath ?? file.absPath);
+  if (!read.ok) return read;
+  try {
+    return modelOf(await initSyntax(), { path: file.displayPath, text: read.text, moduleName: file.moduleName });
+  } catch (error) {
+    if (error instanceof SkippedSource) return { reason: error.reason };
+    throw error;
+  }
 }
 
 /** `--config FILE` when given, else the nearest pyproject.toml; warnings go to stderr. */

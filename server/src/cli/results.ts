@@ -12,7 +12,7 @@ export interface CheckedFile {
   absPath: string;
   /** Absent when the file was skipped. */
   report?: FileReport;
-  /** Why the file was skipped (binary, not UTF-8, too large, unreadable). */
+  /** Why the file was skipped (binary, not UTF-8, too large, unreadable, refused by the parser). */
   error?: string;
 }
 

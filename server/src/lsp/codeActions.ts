@@ -7,7 +7,8 @@
  *
  * Actions are offered for findings whose span touches the requested range,
  * not only for the diagnostics the client passes back, so editors that send
- * an empty diagnostics list still get fixes at the cursor.
+ * an empty diagnostics list still get fixes at the cursor. Lines a fix
+ * inserts end with the document's own line break.
  */
 
 import {
@@ -23,13 +24,21 @@ import { toDiagnostic } from './diagnostics';
 import { spanTouches, toTextEdit } from './positions';
 import { suppressionEdit } from './suppress';
 
-function workspaceEdit(uri: string, edits: TextEdit[]): WorkspaceEdit {
-  return { changes: { [uri]: edits.map(toTextEdit) } };
+/** The edits for `doc`, whose inserted lines end as the document's lines do (fixes write `\n`). */
+function workspaceEdit(doc: TextDocument, edits: TextEdit[]): WorkspaceEdit {
+  const eol = lineBreakOf(doc);
+  const adapt = (edit: TextEdit) => (eol === '\n' ? edit : { ...edit, newText: edit.newText.replace(/\n/g, eol) });
+  return { changes: { [doc.uri]: edits.map((edit) => toTextEdit(adapt(edit))) } };
+}
+
+/** The document's first line break (`\r\n`, `\n` or a lone `\r`); `\n` when it has none. */
+function lineBreakOf(doc: TextDocument): string {
+  return /\r\n|\r|\n/.exec(doc.getText())?.[0] ?? '\n';
 }
 
 function lineText(doc: TextDocument, line: number): string {
   const text = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
-  return text.replace(/\r?\n$/, '');
+  return text.replace(/(\r\n|\r|\n)$/, '');
 }
 
 function actionsFor(finding: Finding, diagnostic: Diagnostic, doc: TextDocument): CodeAction[] {
@@ -38,7 +47,7 @@ function actionsFor(finding: Finding, diagnostic: Diagnostic, doc: TextDocument)
     kind: CodeActionKind.QuickFix,
     diagnostics: [diagnostic],
     isPreferred: fix.isPreferred === true,
-    edit: workspaceEdit(doc.uri, fix.edits),
+    edit: workspaceEdit(doc, fix.edits),
   }));
   const line = finding.span.line;
   const suppress = suppressionEdit(lineText(doc, line), line, finding.rule);
@@ -48,7 +57,7 @@ function actionsFor(finding: Finding, diagnostic: Diagnostic, doc: TextDocument)
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic],
       isPreferred: false,
-      edit: workspaceEdit(doc.uri, [suppress]),
+      edit: workspaceEdit(doc, [suppress]),
     });
   }
   return actions;

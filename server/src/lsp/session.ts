@@ -15,8 +15,10 @@
  * index changes move `generation`, which makes every report stale.
  *
  * Failures stay local: a file whose extraction or analysis throws logs one
- * line and reports no findings, and a file over the size limit is skipped
- * with one log line, without ever parsing it.
+ * line and reports no findings, a file over the size limit is skipped with
+ * one log line, without ever parsing it, and so is a file the parser refuses
+ * (too deep, or one it failed on: syntax/parser.ts replaces a damaged parser,
+ * so the other documents keep being served).
  */
 import { fileURLToPath } from 'node:url';
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
@@ -26,9 +28,9 @@ import { spliceStatement, updateModel } from '../model/incremental';
 import type { ModuleModel } from '../model/types';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol';
 import { mergeChanges, type TextChange, type TreeCache } from '../syntax/documents';
-import type { Syntax } from '../syntax/parser';
+import { SkippedSource, type Syntax } from '../syntax/parser';
 import { buildImportGraph, type ImportGraph, importSignature, relatedPaths } from './importGraph';
-import { syntaxEdit } from './positions';
+import { movesLineBreaks, syntaxEdit } from './positions';
 import type { ProjectConfigs } from './projectConfig';
 import { effectiveConfig } from './settings';
 import type { WorkspaceIndex } from './workspaceIndex';
@@ -50,6 +52,8 @@ export interface OpenDoc {
   sinceModel?: TextChange;
   /** The text is over the size limit; logged once when it crosses. */
   tooLarge: boolean;
+  /** Why the parser refused the text (syntax/parser.ts); logged when the document starts being refused. */
+  skipped?: string;
   /** Version whose failure was already logged, so a broken file logs once per edit. */
   failedVersion: number;
   /** The document was edited since it opened: its analyses carry facts to the next (analysis/carry.ts). */
@@ -154,12 +158,15 @@ export class Session {
         this.deps.trees.edit(open.key, edit);
         const since = { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex };
         if (open.model) open.sinceModel = mergeChanges(open.sinceModel, since);
+        const recount = movesLineBreaks(open.doc, change.range, change.text);
+        open.doc = TextDocument.update(open.doc, [change], version);
+        if (recount) open.doc = TextDocument.create(open.uri, open.doc.languageId, version, open.doc.getText());
       } else {
         this.deps.trees.forget(open.key);
         open.model = undefined;
         open.sinceModel = undefined;
+        open.doc = TextDocument.update(open.doc, [change], version);
       }
-      open.doc = TextDocument.update(open.doc, [change], version);
     }
     open.edited = true;
     this.revision++;
@@ -207,8 +214,10 @@ export class Session {
           // Freeing the old tree takes about a millisecond: do it after the diagnostics are out.
           setImmediate(() => trees.releasePrevious(open.key));
         }
+        open.skipped = undefined;
       } catch (error) {
-        this.fail(open, 'model extraction', error);
+        if (error instanceof SkippedSource) this.skip(open, error.reason);
+        else this.fail(open, 'model extraction', error);
       }
     }
     const signature = (m?: ModuleModel) => (m ? importSignature(m) : '');
@@ -301,6 +310,12 @@ export class Session {
     }
     open.tooLarge = tooLarge;
     return tooLarge;
+  }
+
+  /** The parser refused the text: no findings for it, and one log line while it stays refused. */
+  private skip(open: OpenDoc, reason: string): void {
+    if (open.skipped === undefined) this.deps.log(`${open.key}: ${reason}`);
+    open.skipped = reason;
   }
 
   private fail(open: OpenDoc, what: string, error: unknown): void {

@@ -12,10 +12,15 @@
  * no syntax errors; the node readers (nodeFacts.ts) handle the rest and every
  * case the text readers decline. Both produce identical objects.
  *
+ * In a tree with syntax errors, a `def` or `class` keyword left loose in an
+ * ERROR node still opens its scope (stranded.ts), so a body error recovery
+ * gave up on is not read as module code.
+ *
  * The capture sweep (`collectCaptures`) also serves incremental.ts, which
  * runs it over the top-level statements an edit touched, numbering the new
  * items after the unchanged ones before them.
  */
+import { lspLineBreaks } from '../syntax/lineBreaks';
 import { modelCaptures, type Node, type QueryCapture, type Syntax, type Tree } from '../syntax/parser';
 import {
   callOf,
@@ -25,12 +30,14 @@ import {
   importsOf,
   mayBeDecorated,
   moduleScope,
+  nodeSource,
   regionOf,
   scopeOf,
   setNodeSource,
   writeOf,
 } from './nodeFacts';
 import { buildScan, lineOf, type Scan } from './scan';
+import { strandedScope } from './stranded';
 import { assignmentFromText, callFromText } from './textFacts';
 import { scopeFromText } from './textScopes';
 import type { Call, ModuleModel, RegionKind, Scope, Span } from './types';
@@ -94,6 +101,8 @@ export function prepareSource(text: string, hasErrors: boolean, from?: number, t
 
 /** Extract the model of `text`, whose tree is `tree`. The tree stays owned by the caller. */
 export function extractModel(syntax: Syntax, tree: Tree, text: string, path: string, moduleName?: string): ModuleModel {
+  // The tree was parsed from this text with lone `\r` line breaks made `\n` (syntax/lineBreaks.ts).
+  text = lspLineBreaks(text);
   const root: Node = tree.rootNode;
   const hasErrors = root.hasError;
   const scan = prepareSource(text, hasErrors);
@@ -198,7 +207,19 @@ export function collectCaptures(
         parts.imports.push(...importsOf(node, kind === 'from', scope));
         break;
       case 'mark':
-        awaitEnds.add(node.endIndex);
+        if (kind === 'await') {
+          awaitEnds.add(node.endIndex);
+        } else {
+          // A `def` or `class` keyword error recovery left loose (stranded.ts).
+          const id = base.scopes + parts.scopes.length;
+          const limit = stack.length > 0 ? stack[stack.length - 1].end : Number.POSITIVE_INFINITY;
+          const f = kind === 'def' ? 'function' : 'class';
+          const s = strandedScope(nodeSource(), node, f, id, scope, limit);
+          if (s) {
+            parts.scopes.push(s);
+            stack.push({ end: s.end, scope: s.id });
+          }
+        }
         break;
     }
   }

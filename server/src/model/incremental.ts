@@ -27,9 +27,11 @@
  * next to items read the other. The full extractor runs instead whenever the
  * splice is not plainly safe: no previous layout or change, syntax errors, the
  * statements beside the region differing between the two trees, or another
- * statement on the region's last line.
+ * statement on the region's last line. Texts are read with lone `\r` line
+ * breaks made `\n`, as the parser reads them (syntax/lineBreaks.ts).
  */
 import type { TextChange } from '../syntax/documents';
+import { lspLineBreaks } from '../syntax/lineBreaks';
 import {
   modelCaptures,
   modelCapturesOf,
@@ -100,6 +102,7 @@ export function updateModel(
   moduleName: string | undefined,
   previous?: Previous,
 ): ModuleModel {
+  text = lspLineBreaks(text);
   const name = moduleName ?? defaultModuleName(path);
   if (previous) {
     const spliced = splice(syntax, tree, text, path, name, previous);
@@ -144,6 +147,7 @@ export function spliceStatement(
   previous: ModuleModel,
   change: TextChange,
 ): ModuleModel | undefined {
+  text = lspLineBreaks(text);
   const name = moduleName ?? defaultModuleName(path);
   const layout = layouts.get(previous);
   if (!layout || layout.treeErrors || previous.path !== path || previous.moduleName !== name) return undefined;

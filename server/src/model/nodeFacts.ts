@@ -35,6 +35,11 @@ export function setNodeSource(text: string): void {
   SRC = text;
 }
 
+/** The text the readers point at. */
+export function nodeSource(): string {
+  return SRC;
+}
+
 function textOf(node: Node): string {
   return SRC.slice(node.startIndex, node.endIndex);
 }

@@ -79,6 +79,8 @@ export class TreeCache {
   /**
    * The current tree for `text`. The cache keeps ownership: callers must not
    * delete it, and must not hold it past their next call into the cache.
+   * When the parse throws (parser.ts refuses the text) the document's tree is
+   * dropped, so the next call starts from scratch.
    */
   tree(key: string, text: string): Tree {
     const entry = this.entries.get(key);
@@ -87,7 +89,7 @@ export class TreeCache {
       entry.previous?.delete();
       entry.previous = undefined;
       if (!entry.dirty) return entry.tree;
-      const next = parse(this.syntax, text, entry.tree);
+      const next = this.parseOrForget(key, text, entry.tree);
       entry.previous = entry.tree;
       entry.tree = next;
       entry.dirty = false;
@@ -100,6 +102,15 @@ export class TreeCache {
     this.entries.set(key, { tree, dirty: false, length: text.length });
     this.evict();
     return tree;
+  }
+
+  private parseOrForget(key: string, text: string, oldTree: Tree): Tree {
+    try {
+      return parse(this.syntax, text, oldTree);
+    } catch (error) {
+      this.forget(key);
+      throw error;
+    }
   }
 
   /** Free the edited old tree the last reparse started from (the next `tree` call would anyway). */
