@@ -44,10 +44,15 @@ function copyWasm() {
   }
 }
 
-/** The benchmark harness is a real .py file that the bench code finds next to the bundle. */
+/**
+ * The benchmark harness and the race confirmation script are real .py files
+ * that the runner finds next to the bundle; the confirmation imports the harness.
+ */
 function copyHarness() {
   fs.mkdirSync('dist', { recursive: true });
-  fs.copyFileSync('server/python/gil_lens_harness.py', path.join('dist', 'gil_lens_harness.py'));
+  for (const name of ['gil_lens_harness.py', 'gil_lens_confirm.py']) {
+    fs.copyFileSync(path.join('server/python', name), path.join('dist', name));
+  }
 }
 
 const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => fs.existsSync(file)));

@@ -1,7 +1,8 @@
 /**
  * The invariants ARCHITECTURE.md states as absences, checked on the source:
- * which layers may import web-tree-sitter, LSP, fs and child_process, and who
- * may register LSP handlers or spawn processes.
+ * which layers may import web-tree-sitter, LSP, fs and child_process, who
+ * may register LSP handlers or spawn processes, and how the race confirmation
+ * (confirm/) reaches the engine and the process runner.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,6 +41,14 @@ describe('architecture invariants', () => {
       (f) => !f.startsWith('server/src/bench/'),
     );
     expect(bad).toEqual([]);
+  });
+  it('confirm/ reads the analysis only through engine.ts and runs Python only through bench/harnessProcess.ts', () => {
+    const files = sources('server/src/confirm');
+    expect(files.length).toBeGreaterThan(0);
+    const reachesIn = importers(files, /from ['"]\.\.\/(analysis\/(?!types['"])|syntax\/|lsp\/|model\/(?!types['"]))/);
+    expect(reachesIn).toEqual([]);
+    const runners = importers(files, /from ['"]\.\.\/bench\/(?!harnessProcess['"]|interpreters['"]|types['"])/);
+    expect(runners).toEqual([]);
   });
   it('only server.ts registers LSP handlers', () => {
     const bad = importers(sources('server/src'), /connection\.on[A-Z]\w*\(|\.onRequest\(|\.onNotification\(/).filter(

@@ -1,11 +1,13 @@
 /**
- * Runs the Python harness in a child process: the only code in gil-lens that
- * spawns anything, together with interpreters.ts. It follows the way
+ * Runs gil-lens's Python scripts in a child process: the only code in gil-lens
+ * that spawns anything, together with interpreters.ts. Two scripts use it, the
+ * benchmark harness (`runHarness`) and the race confirmation
+ * (confirm/runConfirm.ts through `runPythonScript`). It follows the way
  * bash-language-server runs shellcheck:
  *
- * - no shell: the interpreter and the harness path are argv entries, and the
- *   request (module path, function, call text, workers, budget) goes to stdin
- *   as JSON, so nothing the user typed reaches a command line or code;
+ * - no shell: the interpreter and the script path are argv entries, and the
+ *   request (module path, function, call text, ...) goes to stdin as JSON, so
+ *   nothing the user typed reaches a command line or code;
  * - `detached: true` makes the harness a process-group leader, so the hard
  *   timeout, cancellation and the end of the run kill the whole group with
  *   `process.kill(-pid)`, ProcessPoolExecutor workers included;
@@ -14,7 +16,8 @@
  *   so once the harness has exited, or at the latest a grace period after the
  *   kill, the pipes are no longer read and the run returns;
  * - ENOENT means "no such interpreter": an `unavailable` error, not a crash;
- * - every protocol line is validated (harnessOutput.ts) before use.
+ * - every protocol line is validated (harnessOutput.ts, or the caller's own
+ *   parser) before use.
  *
  * Each run gets a private TMPDIR that is removed in every outcome, so files
  * that multiprocessing or the user's code leave there do not outlive the run.
@@ -49,6 +52,30 @@ export interface HarnessRunOptions {
 
 export type HarnessOutcome = Extract<HarnessEvent, { event: 'result' }> | { event: 'failed'; error: BenchError };
 
+/** A line of a script's protocol: progress, or the script's own result. */
+export type ScriptEvent<R> = { event: 'progress'; mode: string; message: string } | R;
+
+/** How one Python script of gil-lens is run; `runHarness` fills these in for the benchmark. */
+export interface ScriptRunOptions<R> {
+  python: string;
+  /** The .py file to run, usually from findPythonScript. */
+  script: string;
+  /** Sent as JSON on stdin; the module's folder is the working directory. */
+  request: { module_path: string };
+  /** Parses one protocol line; throws with a reason when it is not a valid event. */
+  parseLine: (line: string) => ScriptEvent<R>;
+  /** What the run is called in timeout and cancellation messages, e.g. "the benchmark". */
+  what: string;
+  /** Prefix of the run's private TMPDIR. */
+  tmpPrefix: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (mode: string, message: string) => void;
+  onSpawn?: (pgid: number) => void;
+}
+
+export type ScriptOutcome<R> = R | { event: 'failed'; error: BenchError };
+
 const HARNESS_FILE = 'gil_lens_harness.py';
 const MAX_PROTOCOL_BYTES = 4 * 1024 * 1024;
 const STDERR_TAIL = 16 * 1024;
@@ -57,16 +84,20 @@ const DRAIN_MS = 500;
 /** How long a harness killed at the timeout or on cancellation gets to exit before the run returns anyway. */
 const KILL_GRACE_MS = 2000;
 
-/** The harness ships next to the bundles in dist/; from sources it is in server/python/. */
-export function findHarness(): string {
+/** The scripts ship next to the bundles in dist/; from sources they are in server/python/. */
+export function findPythonScript(file: string): string {
   const candidates = [
-    path.join(__dirname, HARNESS_FILE),
-    path.join(__dirname, '..', '..', 'python', HARNESS_FILE),
-    path.join(process.cwd(), 'server', 'python', HARNESS_FILE),
+    path.join(__dirname, file),
+    path.join(__dirname, '..', '..', 'python', file),
+    path.join(process.cwd(), 'server', 'python', file),
   ];
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (!found) throw new Error(`cannot find ${HARNESS_FILE}; run "npm run build"`);
+  const found = candidates.find((candidate) => fs.existsSync(candidate));
+  if (!found) throw new Error(`cannot find ${file}; run "npm run build"`);
   return found;
+}
+
+export function findHarness(): string {
+  return findPythonScript(HARNESS_FILE);
 }
 
 /** Kills a process group; a group that is already gone is fine. */
@@ -103,36 +134,47 @@ async function waitForGroupExit(pgid: number, limitMs = 3000): Promise<void> {
 
 /** Starts the harness and resolves with its validated result or a failure; never rejects. */
 export async function runHarness(options: HarnessRunOptions): Promise<HarnessOutcome> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gil-lens-bench-'));
+  return runPythonScript<Extract<HarnessEvent, { event: 'result' }>>({
+    ...options,
+    script: options.harnessPath ?? findHarness(),
+    parseLine: parseHarnessLine,
+    what: 'the benchmark',
+    tmpPrefix: 'gil-lens-bench-',
+  });
+}
+
+/** Starts a script and resolves with its validated result or a failure; never rejects. */
+export async function runPythonScript<R>(options: ScriptRunOptions<R>): Promise<ScriptOutcome<R>> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), options.tmpPrefix));
   try {
-    return await new HarnessRun(options, tmp).start();
+    return await new ScriptRun(options, tmp).start();
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-/** The state of one harness process: its buffers, its timers and how it ended. */
-class HarnessRun {
+/** The state of one script process: its buffers, its timers and how it ended. */
+class ScriptRun<R> {
   private protocol = '';
   private protocolBytes = 0;
   private stderrTail = '';
-  private result: HarnessOutcome | undefined;
+  private result: R | undefined;
   private failure: BenchError | undefined;
   private pgid = 0;
   private child: ChildProcessWithoutNullStreams | undefined;
   private timers: NodeJS.Timeout[] = [];
   private settled = false;
-  private settle: (outcome: HarnessOutcome) => void = () => {};
-  private readonly onAbort = () => this.stop('cancelled', 'the benchmark was cancelled');
+  private settle: (outcome: ScriptOutcome<R>) => void = () => {};
+  private readonly onAbort = () => this.stop('cancelled', `${this.options.what} was cancelled`);
 
   constructor(
-    private readonly options: HarnessRunOptions,
+    private readonly options: ScriptRunOptions<R>,
     private readonly tmp: string,
   ) {}
 
-  start(): Promise<HarnessOutcome> {
+  start(): Promise<ScriptOutcome<R>> {
     const { options } = this;
-    if (options.signal?.aborted) return Promise.resolve(this.failed('cancelled', 'the benchmark was cancelled'));
+    if (options.signal?.aborted) return Promise.resolve(this.failed('cancelled', `${options.what} was cancelled`));
     return new Promise((resolve) => {
       this.settle = (outcome) => {
         if (this.settled) return;
@@ -141,7 +183,7 @@ class HarnessRun {
         options.signal?.removeEventListener('abort', this.onAbort);
         resolve(outcome);
       };
-      const child = this.spawnHarness();
+      const child = this.spawnScript();
       this.child = child;
       this.after(options.timeoutMs, () => this.stop('timeout', this.timeoutMessage()));
       options.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -150,11 +192,11 @@ class HarnessRun {
     });
   }
 
-  private spawnHarness(): ChildProcessWithoutNullStreams {
+  private spawnScript(): ChildProcessWithoutNullStreams {
     const { options } = this;
     // The child runs in the module's folder, so a relative interpreter path is made absolute first.
     const python = options.python.includes(path.sep) ? path.resolve(options.python) : options.python;
-    return spawn(python, [options.harnessPath ?? findHarness()], {
+    return spawn(python, [options.script], {
       cwd: path.dirname(options.request.module_path),
       detached: true,
       shell: false,
@@ -245,7 +287,7 @@ class HarnessRun {
   }
 
   private timeoutMessage(): string {
-    return `the benchmark was stopped after the ${Math.round(this.options.timeoutMs / 1000)} s timeout; use a smaller call or raise the timeout`;
+    return `${this.options.what} was stopped after the ${Math.round(this.options.timeoutMs / 1000)} s timeout; use a smaller call or raise the timeout`;
   }
 
   private onStdout(chunk: Buffer): void {
@@ -266,9 +308,9 @@ class HarnessRun {
 
   private onLine(line: string): void {
     if (!line.trim()) return;
-    let event: HarnessEvent;
+    let event: ScriptEvent<R>;
     try {
-      event = parseHarnessLine(line);
+      event = this.options.parseLine(line);
     } catch (err) {
       this.failure ??= {
         kind: 'harness',
@@ -276,11 +318,11 @@ class HarnessRun {
       };
       return;
     }
-    if (event.event === 'progress') this.options.onProgress?.(event.mode, event.message);
+    if (isProgress(event)) this.options.onProgress?.(event.mode, event.message);
     else this.result = event;
   }
 
-  private outcome(code: number | null, signal: NodeJS.Signals | null): HarnessOutcome {
+  private outcome(code: number | null, signal: NodeJS.Signals | null): ScriptOutcome<R> {
     if (this.protocol.trim()) this.onLine(this.protocol);
     if (this.failure) return { event: 'failed', error: this.failure };
     if (this.result) return this.result;
@@ -289,7 +331,11 @@ class HarnessRun {
     return this.failed('harness', `the Python process ${how} without a result${stderr ? `:\n${stderr}` : ''}`);
   }
 
-  private failed(kind: BenchError['kind'], message: string): HarnessOutcome {
+  private failed(kind: BenchError['kind'], message: string): ScriptOutcome<R> {
     return { event: 'failed', error: { kind, message } };
   }
+}
+
+function isProgress<R>(event: ScriptEvent<R>): event is { event: 'progress'; mode: string; message: string } {
+  return (event as { event?: unknown }).event === 'progress';
 }

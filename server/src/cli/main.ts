@@ -1,21 +1,24 @@
 /**
  * The `gil-lens` command-line entry point (bundled to dist/cli.js and started
  * by bin/gil-lens.js). It only dispatches: `check` to check.ts, `bench` to the
- * benchmark module, plus `--help` and `--version`. The exit status is set
- * rather than forced with process.exit, so piped output is flushed first.
+ * benchmark module, `confirm` to the race confirmation, plus `--help` and
+ * `--version`. The exit status is set rather than forced with process.exit,
+ * so piped output is flushed first.
  */
 import { version } from '../../../package.json';
 import { runBench } from './benchCommand';
 import { type CliIo, runCheck } from './check';
+import { runConfirm } from './confirmCommand';
 
 const USAGE = `gil-lens ${version}: find where Python threads fight the GIL and where they race.
 
 Usage:
   gil-lens check [--format text|json|sarif] [--config FILE] PATH...
   gil-lens bench FILE::FUNCTION [--call "f(10)"] [--workers N] ...
+  gil-lens confirm FILE:LINE [--call "f(1)"] [--threads N] [--runs K] ...
   gil-lens --help | --version
 
-Run "gil-lens check --help" or "gil-lens bench --help" for their options.
+Run "gil-lens check --help", "gil-lens bench --help" or "gil-lens confirm --help" for their options.
 `;
 
 function stdio(): CliIo {
@@ -36,6 +39,8 @@ async function main(argv: string[], io: CliIo): Promise<number> {
       return runCheck(rest, io);
     case 'bench':
       return runBench(rest);
+    case 'confirm':
+      return runConfirm(rest);
     case '--version':
     case '-V':
       io.stdout(`${version}\n`);
