@@ -174,8 +174,10 @@ function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | un
       const isThread = q === 'threading.Thread' || q === 'threading.Timer';
       const isPool = call.method === 'submit' || call.method === 'map';
       if (!isThread && !isPool) continue;
+      // Thread(group, target) and Timer(interval, function) both take the callable second.
       const targetArg = isThread
-        ? call.args.find((a) => a.keyword === 'target' || a.keyword === 'function')
+        ? (call.args.find((a) => a.keyword === 'target' || a.keyword === 'function') ??
+          call.args.filter((a) => !a.keyword && !a.splat)[1])
         : call.args[0];
       const target = targetArg?.text.startsWith('self.') ? methodOf(mod, cls, targetArg.text.slice(5)) : undefined;
       if (!target) continue;

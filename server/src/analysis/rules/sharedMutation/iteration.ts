@@ -29,10 +29,13 @@ const MUTATORS = new Set([
 ]);
 const ITERATED = /^(self\.\w+)(\.(items|values|keys)\(\))?$/;
 
-/** Methods callers can reach: public ones and what they call on `self`, not construction-only helpers. */
-function apiMethods(mod: ModuleIndex, methods: Scope[]): Scope[] {
+/**
+ * Methods reached from `from` through calls on `self` (construction-only helpers excepted): what callers
+ * reach from the public methods, or what the class's own thread reaches from its target.
+ */
+function reachedFrom(mod: ModuleIndex, methods: Scope[], from: Scope[]): Scope[] {
   const byName = new Map(methods.map((m) => [m.name, m]));
-  const reached = new Set(methods.filter((m) => isPublicMethod(m.name)));
+  const reached = new Set(from);
   const queue = [...reached];
   while (queue.length > 0) {
     const m = queue.pop()!;
@@ -111,24 +114,35 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
     const intent = config.assumeThreads === 'always' ? 'assume-threads = "always"' : found?.because;
     if (!intent) continue;
     const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
-    const api = apiMethods(mod, methods);
+    const own = found?.ownTargets ? [...found.ownTargets] : [];
+    const api = reachedFrom(
+      mod,
+      methods,
+      methods.filter((m) => isPublicMethod(m.name) && !found?.ownTargets?.has(m)),
+    );
+    // What the class's own thread runs: its loops race with every caller-reached method that changes the
+    // container, whatever the thread itself writes.
+    const ownThread = new Set(reachedFrom(mod, methods, own).filter((m) => !api.includes(m)));
     const lock = locks.find(
       (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
     )?.name;
     for (const m of methods) {
-      if (!isPublicMethod(m.name) || m.isAsync || found?.ownTargets?.has(m)) continue;
+      const onOwnThread = ownThread.has(m);
+      if (!onOwnThread && (!isPublicMethod(m.name) || m.isAsync || found?.ownTargets?.has(m))) continue;
       const guards = guardsIn(mod, m, locks, config);
       for (const r of mod.regionsByScope.get(m.id) ?? []) {
         if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
         const match = ITERATED.exec(r.expr);
         if (!match || guardAt(guards, r.start)) continue;
         // A loop that ends before this method starts the class's thread happens before the thread runs.
-        if (startsLater(mod, m, r.end)) continue;
-        if (found?.onlyState && !found.onlyState.has(match[1])) continue;
+        if (!onOwnThread && startsLater(mod, m, r.end)) continue;
+        // The own thread reads the container, so it is shared with callers whatever the intent's state is.
+        if (!onOwnThread && found?.onlyState && !found.onlyState.has(match[1])) continue;
         // Only dicts, sets and deques fail when changed under a running loop; a list just moves on.
         const kind = containerKind(mod, cls, match[1]);
         if (!kind) continue;
-        const writer = mutatorsOf(mod, api, match[1], m.id);
+        // Callers' loops race with the other callers and with the own thread; the own thread's with callers.
+        const writer = mutatorsOf(mod, onOwnThread ? api : [...api, ...ownThread], match[1], m.id);
         if (!writer) continue;
         const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
         findings.push({
