@@ -636,3 +636,13 @@ export const LOG_CALLS = new Set(['warnings.warn']);
 /** Calls that schedule other coroutines: after one, a blocking call in the scheduling coroutine stalls them. */
 export const SCHEDULES =
   /(^|\.)(create_task|ensure_future|gather|as_completed|wait|TaskGroup|start_soon|run_coroutine_threadsafe)$/;
+
+/**
+ * Registrars of after-fork hooks (os.register_at_fork, multiprocessing.util.register_after_fork), with the argument that names the hook: the hook runs in the forked child,
+ * where only the forking thread survives, so it races with nothing.
+ */
+export const AFTER_FORK_HOOKS: Map<string, { position: number; keyword: string }> = new Map([
+  // By the function's own name: multiprocessing's modules import `util` relatively.
+  ['register_at_fork', { position: -1, keyword: 'after_in_child' }],
+  ['register_after_fork', { position: 1, keyword: 'func' }],
+]);

@@ -38,6 +38,11 @@ const CONSTRUCTION = new Set([
 const MODULE_PATTERNS: ReadonlySet<string> = new Set(['check-then-act', 'lazy initialisation']);
 const MAIN_GUARD = /__name__\s*==\s*['"]__main__['"]/;
 
+/** Methods that run while the object is made, before any other thread can hold it. */
+export function isConstruction(name: string): boolean {
+  return CONSTRUCTION.has(name);
+}
+
 export function isPublicMethod(name: string): boolean {
   return !CONSTRUCTION.has(name) && (!name.startsWith('_') || (name.startsWith('__') && name.endsWith('__')));
 }

@@ -2,12 +2,16 @@
  * Rule `shared-mutation`, iteration while another method mutates: in a class
  * meant for concurrent use, a public method that iterates over `self.x`
  * without the lock, while another method adds to or removes from it, can fail
- * with "changed size during iteration" or see a half-updated container. The
- * fix is to iterate over a copy taken under the lock.
+ * with "changed size during iteration" or see a half-updated container. So can
+ * a loop on the class's own thread while callers change the container, and any
+ * method's unguarded loop over a container the class changes under its lock:
+ * the author guards the changes, so the loop that skips the lock is the slip
+ * (RacerD's rule). The fix is to iterate over a copy taken under the lock.
  */
 import type { Scope } from '../../../model/types';
-import { classIntent, isPublicMethod } from '../../library';
-import { guardAt, guardsIn, type LockBinding } from '../../locks';
+import { AFTER_FORK_HOOKS } from '../../knowledge';
+import { classIntent, isConstruction, isPublicMethod } from '../../library';
+import { callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
 import { classAcross, isThreadClass } from '../../origins';
 import { type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../../resolve';
 import type { Config, Finding } from '../../types';
@@ -61,7 +65,39 @@ function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: nu
   );
 }
 
-const SIZED_CALLS: Map<string, 'dictionary' | 'set' | 'deque'> = new Map([
+/** Does the method add to or remove from `attr` at an offset where `at` holds? */
+function mutatesAt(mod: ModuleIndex, m: Scope, attr: string, at: (offset: number) => boolean): boolean {
+  return (
+    (mod.callsByScope.get(m.id) ?? []).some(
+      (c) => c.receiver === attr && c.method && MUTATORS.has(c.method) && at(c.start),
+    ) ||
+    (mod.writesByScope.get(m.id) ?? []).some(
+      (w) => at(w.start) && w.targets.some((t) => t.kind === 'subscript' && t.object === attr),
+    )
+  );
+}
+
+/**
+ * The first method (construction aside) that changes `attr` while holding one of the object's own locks
+ * or a module lock; a lock of another object guards that object.
+ */
+function lockedMutator(
+  mod: ModuleIndex,
+  methods: Scope[],
+  attr: string,
+  except: number,
+  guardsOf: (m: Scope) => Guard[],
+): Scope | undefined {
+  return methods.find((m) => {
+    if (m.id === except || isConstruction(m.name)) return false;
+    const guards = guardsOf(m);
+    return guards.length > 0 && mutatesAt(mod, m, attr, (offset) => guardAt(guards, offset) !== undefined);
+  });
+}
+
+type ContainerKind = 'dictionary' | 'set' | 'deque';
+
+const SIZED_CALLS: Map<string, ContainerKind> = new Map([
   ['dict', 'dictionary'],
   ['collections.defaultdict', 'dictionary'],
   ['collections.OrderedDict', 'dictionary'],
@@ -73,19 +109,23 @@ const SIZED_CALLS: Map<string, 'dictionary' | 'set' | 'deque'> = new Map([
   ['collections.deque', 'deque'],
 ]);
 
-/** What every binding of `self.x` in the class makes, when that is a dict, a set or a deque. */
-function containerKind(mod: ModuleIndex, cls: Scope, attr: string): 'dictionary' | 'set' | 'deque' | undefined {
+const MADE_BY_KIND: Record<string, ContainerKind> = {
+  dictionary: 'dictionary',
+  dictionary_comprehension: 'dictionary',
+  set: 'set',
+  set_comprehension: 'set',
+};
+
+/**
+ * What every binding of `self.x` in the class makes, when that is a dict, a set or a deque: only those fail
+ * when changed under a running loop. A list just moves on, mostly harmlessly, and a flag its writer checks
+ * under the lock often stops the appends before the loop runs (concurrent.futures' callbacks).
+ */
+function containerKind(mod: ModuleIndex, cls: Scope, attr: string): ContainerKind | undefined {
   const writes = selfAttrBindings(mod, cls, attr);
-  let kind: 'dictionary' | 'set' | 'deque' | undefined;
+  let kind: ContainerKind | undefined;
   for (const w of writes) {
-    const made =
-      w.valueKind === 'dictionary' || w.valueKind === 'dictionary_comprehension'
-        ? 'dictionary'
-        : w.valueKind === 'set' || w.valueKind === 'set_comprehension'
-          ? 'set'
-          : w.valueKind === 'call'
-            ? SIZED_CALLS.get(valueCalleeOf(mod, w) ?? '')
-            : undefined;
+    const made = w.valueKind === 'call' ? SIZED_CALLS.get(valueCalleeOf(mod, w) ?? '') : MADE_BY_KIND[w.valueKind];
     if (!made || (kind && kind !== made)) return undefined;
     kind = made;
   }
@@ -106,9 +146,24 @@ function startsLater(mod: ModuleIndex, m: Scope, offset: number): boolean {
   });
 }
 
+/** Names of the functions a module registers to run in a forked child (`register_after_fork(self, C._afterfork)`). */
+function afterForkHooks(mod: ModuleIndex): Set<string> {
+  const names = new Set<string>();
+  for (const call of mod.model.calls) {
+    const hook = AFTER_FORK_HOOKS.get(call.callee.slice(call.callee.lastIndexOf('.') + 1));
+    if (!hook) continue;
+    const positional = call.args.filter((a) => !a.keyword && !a.splat);
+    const arg = call.args.find((a) => a.keyword === hook.keyword) ?? positional[hook.position];
+    if (arg) names.add(arg.text.slice(arg.text.lastIndexOf('.') + 1));
+  }
+  return names;
+}
+
 export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: Config): Finding[] {
   if (config.assumeThreads === 'never') return [];
   const findings: Finding[] = [];
+  // A hook that runs in a forked child runs where only one thread survived.
+  const forkHooks = afterForkHooks(mod);
   for (const cls of [...mod.classes.values()].flat()) {
     const found = config.assumeThreads === 'always' ? undefined : classIntent(mod, cls, locks, config);
     const intent = config.assumeThreads === 'always' ? 'assume-threads = "always"' : found?.because;
@@ -126,9 +181,18 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
     const lock = locks.find(
       (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
     )?.name;
+    // Only the object's own locks and the module's own ones guard instance state (library.ts lockedState).
+    const moduleLocks = new Set(locks.filter((b) => b.scope === 0).map((b) => b.name));
+    const ownGuards = (m: Scope) =>
+      guardsIn(mod, m, locks, config).filter((g) => /^self\.\w+$/.test(g.lock) || moduleLocks.has(g.lock));
+    // Helpers every in-class caller runs under the lock are guarded where they are called.
+    const lockedByCallers = lock ? callerLocks(mod, cls, locks, config) : undefined;
     for (const m of methods) {
       const onOwnThread = ownThread.has(m);
-      if (!onOwnThread && (!isPublicMethod(m.name) || m.isAsync || found?.ownTargets?.has(m))) continue;
+      const byCallers = isPublicMethod(m.name) && !m.isAsync && !found?.ownTargets?.has(m);
+      // Any other method's loop is checked against the changes the class makes under its lock.
+      const underLockRule = !!lock && !isConstruction(m.name) && !m.isAsync && !lockedByCallers?.has(m);
+      if ((!onOwnThread && !byCallers && !underLockRule) || forkHooks.has(m.name)) continue;
       const guards = guardsIn(mod, m, locks, config);
       for (const r of mod.regionsByScope.get(m.id) ?? []) {
         if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
@@ -136,15 +200,23 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
         if (!match || guardAt(guards, r.start)) continue;
         // A loop that ends before this method starts the class's thread happens before the thread runs.
         if (!onOwnThread && startsLater(mod, m, r.end)) continue;
-        // The own thread reads the container, so it is shared with callers whatever the intent's state is.
-        if (!onOwnThread && found?.onlyState && !found.onlyState.has(match[1])) continue;
-        // Only dicts, sets and deques fail when changed under a running loop; a list just moves on.
         const kind = containerKind(mod, cls, match[1]);
         if (!kind) continue;
         // Callers' loops race with the other callers and with the own thread; the own thread's with callers.
-        const writer = mutatorsOf(mod, onOwnThread ? api : [...api, ...ownThread], match[1], m.id);
-        if (!writer) continue;
+        // The own thread reads the container, so it is shared with callers whatever the intent's state is.
+        const inState = onOwnThread || !found?.onlyState || found.onlyState.has(match[1]);
+        const writer =
+          (onOwnThread || byCallers) && inState
+            ? mutatorsOf(mod, onOwnThread ? api : [...api, ...ownThread], match[1], m.id)
+            : undefined;
+        const lockedWriter =
+          writer || !underLockRule ? undefined : lockedMutator(mod, methods, match[1], m.id, ownGuards);
+        if (!writer && !lockedWriter) continue;
         const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
+        const failure = kind === 'deque' ? 'deque mutated during iteration' : `${kind} changed size during iteration`;
+        const changes = writer
+          ? `while \`${writer.name}\` changes it (${intent})`
+          : `while \`${lockedWriter!.name}\` changes it under the lock (${intent})`;
         findings.push({
           rule: 'shared-mutation',
           severity: 'warning',
@@ -154,7 +226,7 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
             endLine: r.span.line,
             endCol: mod.model.lines[r.span.line].length,
           },
-          message: `\`${cls.name}.${m.name}\` iterates \`${match[1]}\`${lock ? ` without \`${lock}\`` : ''} while \`${writer.name}\` changes it (${intent}); the loop can fail with "${kind === 'deque' ? 'deque mutated during iteration' : `${kind} changed size during iteration`}". Iterate over a copy taken under the lock (\`${copy}\`).`,
+          message: `\`${cls.name}.${m.name}\` iterates \`${match[1]}\`${lock ? ` without \`${lock}\`` : ''} ${changes}; the loop can fail with "${failure}". Iterate over a copy taken under the lock (\`${copy}\`).`,
           fixes: [],
           data: { state: match[1], lock },
         });
