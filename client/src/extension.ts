@@ -3,7 +3,8 @@
  * bundled language server (dist/server.js) over IPC with vscode-languageclient
  * for Python documents, and adds the UI that LSP has no words for: an output
  * channel, a status bar item, the restart and show-output commands, the
- * benchmark command (client/src/benchmark.ts), and telling the server when
+ * benchmark command (client/src/benchmark.ts), the race confirmation command
+ * (client/src/confirm.ts), and telling the server when
  * the user grants workspace trust, since nothing that runs user code is
  * offered in Restricted Mode. Everything else (diagnostics, hovers, quick
  * fixes, CodeLens) arrives over the protocol.
@@ -25,6 +26,7 @@ import {
   TRUST_NOTIFICATION,
 } from '../../server/src/protocol';
 import { registerBenchmark } from './benchmark';
+import { registerConfirm } from './confirm';
 import { createStatusBar, type ServerState } from './statusBar';
 
 let client: LanguageClient | undefined;
@@ -43,7 +45,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
-  const initializationOptions: InitOptions = { trusted: vscode.workspace.isTrusted, benchmarkLens: true };
+  const initializationOptions: InitOptions = {
+    trusted: vscode.workspace.isTrusted,
+    benchmarkLens: true,
+    confirmRace: true,
+  };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'python' },
@@ -52,6 +58,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     outputChannel: output,
     synchronize: { configurationSection: SECTION },
     initializationOptions,
+    // The hover's "Confirm this race" is a command link; only that command is trusted, never arbitrary ones.
+    markdown: { isTrusted: { enabledCommands: [COMMANDS.confirmRace] } },
   };
   client = new LanguageClient(SECTION, 'gil-lens', serverOptions, clientOptions);
   const current = client;
@@ -67,6 +75,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void current.sendNotification(TRUST_NOTIFICATION, { trusted: true });
     }),
     ...registerBenchmark(context, current, output),
+    ...registerConfirm(context, current, output),
   );
   try {
     await current.start();

@@ -15,9 +15,18 @@ export const SECTION = 'gil-lens';
 export const COMMANDS = {
   /** Client command behind the Benchmark CodeLens and menu entry: `(uri?: string, line?: number)`. */
   benchmarkFunction: 'gil-lens.benchmarkFunction',
+  /** Client command behind the "Confirm this race" code action, hover link and CodeLens: `(uri?: string, line?: number)`, line 0-based. */
+  confirmRace: 'gil-lens.confirmRace',
   restartServer: 'gil-lens.restartServer',
   showOutput: 'gil-lens.showOutput',
 } as const;
+
+/**
+ * The race confirmation as an LSP command (`workspace/executeCommand`), for any editor:
+ * `{ uri, line, call?, threads?, runs?, python?, freeThreadedPython? }` with `line` 0-based as in LSP.
+ * The result is the ConfirmResult JSON of `gil-lens confirm --format json`.
+ */
+export const CONFIRM_COMMAND = 'gil-lens.server.confirm';
 
 /** Server notification that feeds the client's status bar item. */
 export const STATUS_NOTIFICATION = 'gil-lens/status';
@@ -44,6 +53,8 @@ export interface InitOptions {
   trusted?: boolean;
   /** The client registered the benchmark command, so the Benchmark lens can call it. */
   benchmarkLens?: boolean;
+  /** The client registered `gil-lens.confirmRace`, so code actions, hover links and lenses can call it. */
+  confirmRace?: boolean;
 }
 
 /** A rule's severity setting: `default` keeps pyproject.toml's value or the rule's default. */

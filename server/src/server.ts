@@ -18,12 +18,15 @@ import { type App, createApp, initializeResult, refreshLenses, reloadSettings } 
 import { BENCH_COMMAND, executeBenchmark } from './lsp/benchCommand';
 import { codeActionsFor } from './lsp/codeActions';
 import { codeLensesFor } from './lsp/codeLens';
+import { executeConfirm } from './lsp/confirmCommand';
+import { type ConfirmLinkOptions, confirmCodeActions, confirmHoverLink, confirmLenses } from './lsp/confirmLinks';
+import { clearConfirmed, markConfirmed } from './lsp/confirmMarks';
 import { hoverAt } from './lsp/hover';
 import { enableIdleGc } from './lsp/idleGc';
 import { indexWorkspace, onWatchedFiles, watchFiles } from './lsp/indexing';
 import { describe, guarded } from './lsp/logging';
 import { uriToFile } from './lsp/session';
-import { TRUST_NOTIFICATION, type TrustParams } from './protocol';
+import { CONFIRM_COMMAND, type InitOptions, TRUST_NOTIFICATION, type TrustParams } from './protocol';
 
 enableIdleGc();
 
@@ -43,10 +46,17 @@ process.on('unhandledRejection', (error) => log(`unhandled rejection: ${describe
 
 const isPython = (languageId: string, uri: string) => languageId === 'python' || /\.pyi?$/.test(uri);
 const live = (token?: CancellationToken) => app !== undefined && !token?.isCancellationRequested;
+/** The client registered the confirm command (initializationOptions.confirmRace), so links may call it. */
+let confirmClient = false;
+const confirmLinks = (current: App): ConfirmLinkOptions => ({
+  trusted: current.session.trusted,
+  clientCommand: confirmClient,
+});
 
 connection.onInitialize(async (params) => {
   app = await createApp(connection, params);
-  return initializeResult([BENCH_COMMAND], version);
+  confirmClient = (params.initializationOptions as InitOptions | undefined)?.confirmRace === true;
+  return initializeResult([BENCH_COMMAND, CONFIRM_COMMAND], version);
 });
 
 connection.onInitialized(() => {
@@ -89,6 +99,8 @@ connection.onDidOpenTextDocument(
 connection.onDidChangeTextDocument(
   guarded(log, 'didChange', undefined, ({ textDocument, contentChanges }) => {
     if (!app?.session.change(textDocument.uri, textDocument.version, contentChanges)) return;
+    // A confirmation ran the old text: "confirmed by a run" no longer speaks for this one.
+    clearConfirmed(app.session, textDocument.uri);
     app.scheduler.changed(textDocument.uri);
   }),
 );
@@ -97,6 +109,7 @@ connection.onDidCloseTextDocument(
   guarded(log, 'didClose', undefined, ({ textDocument }) => {
     const closed = app?.session.close(textDocument.uri);
     if (!app || !closed) return;
+    clearConfirmed(app.session, textDocument.uri);
     app.scheduler.closed(textDocument.uri);
     // The disk copy replaces the editor's text in the index, since unsaved changes were discarded.
     const current = app;
@@ -117,7 +130,10 @@ connection.onHover(
   guarded(log, 'hover', null, (params, token) => {
     if (!live(token) || !app?.session.settings.enable) return null;
     const report = app.session.report(params.textDocument.uri);
-    return report ? hoverAt(report, params.textDocument.uri, params.position) : null;
+    if (!report) return null;
+    const uri = params.textDocument.uri;
+    const links = confirmLinks(app);
+    return hoverAt(report, uri, params.position, { mutationLink: (f) => confirmHoverLink(uri, f, links) });
   }),
 );
 
@@ -126,7 +142,11 @@ connection.onCodeAction(
     const open = app?.session.docs.get(params.textDocument.uri);
     if (!live(token) || !app || !open || !app.session.settings.enable) return [];
     const report = app.session.report(open.uri);
-    return report ? codeActionsFor(report, open.doc, params) : [];
+    if (!report) return [];
+    return [
+      ...codeActionsFor(report, open.doc, params),
+      ...confirmCodeActions(report, open.uri, params, confirmLinks(app)),
+    ];
   }),
 );
 
@@ -137,16 +157,36 @@ connection.onCodeLens(
     if (!settings.enable || !settings.codeLens.enable) return [];
     const report = app.session.report(params.textDocument.uri);
     const benchmark = benchmarkLens && trusted;
-    return report ? codeLensesFor(report, params.textDocument.uri, { benchmark }) : [];
+    if (!report) return [];
+    const uri = params.textDocument.uri;
+    return [...codeLensesFor(report, uri, { benchmark }), ...confirmLenses(report, uri, confirmLinks(app))];
   }),
 );
 
 connection.onExecuteCommand(async (params, token, progress) => {
-  if (!app || params.command !== BENCH_COMMAND) {
+  if (!app || (params.command !== BENCH_COMMAND && params.command !== CONFIRM_COMMAND)) {
     throw new ResponseError(ErrorCodes.InvalidRequest, `gil-lens: unknown command ${params.command}`);
   }
-  const { trusted, settings } = app.session;
-  return executeBenchmark(params.arguments, { token, progress, log, trusted, settings });
+  const current = app;
+  const { trusted, settings } = current.session;
+  if (params.command === BENCH_COMMAND) {
+    return executeBenchmark(params.arguments, { token, progress, log, trusted, settings });
+  }
+  return executeConfirm(params.arguments, {
+    token,
+    progress,
+    log,
+    trusted,
+    settings,
+    versionOf: (uri) => current.session.docs.get(uri)?.doc.version,
+    onConfirmed: (uri, line, version, result) => {
+      // A document that is not open has no diagnostics to mark.
+      if (version === undefined) return;
+      const statementLine = result.statement ? result.statement.line - 1 : line;
+      markConfirmed(current.session, uri, { line: statementLine, version, summary: result.summary });
+      current.scheduler.changed(uri);
+    },
+  });
 });
 
 connection.listen();

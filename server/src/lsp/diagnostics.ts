@@ -23,6 +23,7 @@ import {
 } from 'vscode-languageserver/node';
 import type { FileReport, Finding, Severity } from '../analysis/types';
 import { ruleDocUrl, SECTION } from '../protocol';
+import { confirmedRelated } from './confirmMarks';
 import { collectWhenIdle } from './idleGc';
 import { toRange } from './positions';
 import type { Session } from './session';
@@ -68,8 +69,16 @@ export function toDiagnostic(finding: Finding): Diagnostic {
   };
 }
 
-export function toDiagnostics(report: FileReport): Diagnostic[] {
-  return report.findings.map(toDiagnostic);
+/** `related` adds related information to a finding's diagnostic: "confirmed by a run" (confirmMarks.ts). */
+export function toDiagnostics(
+  report: FileReport,
+  related?: (finding: Finding) => Diagnostic['relatedInformation'],
+): Diagnostic[] {
+  return report.findings.map((finding) => {
+    const diagnostic = toDiagnostic(finding);
+    const relatedInformation = related?.(finding);
+    return relatedInformation ? { ...diagnostic, relatedInformation } : diagnostic;
+  });
 }
 
 export interface DiagnosticsScheduler {
@@ -106,7 +115,8 @@ export function createDiagnosticsScheduler(
       report = session.report(uri);
       if (always) cost = (cost + (performance.now() - started)) / 2;
       if (!always && published.has(uri) && published.get(uri) === report) return;
-      if (report && session.settings.enable) diagnostics = toDiagnostics(report);
+      if (report && session.settings.enable)
+        diagnostics = toDiagnostics(report, (f) => confirmedRelated(session, uri, f));
     } catch (error) {
       log(`${open.key}: diagnostics failed: ${error instanceof Error ? error.message : String(error)}`);
     }

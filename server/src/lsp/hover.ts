@@ -6,7 +6,8 @@
  *   classification, its reasons with line links, what the GIL does to this
  *   code, and the advice.
  * - On a flagged shared mutation: the state, the threads reaching it, why it
- *   is considered shared, and the fix.
+ *   is considered shared, and the fix; the caller may add a command link
+ *   (server.ts adds "Confirm this race" where it can run).
  * - On a lock (its creation or any `with`/`acquire` site): what it guards.
  *
  * When several apply (a mutation inside a spawn call), the narrowest span
@@ -53,7 +54,7 @@ function targetHover(target: ThreadTarget, uri: string, spawn?: Spawn): string {
   return parts.join('\n\n');
 }
 
-function mutationHover(finding: Finding, uri: string): string {
+function mutationHover(finding: Finding, uri: string, extra?: string): string {
   const data = finding.data ?? {};
   const state = data.state ?? 'this state';
   const parts = [`**Shared mutation** of ${code(state)}`];
@@ -67,6 +68,7 @@ function mutationHover(finding: Finding, uri: string): string {
   else if (preferred) parts.push(`Fix: ${preferred.title} (quick fix).`);
   else parts.push('Fix: guard every write with one `threading.Lock`.');
   if (data.targetLine !== undefined) parts.push(`Thread target at ${link(uri, data.targetLine)}.`);
+  if (extra) parts.push(extra);
   return parts.join('\n\n');
 }
 
@@ -82,14 +84,20 @@ function lockHover(lock: LockInfo, uri: string): string {
   return parts.join('\n\n');
 }
 
-function candidates(report: FileReport, uri: string): Candidate[] {
+/** What the caller adds to hovers: a command link under a flagged mutation ("Confirm this race"). */
+export interface HoverExtras {
+  mutationLink?: (finding: Finding) => string | undefined;
+}
+
+function candidates(report: FileReport, uri: string, extras: HoverExtras): Candidate[] {
   const out: Candidate[] = [];
   for (const target of report.threadTargets) {
     out.push({ span: target.span, render: () => targetHover(target, uri) });
     for (const spawn of target.spawns) out.push({ span: spawn.span, render: () => targetHover(target, uri, spawn) });
   }
   for (const finding of report.findings) {
-    if (finding.rule === 'shared-mutation') out.push({ span: finding.span, render: () => mutationHover(finding, uri) });
+    if (finding.rule === 'shared-mutation')
+      out.push({ span: finding.span, render: () => mutationHover(finding, uri, extras.mutationLink?.(finding)) });
   }
   for (const lock of report.locks) {
     for (const span of [lock.span, ...lock.uses]) out.push({ span, render: () => lockHover(lock, uri) });
@@ -97,9 +105,9 @@ function candidates(report: FileReport, uri: string): Candidate[] {
   return out;
 }
 
-export function hoverAt(report: FileReport, uri: string, position: Position): Hover | null {
+export function hoverAt(report: FileReport, uri: string, position: Position, extras: HoverExtras = {}): Hover | null {
   let best: Candidate | undefined;
-  for (const candidate of candidates(report, uri)) {
+  for (const candidate of candidates(report, uri, extras)) {
     if (!spanContains(candidate.span, position)) continue;
     if (!best || extent(candidate.span) < extent(best.span)) best = candidate;
   }
