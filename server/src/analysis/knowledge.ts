@@ -646,3 +646,22 @@ export const AFTER_FORK_HOOKS: Map<string, { position: number; keyword: string }
   ['register_at_fork', { position: -1, keyword: 'after_in_child' }],
   ['register_after_fork', { position: 1, keyword: 'func' }],
 ]);
+
+/**
+ * Process-wide dicts that other threads change behind the program's back: an `import` anywhere adds to
+ * `sys.modules`, and `logging.getLogger(name)` adds to the logger manager's dict. A loop over one of them,
+ * or over a view of it, fails with "dictionary changed size during iteration" when that happens meanwhile;
+ * `list(...)` of it copies under the GIL in one step.
+ */
+export const PROCESS_REGISTRIES: { pattern: RegExp; name: string; changedBy: string }[] = [
+  {
+    pattern: /^sys\.modules(\.(keys|values|items)\(\))?$/,
+    name: 'sys.modules',
+    changedBy: 'another thread that imports a module',
+  },
+  {
+    pattern: /^(logging\.(root|Logger|getLogger\(\))|[\w.]*root)\.manager\.loggerDict(\.(keys|values|items)\(\))?$/,
+    name: "logging's logger dictionary",
+    changedBy: 'another thread that calls logging.getLogger with a new name',
+  },
+];

@@ -10,13 +10,13 @@ import type { Call, Region } from '../../../model/types';
 import { lockNameFor, newModuleLock, wrapInWith } from '../../fixes';
 import { libraryRoots } from '../../library';
 import type { LockBinding } from '../../locks';
-import { attrsFromParams, type Entry, mergeSpans, type Visit, walkCalls } from '../../reach';
+import { attrsFromParams, type Entry, inWindow, mergeSpans, type Visit, walkCalls } from '../../reach';
 import { funcKey, type ModuleIndex, methodOf } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config, Finding, Fix, LockInfo, ThreadTarget } from '../../types';
 import type { Rule } from '../registry';
 import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
-import { iterationRaces } from './iteration';
+import { iterationRaces, registryIterations } from './iteration';
 import { type GuardedWrite, guardedWrites, lockDiscipline } from './lockDiscipline';
 
 export const sharedMutationRule: Rule = {
@@ -40,10 +40,23 @@ export const sharedMutationRule: Rule = {
         ...lockDiscipline(mod, locks, guarded),
         ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locks, guarded),
         ...iterationRaces(mod, locks, config),
+        ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),
       ];
     };
   },
 };
+
+/**
+ * Does a thread run this function at `offset`: a visit from a spawned target or a library entry (hints
+ * aside: public API of a module with no sign of threads), or the spawning code inside its window?
+ */
+function onThread(visits: Map<string, Visit[]>, mod: ModuleIndex, scopeId: number, offset: number): boolean {
+  const scope = mod.model.scopes[scopeId];
+  if (scope.kind === 'module' || scope.kind === 'class') return false;
+  return (visits.get(funcKey({ mod, scope })) ?? []).some(
+    (v) => !v.entry.hint && (!v.entry.window || inWindow(v.entry.window, offset)),
+  );
+}
 
 function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, ThreadTarget>): Visit[] {
   const roots: Visit[] = [];

@@ -8,12 +8,12 @@
  * the author guards the changes, so the loop that skips the lock is the slip
  * (RacerD's rule). The fix is to iterate over a copy taken under the lock.
  */
-import type { Scope } from '../../../model/types';
-import { AFTER_FORK_HOOKS } from '../../knowledge';
+import type { Region, Scope, Span } from '../../../model/types';
+import { AFTER_FORK_HOOKS, PROCESS_REGISTRIES } from '../../knowledge';
 import { classIntent, isConstruction, isPublicMethod } from '../../library';
 import { callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
 import { classAcross, isThreadClass } from '../../origins';
-import { type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../../resolve';
+import { bindingInChain, type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../../resolve';
 import type { Config, Finding } from '../../types';
 
 const MUTATORS = new Set([
@@ -146,6 +146,27 @@ function startsLater(mod: ModuleIndex, m: Scope, offset: number): boolean {
   });
 }
 
+/**
+ * Where a loop is shown: the rest of the line that names its iterable. A comprehension spread over lines
+ * (`fnames = [f(m)\n for m in sys.modules.values()\n if ...]`) is shown at its `for` clause, not its opening
+ * bracket; a one-line loop from its start.
+ */
+function loopSpan(mod: ModuleIndex, r: Region): Span {
+  const lines = mod.model.lines;
+  let line = r.span.line;
+  let col = r.span.col;
+  for (let l = r.span.line; r.kind === 'comprehension' && l <= r.span.line + 20 && l < lines.length; l++) {
+    const at = lines[l].indexOf(` in ${r.expr}`);
+    if (at < 0) continue;
+    if (l !== r.span.line) {
+      line = l;
+      col = lines[l].length - lines[l].trimStart().length;
+    }
+    break;
+  }
+  return { line, col, endLine: line, endCol: lines[line].length };
+}
+
 /** Names of the functions a module registers to run in a forked child (`register_after_fork(self, C._afterfork)`). */
 function afterForkHooks(mod: ModuleIndex): Set<string> {
   const names = new Set<string>();
@@ -220,18 +241,51 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
         findings.push({
           rule: 'shared-mutation',
           severity: 'warning',
-          span: {
-            line: r.span.line,
-            col: r.span.col,
-            endLine: r.span.line,
-            endCol: mod.model.lines[r.span.line].length,
-          },
+          span: loopSpan(mod, r),
           message: `\`${cls.name}.${m.name}\` iterates \`${match[1]}\`${lock ? ` without \`${lock}\`` : ''} ${changes}; the loop can fail with "${failure}". Iterate over a copy taken under the lock (\`${copy}\`).`,
           fixes: [],
           data: { state: match[1], lock },
         });
       }
     }
+  }
+  return findings;
+}
+
+/**
+ * Loops over a process-wide registry (knowledge.ts PROCESS_REGISTRIES), directly or through a local bound
+ * to it or to a view of it, in a function a thread runs (`onThread`: reached from a spawned target or from
+ * the public API of a module that uses threads): any other thread's import or new logger changes the dict
+ * under the loop. Reported at the loop, since no line of the program is the other writer. Start-up code
+ * that no thread reaches (importlib's `_setup`) stays quiet.
+ */
+export function registryIterations(
+  mod: ModuleIndex,
+  onThread: (scopeId: number, offset: number) => boolean,
+  config: Config,
+): Finding[] {
+  if (config.assumeThreads === 'never') return [];
+  const findings: Finding[] = [];
+  for (const r of mod.model.regions) {
+    if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
+    let expr = r.expr;
+    // `existing = root.manager.loggerDict.keys()` a few lines above the loop is the same live view.
+    if (/^[A-Za-z_]\w*$/.test(expr)) {
+      const bound = bindingInChain(mod, r.scope, expr, r.start);
+      if (!bound || bound.scope !== r.scope) continue;
+      expr = bound.value;
+    }
+    if (!expr.includes('modules') && !expr.includes('loggerDict')) continue;
+    const registry = PROCESS_REGISTRIES.find((entry) => entry.pattern.test(expr));
+    if (!registry || !onThread(r.scope, r.start)) continue;
+    findings.push({
+      rule: 'shared-mutation',
+      severity: 'warning',
+      span: loopSpan(mod, r),
+      message: `This loop walks ${registry.name} (\`${expr}\`) while it is live, on a thread: ${registry.changedBy} meanwhile changes its size, so the loop can fail with "dictionary changed size during iteration". Iterate over a copy (\`list(${expr})\`), which is taken in one step.`,
+      fixes: [],
+      data: { state: expr },
+    });
   }
   return findings;
 }
