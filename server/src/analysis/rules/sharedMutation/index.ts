@@ -18,6 +18,7 @@ import type { Rule } from '../registry';
 import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
 import { iterationRaces, registryIterations } from './iteration';
 import { type GuardedWrite, guardedWrites, lockDiscipline } from './lockDiscipline';
+import { queueChecks } from './queueChecks';
 
 export const sharedMutationRule: Rule = {
   id: 'shared-mutation',
@@ -40,6 +41,7 @@ export const sharedMutationRule: Rule = {
         ...lockDiscipline(mod, locks, guarded),
         ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locks, guarded),
         ...iterationRaces(mod, locks, config),
+        ...queueChecks(mod, locks, config),
         ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),
       ];
     };
