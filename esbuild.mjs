@@ -11,6 +11,8 @@ const production = process.argv.includes('--production');
 
 const entries = {
   cli: 'server/src/cli/main.ts',
+  // Started as a worker thread by files/modelPool.ts, which looks for it next to its own bundle.
+  modelWorker: 'server/src/files/modelWorker.ts',
   server: 'server/src/server.ts',
   bench: 'server/src/bench/parseBench.ts',
   lspBench: 'server/src/bench/lspBench.ts',

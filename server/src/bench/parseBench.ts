@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: how much the full check costs compared with parsing alone.
  *
- * Usage: `node dist/bench.js [FOLDER]`. Without a folder it measures the
+ * Usage: `node dist/bench.js [FOLDER] [--jobs N]`. Without a folder it measures the
  * installed Python's standard library (from `sysconfig`), minus
  * `site-packages` and the test folders, about 12 MB of real-world Python.
  * Files are read the way `gil-lens check` reads them (same size limit and
@@ -11,7 +11,12 @@
  *   tree-sitter tool pays;
  * - full check: checkSources (parse, model, analysis) over the same files,
  *   one batch per top-level package so cross-file resolution runs as it would
- *   on a project, without holding every model of the library at once.
+ *   on a project, without holding every model of the library at once;
+ * - parallel check: what `gil-lens check` does with the same files, on all
+ *   cores (or `--jobs N` threads): read and model them on worker threads, then
+ *   analyse them all together. Its wall time and its CPU time (every thread's,
+ *   from process.cpuUsage) are both divided by the bare parse of the same
+ *   run, the floor a user compares the wall time against.
  *
  * It prints the medians, their ratio, throughput, peak RSS and findings per
  * 1,000 lines, then one more pass split into its stages (parse, the model
@@ -24,11 +29,14 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { analyzeProject } from '../analysis/index';
 import { defaultConfig } from '../analysis/types';
+import { analyse } from '../cli/check';
 import { checkSources, type SourceFile } from '../engine';
+import { defaultJobs } from '../files/modelPool';
 import { readSource } from '../files/readSource';
-import { collectPythonFiles } from '../files/walk';
+import { collectPythonFiles, type PythonFile } from '../files/walk';
 import { extractModel } from '../model/extract';
 import type { ModuleModel } from '../model/types';
 import { initSyntax, modelCaptures, parse, type Syntax } from '../syntax/parser';
@@ -40,6 +48,8 @@ const STDLIB_QUERY = "import sysconfig; print(sysconfig.get_paths()['stdlib'])";
 interface Corpus {
   root: string;
   files: SourceFile[];
+  /** The same files as the walk found them, for the parallel check, which reads them itself. */
+  found: PythonFile[];
   batches: SourceFile[][];
   bytes: number;
   lines: number;
@@ -60,6 +70,7 @@ function stdlibDir(): string {
 function loadCorpus(root: string): Corpus {
   const found = collectPythonFiles([root], { skipDirs: SKIPPED_DIRS, gitignore: false });
   const files: SourceFile[] = [];
+  const readable: PythonFile[] = [];
   const groups = new Map<string, SourceFile[]>();
   let bytes = 0;
   let lines = 0;
@@ -68,6 +79,7 @@ function loadCorpus(root: string): Corpus {
     if (!read.ok) continue;
     const source = { path: file.displayPath, text: read.text, moduleName: file.moduleName };
     files.push(source);
+    readable.push(file);
     bytes += Buffer.byteLength(read.text);
     lines += countLines(read.text);
     // Top-level modules share one batch; each package is its own.
@@ -77,7 +89,15 @@ function loadCorpus(root: string): Corpus {
     if (group) group.push(source);
     else groups.set(key, [source]);
   }
-  return { root, files, batches: [...groups.values()], bytes, lines, skipped: found.files.length - files.length };
+  return {
+    root,
+    files,
+    found: readable,
+    batches: [...groups.values()],
+    bytes,
+    lines,
+    skipped: found.files.length - files.length,
+  };
 }
 
 function countLines(text: string): number {
@@ -86,10 +106,32 @@ function countLines(text: string): number {
   return n;
 }
 
-function bareParse(syntax: Syntax, files: SourceFile[]): number {
+interface Timed {
+  /** Wall time. */
+  ms: number;
+  /** CPU time of every thread of the process, user and system. */
+  cpuMs: number;
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+function bareParse(syntax: Syntax, files: SourceFile[]): Timed {
+  const cpu = cpuMs();
   const start = performance.now();
   for (const file of files) parse(syntax, file.text).delete();
-  return performance.now() - start;
+  return { ms: performance.now() - start, cpuMs: cpuMs() - cpu };
+}
+
+/** `gil-lens check`'s own path over the corpus: read and model on `jobs` threads, then one analysis of every file. */
+async function parallelCheck(files: PythonFile[], jobs: number): Promise<Timed & { findings: number }> {
+  const cpu = cpuMs();
+  const start = performance.now();
+  const { checked } = await analyse(files, defaultConfig(), { stderr: () => undefined }, jobs);
+  const ms = performance.now() - start;
+  return { ms, cpuMs: cpuMs() - cpu, findings: checked.reduce((n, f) => n + (f.report?.findings.length ?? 0), 0) };
 }
 
 interface CheckRun {
@@ -159,22 +201,45 @@ function median(values: number[]): number {
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 const runsText = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ');
 
+interface ParallelRun {
+  parse: Timed;
+  check: Timed;
+}
+
+/** `[FOLDER] [--jobs N]`; the folder defaults to the stdlib of the `python3` on PATH, the jobs to all cores. */
+function benchArgs(): { root: string; jobs: number } {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { jobs: { type: 'string' } } });
+  const jobs = values.jobs === undefined ? defaultJobs() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new Error(`--jobs needs a whole number, 1 or more (got "${values.jobs}")`);
+  return { root: path.resolve(positionals[0] ?? stdlibDir()), jobs };
+}
+
 async function main(): Promise<void> {
-  const root = path.resolve(process.argv[2] ?? stdlibDir());
+  const { root, jobs } = benchArgs();
   const syntax = await initSyntax();
   const corpus = loadCorpus(root);
   if (corpus.files.length === 0) throw new Error(`no readable Python files under ${root}`);
   const mb = corpus.bytes / 1e6;
   const parseTimes: number[] = [];
   const checkTimes: number[] = [];
+  const parallel: ParallelRun[] = [];
   let last: CheckRun = { ms: 0, findings: 0, hints: 0 };
-  // Alternating the two measurements spreads JIT warm-up and GC noise over both.
+  let parallelFindings = 0;
+  // Alternating the measurements spreads JIT warm-up and GC noise over all of them.
   for (let run = 0; run < RUNS; run++) {
-    parseTimes.push(bareParse(syntax, corpus.files));
+    const parsed = bareParse(syntax, corpus.files);
+    parseTimes.push(parsed.ms);
     const check = fullCheck(syntax, corpus.batches);
     checkTimes.push(check.ms);
     last = check;
+    const whole = await parallelCheck(corpus.found, jobs);
+    parallelFindings = whole.findings;
+    parallel.push({ parse: parsed, check: whole });
   }
+  // Both ratios of the parallel check come from one run: the run whose wall ratio is the median.
+  const wallRatio = (r: ParallelRun) => r.check.ms / r.parse.ms;
+  const middle = [...parallel].sort((a, b) => wallRatio(a) - wallRatio(b))[Math.floor(parallel.length / 2)];
   // Library mode's noise check: the same corpus with only spawn-reached state (assume-threads = "never").
   const spawnsOnly = fullCheck(syntax, corpus.batches, { ...defaultConfig(), assumeThreads: 'never' });
   const stages = stagedCheck(syntax, corpus.batches);
@@ -188,6 +253,10 @@ async function main(): Promise<void> {
     `bare parse   ${ms(parseMs)}  (runs: ${runsText(parseTimes)})`,
     `full check   ${ms(checkMs)}  (runs: ${runsText(checkTimes)}; ${corpus.batches.length} batches)`,
     `ratio        ${(checkMs / parseMs).toFixed(2)}× full check / bare parse`,
+    `parallel check on ${jobs} thread${jobs === 1 ? '' : 's'} (${os.availableParallelism()} cores), as \`gil-lens check\` runs: read, model, one analysis of all files`,
+    `  wall       ${ms(middle.check.ms)} = ${wallRatio(middle).toFixed(2)}× that run's bare parse (${ms(middle.parse.ms)}); runs: ${parallel.map((r) => wallRatio(r).toFixed(2)).join(', ')}×`,
+    `  CPU time   ${ms(middle.check.cpuMs)} = ${(middle.check.cpuMs / middle.parse.cpuMs).toFixed(2)}× that run's bare parse CPU time (${ms(middle.parse.cpuMs)}), every thread counted`,
+    `  findings   ${parallelFindings} (all files in one analysis; the full check above analyses package by package)`,
     `throughput   ${(corpus.files.length / (checkMs / 1000)).toFixed(0)} files/s, ${(mb / (checkMs / 1000)).toFixed(2)} MB/s (full check)`,
     `peak RSS     ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
     `findings     ${last.findings} (${perK(last.findings)} per 1,000 lines, ${last.hints} of them hints)`,

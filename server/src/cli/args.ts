@@ -14,6 +14,8 @@ export interface CheckOptions {
   format: Format;
   /** `--config FILE`; otherwise the nearest pyproject.toml is used. */
   config?: string;
+  /** `--jobs N`: threads that read and model files; undefined means all cores. */
+  jobs?: number;
   paths: string[];
   help: boolean;
 }
@@ -29,6 +31,7 @@ async code and process-pool hazards.
 Options:
   --format FORMAT  text (default), json or sarif
   --config FILE    read [tool.gil-lens] from FILE instead of the nearest pyproject.toml
+  -j, --jobs N     read and model files on N threads (default: all cores; 1: one thread)
   -h, --help       show this help
 
 Exit status: 0 no findings at warning level or above, 1 findings,
@@ -52,7 +55,16 @@ export function parseCheckArgs(argv: string[]): CheckOptions {
   }
   if (values.config === '') throw new UsageError('--config needs a file name');
   if (positionals.length === 0 && !help) throw new UsageError('no paths given; name files or folders to check');
-  return { format: format as Format, config: values.config, paths: positionals, help };
+  const jobs = values.jobs === undefined ? undefined : parseJobs(values.jobs);
+  return { format: format as Format, config: values.config, jobs, paths: positionals, help };
+}
+
+/** A whole number of threads, at least 1; `--jobs 0` or `--jobs two` is a usage error, not a silent default. */
+function parseJobs(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--jobs needs a whole number of threads, 1 or more (got "${text}")`);
+  }
+  return Number(text);
 }
 
 function parseCheckTokens(argv: string[]) {
@@ -63,6 +75,7 @@ function parseCheckTokens(argv: string[]) {
     options: {
       format: { type: 'string' },
       config: { type: 'string' },
+      jobs: { type: 'string', short: 'j' },
       help: { type: 'boolean', short: 'h' },
     },
   });

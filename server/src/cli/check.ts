@@ -2,9 +2,10 @@
  * `gil-lens check`: the whole command from argv to exit status.
  *
  * It validates the named paths, loads the configuration, collects the Python
- * files, reads each one (skipping binary, non-UTF-8 and oversized files,
- * devices, FIFOs and broken links, and files the parser refuses, with a
- * message), analyses all the others together so calls between them resolve,
+ * files, reads and models each one on all cores or `--jobs N` threads
+ * (skipping binary, non-UTF-8 and oversized files, devices, FIFOs and broken
+ * links, and files the parser refuses, with a message), analyses all the
+ * others together so calls between them resolve,
  * and prints the chosen format on stdout. Messages about the run go to stderr
  * so stdout stays parseable. Input and output are passed in, which keeps the
  * command testable without a child process.
@@ -13,11 +14,11 @@ import path from 'node:path';
 import { analyzeProject } from '../analysis/index';
 import type { Config } from '../analysis/types';
 import { ConfigFileError, discoverConfig, type LoadedConfig, loadConfigFile } from '../config/loadConfig';
-import { initSyntax, modelOf } from '../engine';
-import { readSource } from '../files/readSource';
+import { initSyntax } from '../engine';
+import { isSkipped } from '../files/modelFile';
+import { defaultJobs, modelFiles } from '../files/modelPool';
 import { collectPythonFiles, inputProblem, type PythonFile } from '../files/walk';
 import type { ModuleModel } from '../model/types';
-import { SkippedSource } from '../syntax/parser';
 import { CHECK_USAGE, type CheckOptions, parseCheckArgs, UsageError } from './args';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
@@ -60,7 +61,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   if (walk.files.length + walk.skipped.length === 0) {
     io.stderr(`gil-lens: no Python files found in ${options.paths.join(', ')}\n`);
   }
-  const { checked, unreadable } = await analyse(walk.files, loaded.config, io);
+  const { checked, unreadable } = await analyse(walk.files, loaded.config, io, options.jobs);
   // Broken links and devices met in a folder are reported like any skipped file.
   for (const entry of walk.skipped) {
     io.stderr(`gil-lens: ${entry.displayPath}: ${entry.reason}\n`);
@@ -72,29 +73,32 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * Read and model every file, then analyse the models in a single
- * analyzeProject call so that calls between them resolve. Skipped files
- * (unreadable, or refused by the parser) keep their place in the result with
- * the reason, so every format lists every file asked for.
+ * Read and model every file, on `jobs` threads (see files/modelPool.ts), then
+ * analyse the models in a single analyzeProject call so that calls between
+ * them resolve. Skipped files (unreadable, or refused by the parser) keep
+ * their place in the result with the reason, so every format lists every file
+ * asked for; their messages are written in file order once all are modelled,
+ * so stderr does not depend on which thread finished first.
  */
-async function analyse(files: PythonFile[], config: Config, io: CliIo) {
+export async function analyse(files: PythonFile[], config: Config, io: Pick<CliIo, 'stderr'>, jobs = defaultJobs()) {
   const checked: CheckedFile[] = [];
   const models: ModuleModel[] = [];
   const analysed: CheckedFile[] = [];
   let unreadable = false;
-  for (const file of files) {
+  const outcomes = await modelFiles(await initSyntax(), files, { jobs });
+  files.forEach((file, i) => {
     const entry: CheckedFile = { path: file.displayPath, absPath: file.absPath };
     checked.push(entry);
-    const model = await modelOrSkip(file);
-    if ('reason' in model) {
-      entry.error = model.reason;
-      unreadable ||= model.unreadable === true;
-      io.stderr(`gil-lens: ${file.displayPath}: ${model.reason}\n`);
+    const outcome = outcomes[i];
+    if (isSkipped(outcome)) {
+      entry.error = outcome.reason;
+      unreadable ||= outcome.unreadable === true;
+      io.stderr(`gil-lens: ${file.displayPath}: ${outcome.reason}\n`);
     } else {
-      models.push(model);
+      models.push(outcome);
       analysed.push(entry);
     }
-  }
+  });
   if (models.length > 0) {
     // Reports come back in the order the models were given.
     const reports = analyzeProject(models, config);
@@ -103,18 +107,6 @@ async function analyse(files: PythonFile[], config: Config, io: CliIo) {
     });
   }
   return { checked, unreadable };
-}
-
-/** One file's model, or why it is skipped: unreadable, or refused by the parser (the rest of the run goes on). */
-async function modelOrSkip(file: PythonFile): Promise<ModuleModel | { reason: string; unreadable?: boolean }> {
-  const read = readSource(file.fsPath ?? file.absPath);
-  if (!read.ok) return read;
-  try {
-    return modelOf(await initSyntax(), { path: file.displayPath, text: read.text, moduleName: file.moduleName });
-  } catch (error) {
-    if (error instanceof SkippedSource) return { reason: error.reason };
-    throw error;
-  }
 }
 
 /** `--config FILE` when given, else the nearest pyproject.toml; warnings go to stderr. */

@@ -1,0 +1,160 @@
+/**
+ * Models many files on several threads: the main thread plus `jobs - 1`
+ * worker threads (modelWorker.ts, bundled to dist/modelWorker.js next to the
+ * bundle that starts it), each with its own parser. `jobs` 1 is the serial
+ * path: every file is modelled in-process, one after another.
+ *
+ * Every thread takes the next unclaimed file from one counter in shared
+ * memory, so no thread waits for another to hand out work and a thread that
+ * meets a large file simply takes fewer. A worker reads, parses and extracts
+ * the file itself and posts back the model, plain data that structured clone
+ * copies; only the models cross threads, never text or trees. Outcomes land in
+ * the slot of their file, so the result is in file order whoever modelled
+ * what, and a skipped file keeps its place and its reason as in a serial run.
+ * For `check` the main thread works too, which saves one worker's start-up
+ * and the copy of the models it makes itself; between two files it yields, so
+ * the models the workers posted are taken in while they keep working. The
+ * language server's index asks for `workersOnly`, so its main thread stays
+ * free for requests. Copying a model costs about a third of making it
+ * (serialising in the worker, deserialising here, measured on the stdlib);
+ * structured clone keeps shared objects and `undefined` fields as they were,
+ * which JSON, hardly cheaper end to end, would not.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Syntax } from '../engine';
+import { type ModelOutcome, type ModelRequest, modelOrSkip } from './modelFile';
+
+/** The worker bundle's file name; esbuild.mjs writes it next to the other bundles. */
+export const WORKER_FILE = 'modelWorker.js';
+
+/** What the main thread sends a worker once, at its start. */
+export interface WorkerInput {
+  files: ModelRequest[];
+  /** One Int32: the index of the next file nobody has claimed. */
+  claims: SharedArrayBuffer;
+}
+
+/** What a worker posts: an outcome per file it claimed, then `done`, or the error that stopped it. */
+export type WorkerMessage =
+  | { index: number; outcome: ModelOutcome }
+  | { done: true }
+  | { index: number; error: string };
+
+/** All cores: the number of threads `check` models files on by default. */
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+/** The worker bundle next to the running bundle, or undefined when running from sources (as tests do). */
+export function findWorkerScript(dir: string = __dirname): string | undefined {
+  const file = path.join(dir, WORKER_FILE);
+  return fs.existsSync(file) ? file : undefined;
+}
+
+export interface PoolOptions {
+  /** Threads that model files, the main thread included unless `workersOnly`. */
+  jobs: number;
+  /** The worker bundle; by default modelWorker.js next to the running bundle. */
+  script?: string;
+  /** Leave the main thread free (the language server answers requests meanwhile): `jobs` workers do all the work. */
+  workersOnly?: boolean;
+  /** Called as each file's outcome arrives, in whatever order the threads finish. */
+  onOutcome?: (index: number, outcome: ModelOutcome) => void;
+  /** Asked after each file; once true, no file is claimed any more and the outcomes are left incomplete. */
+  cancelled?: () => boolean;
+}
+
+/**
+ * Model `files` on `jobs` threads; outcomes come back in the order of `files`.
+ * Throws when a worker is needed and its script is missing, or when a thread
+ * fails on a file for any reason but the reader's or the parser's refusal.
+ */
+export async function modelFiles(syntax: Syntax, files: ModelRequest[], options: PoolOptions): Promise<ModelOutcome[]> {
+  const outcomes: ModelOutcome[] = new Array(files.length);
+  const claims = new SharedArrayBuffer(4);
+  const counter = new Int32Array(claims);
+  let landed = 0;
+  let allLanded = () => {};
+  const everyOutcome = new Promise<void>((resolve) => {
+    allLanded = resolve;
+  });
+  const land = (index: number, outcome: ModelOutcome) => {
+    outcomes[index] = outcome;
+    if (++landed === files.length) allLanded();
+    options.onOutcome?.(index, outcome);
+    // Claiming past the end stops every thread after the file it is on.
+    if (options.cancelled?.()) Atomics.store(counter, 0, files.length);
+  };
+  const mainHelps = options.workersOnly !== true;
+  // Each thread must have at least one file to be worth starting.
+  const workers = Math.min(options.jobs, files.length) - (mainHelps ? 1 : 0);
+  if (workers <= 0) {
+    for (let i = Atomics.add(counter, 0, 1); i < files.length; i = Atomics.add(counter, 0, 1)) {
+      land(i, modelOrSkip(syntax, files[i]));
+    }
+    return outcomes;
+  }
+  const script = options.script ?? findWorkerScript();
+  if (!script) throw new Error(`cannot find ${WORKER_FILE} next to ${__dirname}; run "npm run build"`);
+  const started = Array.from({ length: workers }, () => runWorker(script, { files, claims }, land, files));
+  try {
+    if (mainHelps) {
+      for (let i = Atomics.add(counter, 0, 1); i < files.length; i = Atomics.add(counter, 0, 1)) {
+        land(i, modelOrSkip(syntax, files[i]));
+        await yieldToMessages();
+      }
+    }
+    // Once every file is in, a worker still starting has nothing left to do: it is stopped rather than awaited.
+    await Promise.race([Promise.all(started.map((run) => run.finished)), everyOutcome]);
+    await Promise.allSettled(started.map((run) => run.stop()));
+  } catch (error) {
+    // Nobody will use the rest: stop the workers rather than let them model every remaining file.
+    Atomics.store(counter, 0, files.length);
+    await Promise.allSettled(started.map((run) => run.stop()));
+    throw error;
+  }
+  return outcomes;
+}
+
+interface RunningWorker {
+  finished: Promise<void>;
+  stop: () => Promise<number>;
+}
+
+/** Start one worker; `finished` resolves once it has posted every file it claimed. */
+function runWorker(
+  script: string,
+  input: WorkerInput,
+  land: (index: number, outcome: ModelOutcome) => void,
+  files: ModelRequest[],
+): RunningWorker {
+  const worker = new Worker(script, { workerData: input });
+  const finished = new Promise<void>((resolve, reject) => {
+    let done = false;
+    worker.on('message', (message: WorkerMessage) => {
+      if ('done' in message) {
+        done = true;
+        resolve();
+      } else if ('error' in message) {
+        reject(new Error(`while modelling ${files[message.index].displayPath}: ${message.error}`));
+      } else {
+        land(message.index, message.outcome);
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (!done) reject(new Error(`a model worker stopped early (exit code ${code})`));
+    });
+  });
+  // A failure is also reported through Promise.all; this keeps an early one from going unhandled meanwhile.
+  finished.catch(() => undefined);
+  return { finished, stop: () => worker.terminate() };
+}
+
+/** Let the event loop run, so the models workers posted are received (and copied in) between two files. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
