@@ -11,7 +11,7 @@
  * the tree-sitter-python grammar's precedences, which differ from Python's in
  * places (`await x ** 2` is an `await`).
  */
-import { isWordChar, type Scan, skipTrivia } from './scan';
+import { isPrefixLetter, isWordChar, type Scan, skipTrivia } from './scan';
 
 export type OpKind = 'attribute' | 'subscript' | 'call';
 
@@ -68,13 +68,14 @@ export function wordEnd(text: string, i: number): number {
   return text.charCodeAt(j) > 127 ? -1 : j;
 }
 
-/** Is `text[i, j)` a string prefix (r, b, u, f and their pairs) directly followed by a quote? */
+/**
+ * Is `text[i, j)` a string prefix directly followed by a quote? The grammar's
+ * scanner takes any run of f, t, r, b and u (any case) as one, so `fRb"x"` is
+ * a string to it, however Python sees it.
+ */
 function isStringPrefix(text: string, i: number, j: number): boolean {
-  if (j - i > 2 || !isQuote(text.charCodeAt(j))) return false;
-  for (let k = i; k < j; k++) {
-    const c = text.charCodeAt(k) | 32;
-    if (c !== 114 && c !== 98 && c !== 117 && c !== 102) return false;
-  }
+  if (!isQuote(text.charCodeAt(j))) return false;
+  for (let k = i; k < j; k++) if (!isPrefixLetter(text.charCodeAt(k))) return false;
   return true;
 }
 
@@ -155,7 +156,27 @@ function numberType(word: string): string | undefined {
   return undefined;
 }
 
-/** End of the number literal starting at `i`, including exponent signs. */
+/**
+ * End of the number literal starting at `i`, including exponent signs, or -1
+ * when the word there is no number as a whole. The grammar's lexer ends a
+ * number where its pattern ends, so `0.5for` is `0.5` and `for`, and
+ * `0x1for` is `0x1f` and `or`; rather than split words as it does, the
+ * readers decline such text.
+ */
+function numberAt(text: string, i: number): number {
+  // Most numbers are a few digits followed by an operator, a bracket or a space: no pattern needed.
+  let j = i;
+  while (isDigit(text.charCodeAt(j))) j++;
+  if (j > i && !isWordChar(text.charCodeAt(j)) && text.charCodeAt(j) !== 46) return j;
+  j = numberEnd(text, i);
+  return numberType(text.slice(i, j)) ? j : -1;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** End of the run of word characters, dots and exponent signs starting at `i`. */
 function numberEnd(text: string, i: number): number {
   let j = i;
   for (;;) {
@@ -177,6 +198,8 @@ interface Group {
   forWord: boolean;
   /** `lambda` or `yield` at the top level: colons and commas would be misread. */
   odd: boolean;
+  /** The scan stopped early at something it cannot read, so `forWord` may be missing. */
+  cut: boolean;
 }
 
 function groupOf(scan: Scan, open: number): Group {
@@ -191,6 +214,7 @@ function groupOf(scan: Scan, open: number): Group {
     colonBeforeFor: false,
     forWord: false,
     odd: false,
+    cut: false,
   };
   let i = start;
   while (i < close) {
@@ -204,10 +228,20 @@ function groupOf(scan: Scan, open: number): Group {
         if (!group.forWord) group.colonBeforeFor = true;
       }
       i++;
+    } else if (((c >= 48 && c <= 57) || c === 46) && !isWordChar(text.charCodeAt(i - 1))) {
+      // A number, which may hide a keyword glued to it (`0.5for`).
+      const j = c === 46 && !isDigit(text.charCodeAt(i + 1)) ? i + 1 : numberAt(text, i);
+      if (j < 0) {
+        group.odd = true;
+        group.cut = true;
+        return group;
+      }
+      i = j;
     } else if (isWordChar(c) && !isWordChar(text.charCodeAt(i - 1))) {
       const j = wordEnd(text, i);
       if (j < 0) {
         group.odd = true;
+        group.cut = true;
         return group;
       }
       if (isStringPrefix(text, i, j)) {
@@ -229,7 +263,7 @@ function groupOf(scan: Scan, open: number): Group {
 /** Is the bracket group at `open` a comprehension or generator (a top-level `for`)? Undefined when unsure. */
 export function isComprehension(scan: Scan, open: number): boolean | undefined {
   const group = groupOf(scan, open);
-  if (group.forWord) return group.odd ? undefined : true;
+  if (group.forWord || group.cut) return group.odd ? undefined : true;
   return false;
 }
 
@@ -238,7 +272,8 @@ export function bracketType(scan: Scan, open: number): string | undefined {
   const group = groupOf(scan, open);
   const kind = scan.text.charCodeAt(open);
   if (group.empty) return kind === 40 ? 'tuple' : kind === 91 ? 'list' : 'dictionary';
-  if (group.odd) return undefined;
+  // A lone comma (`{,}`) is no Python, but the grammar accepts it, as a dictionary among others.
+  if (group.odd || group.first === 44) return undefined;
   if (kind === 40) {
     if (group.first === 42) return undefined;
     return group.forWord ? 'generator_expression' : group.comma ? 'tuple' : 'parenthesized_expression';
@@ -287,6 +322,8 @@ export function parseChain(scan: Scan, s: number, e: number): Chain | undefined 
       i = j;
     }
   } else if (c === 40 || c === 91 || c === 123) {
+    // A bracket the scan did not map lies in text it read differently from the grammar (a string, say).
+    if (jump[s] <= s) return undefined;
     const type = bracketType(scan, s);
     if (!type) return undefined;
     atom = type;
@@ -320,6 +357,7 @@ export function parseChain(scan: Scan, s: number, e: number): Chain | undefined 
       end = j;
     } else {
       end = jump[k];
+      if (end <= k) return undefined;
       ops.push({ kind: op === 40 ? 'call' : 'subscript', at: k, end });
     }
   }
@@ -433,7 +471,11 @@ function shapeOf(scan: Scan, s: number, e: number): Shape {
     }
     if (c >= 48 && c <= 57) {
       start('operand');
-      i = numberEnd(text, i);
+      i = numberAt(text, i);
+      if (i < 0) {
+        shape.odd = true;
+        return shape;
+      }
       operand = true;
       continue;
     }
@@ -455,7 +497,11 @@ function shapeOf(scan: Scan, s: number, e: number): Shape {
           i++;
         } else if (d >= 48 && d <= 57) {
           start('operand');
-          i = numberEnd(text, i);
+          i = numberAt(text, i);
+          if (i < 0) {
+            shape.odd = true;
+            return shape;
+          }
           operand = true;
         } else {
           shape.odd = true;

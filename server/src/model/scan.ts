@@ -10,7 +10,8 @@
  * a binary search, exactly as web-tree-sitter reports positions.
  *
  * The scan is only trusted for trees without syntax errors; `ok` is false when
- * brackets or strings do not balance, and the caller then reads nodes instead.
+ * brackets or strings do not balance, or a backtick (a string to the grammar)
+ * sits in code, and the caller then reads nodes instead.
  */
 
 export interface Scan {
@@ -30,6 +31,7 @@ const BACKSLASH = 92;
 const NEWLINE = 10;
 const LBRACE = 123;
 const RBRACE = 125;
+const BACKTICK = 96;
 
 let jumpBuffer = new Int32Array(0);
 let lineBuffer: Int32Array = new Int32Array(0);
@@ -39,16 +41,26 @@ export function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
 
-/** Does the string starting at the quote `q` carry an `f` prefix (f, rf, fr, any case)? */
+/** Is `c` a letter tree-sitter-python's scanner takes into a string prefix (f, t, r, b, u, any case)? */
+export function isPrefixLetter(c: number): boolean {
+  const l = c | 32;
+  return l === 102 || l === 116 || l === 114 || l === 98 || l === 117;
+}
+
+/**
+ * Does the string starting at the quote `q` carry an `f` or `t` prefix? The
+ * grammar's scanner takes a run of prefix letters of any length (`fRb"{x}"`
+ * is an f-string to it) but only as a whole word: `if"x"` has no prefix.
+ */
 function isFormatString(text: string, q: number): boolean {
   let i = q - 1;
   let format = false;
-  for (; i >= 0 && i >= q - 2; i--) {
-    const c = text.charCodeAt(i) | 32;
-    if (c === 102) format = true;
-    else if (c !== 114 && c !== 98 && c !== 117) break;
+  for (; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (!isPrefixLetter(c)) break;
+    const l = c | 32;
+    if (l === 102 || l === 116) format = true;
   }
-  // The letters are a prefix only when no other word character precedes them (`if"x"` is not one).
   return format && (i < 0 || !isWordChar(text.charCodeAt(i)));
 }
 
@@ -104,6 +116,9 @@ function scanCode(scan: Scan, i: number, end: number, close: number): number {
     } else if (close >= 0 && c === 58 && stack.length === 0 && text.charCodeAt(i + 1) !== 61) {
       // A format spec: literal text up to the closing brace, with nested fields.
       return scanFormatSpec(scan, i + 1, end);
+    } else if (c === BACKTICK) {
+      // The grammar's scanner reads a backtick as a string delimiter (Python 2's repr); this map does not.
+      return -1;
     } else {
       i++;
     }

@@ -12,7 +12,7 @@
  */
 import { type Chain, chainType, exprType, isComprehension, isLambdaAt, parseChain, segments, wordEnd } from './exprs';
 import { compact } from './nodeFacts';
-import { lineOf, type Scan, skipTrivia } from './scan';
+import { isWordChar, lineOf, type Scan, skipTrivia } from './scan';
 import type { Arg, Call, Span, Write, WriteTarget } from './types';
 
 /** Span from a known start position to the end offset `end`. */
@@ -95,8 +95,13 @@ function argAt(scan: Scan, s: number, e: number, keyword?: string, splat?: '*' |
   return arg;
 }
 
-/** Arguments of the group `(...)` at `[open, end)`. */
-function argsAt(scan: Scan, open: number, end: number): Arg[] | undefined {
+/**
+ * Arguments of the group `(...)` at `[open, end)`. In a call of a bare
+ * `print` the grammar weighs a Python 2 print statement too, and then reads
+ * `print(x, *a.b())` as a call of `*a.b`, so there a star argument must be a
+ * bare name.
+ */
+function argsAt(scan: Scan, open: number, end: number, print: boolean): Arg[] | undefined {
   const generator = isComprehension(scan, open);
   if (generator === undefined) return undefined;
   if (generator) {
@@ -115,6 +120,7 @@ function argsAt(scan: Scan, open: number, end: number): Arg[] | undefined {
       const double = text.charCodeAt(s + 1) === 42;
       const inner = skipTrivia(scan, s + (double ? 2 : 1), e);
       if (text.slice(s, inner).includes('#')) return undefined;
+      if (print && !double && wordEnd(text, inner) !== e) return undefined;
       arg = argAt(scan, inner, e, undefined, double ? '**' : '*');
     } else {
       const eq = keywordEquals(scan, s, e);
@@ -147,7 +153,8 @@ export function callFromText(
   scope: number,
   regions: number[],
 ): Call | undefined {
-  const chain = parseChain(scan, s, scan.text.length);
+  const { text } = scan;
+  const chain = parseChain(scan, s, text.length);
   if (!chain) return undefined;
   let index = -1;
   for (let k = 0, seen = 0; k < chain.ops.length; k++) {
@@ -158,7 +165,8 @@ export function callFromText(
   }
   if (index < 0) return undefined;
   const group = chain.ops[index];
-  const args = argsAt(scan, group.at, group.end);
+  const print = index === 0 && chain.atom === 'identifier' && group.at - s >= 5 && text.startsWith('print', s);
+  const args = argsAt(scan, group.at, group.end, print && wordEnd(text, s) === s + 5);
   if (!args) return undefined;
   const calleeKind = chainType(chain, index);
   const call: Call = {
@@ -195,7 +203,8 @@ function targetsAt(scan: Scan, s: number, e: number, out: WriteTarget[]): boolea
     for (let k = 0; k < parts.length; k += 2) if (!targetsAt(scan, parts[k], parts[k + 1], out)) return false;
     return true;
   }
-  const c = scan.text.charCodeAt(s);
+  const { text } = scan;
+  const c = text.charCodeAt(s);
   // A bracketed target is a tuple or list pattern, even with one element: `(a) = 1`.
   if ((c === 40 || c === 91) && scan.jump[s] === e) return targetsAt(scan, s + 1, e - 1, out);
   const target: WriteTarget = {
@@ -206,6 +215,10 @@ function targetsAt(scan: Scan, s: number, e: number, out: WriteTarget[]): boolea
     key: undefined,
   };
   if (c === 42) {
+    // Only `*name` is a plain starred target: the grammar reads `*x.b` as an attribute of `*x`.
+    const name = skipTrivia(scan, s + 1, e);
+    if (name >= e || text.charCodeAt(s + 1) === 42 || wordEnd(text, name) !== e || text.slice(s, name).includes('#'))
+      return false;
     out.push(target);
     return true;
   }
@@ -292,7 +305,9 @@ function assignShape(scan: Scan, s: number): AssignShape | undefined {
           chained = true;
         }
       }
-    } else if (c === 58 && d !== 61 && leftEnd < 0 && equals < 0) {
+    } else if (c === 58 && d !== 61) {
+      // Only an annotation's colon may sit at the top level; any other is error recovery's to read.
+      if (leftEnd >= 0 || equals >= 0) return undefined;
       leftEnd = last;
     } else if (c === 61 && d === 61) {
       i += 2;
@@ -303,7 +318,8 @@ function assignShape(scan: Scan, s: number): AssignShape | undefined {
     i = j > i ? j : i + 1;
     last = i;
   }
-  if (leftEnd < 0) return undefined;
+  if (leftEnd < 0 || endsOpen(text, last)) return undefined;
+  if (text.charCodeAt(i) === 10 && bracketThenEquals(scan, i, last)) return undefined;
   // `x:` with nothing after the colon is no statement; tree-sitter's recovery may take the next line in.
   if (equals < 0 && skipTrivia(scan, text.indexOf(':', leftEnd) + 1, last) >= last) return undefined;
   const right = equals < 0 ? -1 : skipTrivia(scan, equals + 1, last);
@@ -311,9 +327,68 @@ function assignShape(scan: Scan, s: number): AssignShape | undefined {
   return { leftEnd, right, chained, end: last };
 }
 
+/** Operator characters that, ending a line, leave an expression waiting for its operand. */
+const OPEN_ENDS = new Set([...'+-*/%@|&^~<>=!.:'].map((c) => c.charCodeAt(0)));
+
+/** Keywords that leave an expression waiting for more. */
+const OPEN_WORDS = ['in', 'is', 'or', 'and', 'not', 'if', 'else', 'for', 'async', 'await', 'lambda', 'from'];
+
+/**
+ * Does the statement ending at `last` end on an operator or keyword that
+ * wants an operand? The grammar's scanner then emits no newline and the
+ * statement goes on to the next line (`x = a ^` followed by `print(x)` is one
+ * error-free statement), which a reader stopping at the line's end cannot know.
+ */
+function endsOpen(text: string, last: number): boolean {
+  const c = text.charCodeAt(last - 1);
+  if (OPEN_ENDS.has(c)) {
+    // A float may end in a dot (`x = 1.`), and so does `...`; otherwise a dot wants an attribute.
+    if (c !== 46) return true;
+    if (text.startsWith('...', last - 3)) return false;
+    let k = last - 2;
+    while (isWordChar(text.charCodeAt(k))) k--;
+    const first = text.charCodeAt(k + 1);
+    return k === last - 2 || !(first >= 48 && first <= 57);
+  }
+  if (!isWordChar(c)) return false;
+  let k = last - 1;
+  while (k > 0 && isWordChar(text.charCodeAt(k - 1))) k--;
+  const first = text.charCodeAt(k);
+  // A word starting with a digit is a number the lexer may end early (`1or` is `1` and `or`).
+  const number = first >= 48 && first <= 57;
+  if (!number && last - k > 6) return false;
+  for (const word of OPEN_WORDS) {
+    if (last - k === word.length ? text.startsWith(word, k) : number && text.startsWith(word, last - word.length)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Operator characters an augmented assignment's `=` may follow (`+=`, `//=`, `>>=`...). */
+const AUGMENTED_CHARS = new Set([...'+-*/%@&|^<>'].map((c) => c.charCodeAt(0)));
+
+/**
+ * Does a statement ending in a bracket at `last` (and a newline at `newline`)
+ * meet an `=` or augmented operator first thing on a later line? The grammar
+ * reads `[a, b]` there as a pattern and joins the lines into one error-free
+ * chained assignment (`x = [a, b]` then `= [c]`), which no line-bound reader sees.
+ */
+function bracketThenEquals(scan: Scan, newline: number, last: number): boolean {
+  const { text } = scan;
+  const c = text.charCodeAt(last - 1);
+  if (c !== 93 && c !== 41) return false;
+  let k = skipTrivia(scan, newline, text.length);
+  const start = k;
+  while (k < start + 3 && AUGMENTED_CHARS.has(text.charCodeAt(k))) k++;
+  return text.charCodeAt(k) === 61 && text.charCodeAt(k + 1) !== 61;
+}
+
 /** Node type of an assignment's right-hand side `[s, e)`. */
 function valueType(scan: Scan, s: number, e: number, chained: boolean): string | undefined {
   if (chained) return 'assignment';
+  // `yield 1, 2` is one yield of a tuple, not a tuple: leave yields to the node reader.
+  if (scan.text.startsWith('yield', s) && !isWordChar(scan.text.charCodeAt(s + 5))) return undefined;
   const parts: number[] = [];
   const split = segments(scan, s, e, parts);
   if (split.commas > 0) return 'expression_list';

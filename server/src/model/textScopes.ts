@@ -11,7 +11,7 @@
  */
 import { segments, wordEnd } from './exprs';
 import { compact } from './nodeFacts';
-import { isWordChar, lineOf, type Scan, skipTrivia } from './scan';
+import { isPrefixLetter, isWordChar, lineOf, type Scan, skipTrivia } from './scan';
 import type { Param, Scope, Span } from './types';
 
 function spanOfRange(scan: Scan, s: number, e: number): Span {
@@ -104,7 +104,9 @@ function basesAt(scan: Scan, open: number, end: number): string[] | undefined {
   for (let k = 0; k < parts.length; k += 2) {
     const s = parts[k];
     const j = wordEnd(text, s);
-    if (j > s && text.charCodeAt(skipTrivia(scan, j, parts[k + 1])) === 61 && text.charCodeAt(j + 1) !== 61) continue;
+    // A keyword argument (`metaclass = Meta`, spaces allowed) is no base; `==` would be a comparison.
+    const eq = j > s ? skipTrivia(scan, j, parts[k + 1]) : -1;
+    if (eq >= 0 && text.charCodeAt(eq) === 61 && text.charCodeAt(eq + 1) !== 61) continue;
     bases.push(compact(text.slice(s, parts[k + 1])));
   }
   return bases;
@@ -113,12 +115,13 @@ function basesAt(scan: Scan, open: number, end: number): string[] | undefined {
 /** The docstring at `body`: a lone string literal statement; '' otherwise. */
 function docstringAt(scan: Scan, body: number, end: number): string | undefined {
   const { text, jump } = scan;
+  // A string prefix is any run of f, t, r, b and u to the grammar's scanner, as long as it is a whole word.
   let q = body;
-  while (q < body + 2 && isWordChar(text.charCodeAt(q))) q++;
+  while (isPrefixLetter(text.charCodeAt(q))) q++;
   const c = text.charCodeAt(q);
   if (c !== 34 && c !== 39) return '';
-  if (q > body && !/^[rRbBuUfF]{1,2}$/.test(text.slice(body, q))) return '';
   const close = jump[q];
+  if (close <= q) return undefined;
   let i = close;
   while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
   const after = text.charCodeAt(i);
