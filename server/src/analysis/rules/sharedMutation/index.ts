@@ -19,6 +19,7 @@ import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
 import { iterationRaces, registryIterations } from './iteration';
 import { type GuardedWrite, guardedWrites, lockDiscipline } from './lockDiscipline';
 import { queueChecks } from './queueChecks';
+import { lostStops } from './stopFlags';
 
 export const sharedMutationRule: Rule = {
   id: 'shared-mutation',
@@ -42,6 +43,7 @@ export const sharedMutationRule: Rule = {
         ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locks, guarded),
         ...iterationRaces(mod, locks, config),
         ...queueChecks(mod, locks, config),
+        ...lostStops(mod, locks, config),
         ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),
       ];
     };
