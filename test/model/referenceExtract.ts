@@ -318,6 +318,18 @@ function regionOf(node: Node, kind: RegionKind, id: number, scope: number): Regi
       region.vars.push(compact(clause.childForFieldName('left')?.text ?? ''));
       region.expr ||= compact(clause.childForFieldName('right')?.text ?? '');
     }
+  } else if (kind === 'try') {
+    // The try body (thenStart..thenEnd) and the exceptions its handlers catch, `*` for a bare `except:`.
+    const body = node.childForFieldName('body');
+    region.thenStart = body?.startIndex ?? node.startIndex;
+    region.thenEnd = body?.endIndex ?? node.endIndex;
+    const caught: string[] = [];
+    for (const clause of node.namedChildren) {
+      if (clause?.type !== 'except_clause') continue;
+      const values = clause.childrenForFieldName('value').filter((v) => v !== null);
+      caught.push(values.length > 0 ? values.map((v) => compact(v!.text)).join(',') : '*');
+    }
+    region.expr = caught.join('|');
   } else if (kind === 'with') {
     region.items = withItemsOf(node);
   } else if (kind === 'if') {

@@ -583,8 +583,8 @@ function shiftRegion(r: Region, shift: Shift): Region {
   r.start += d;
   r.end += d;
   r.bodyStart += d;
-  // Only if-statements have a consequence; the other kinds keep 0 there.
-  if (r.kind === 'if') {
+  // Only if-statements (their consequence) and try statements (their body) have one; the others keep 0.
+  if (r.kind === 'if' || r.kind === 'try') {
     r.thenStart += d;
     r.thenEnd += d;
   }

@@ -47,7 +47,7 @@ export interface Scope {
   bodyStart: number;
 }
 
-export type RegionKind = 'for' | 'while' | 'comprehension' | 'with' | 'if';
+export type RegionKind = 'for' | 'while' | 'comprehension' | 'with' | 'if' | 'try';
 
 export interface WithItem {
   /** The context expression, e.g. `self._lock` or `ThreadPoolExecutor(4)`. */
@@ -70,12 +70,15 @@ export interface Region {
   bodyStart: number;
   /** Loop or comprehension variable texts (`for a, b in ...` gives `a, b`). */
   vars: string[];
-  /** Iterated expression (loops, comprehensions) or if-condition text. */
+  /**
+   * Iterated expression (loops, comprehensions), if-condition text, or for a try statement the
+   * exceptions its handlers catch (`KeyError|(IndexError,ValueError)|*`, `*` for a bare `except:`).
+   */
   expr: string;
   /** with-statements only. */
   items: WithItem[];
   isAsync: boolean;
-  /** if-statements: offsets of the consequence block. */
+  /** if-statements: offsets of the consequence block; try statements: of the try body. */
   thenStart: number;
   thenEnd: number;
   /** if-statements: the consequence ends in return/continue/break/raise. */

@@ -1,6 +1,7 @@
 ; Control regions that change what a statement means for threads: loops and
 ; comprehensions (repetition), with-blocks (locks, pools), ifs (check-then-act,
-; the __main__ guard), try/finally (acquire/release) and name declarations.
+; the __main__ guard), try statements (the exceptions a body is ready for) and
+; name declarations.
 (for_statement) @region.for
 (while_statement) @region.while
 [
@@ -11,6 +12,7 @@
 ] @region.comprehension
 (with_statement) @region.with
 (if_statement) @region.if
+(try_statement) @region.try
 (global_statement) @decl.global
 (nonlocal_statement) @decl.nonlocal
 ; Awaited expressions: a call ending where an await ends is awaited.

@@ -55,6 +55,12 @@ const MUTATING_METHODS = new Set([
   'clear',
 ]);
 
+/** Calls that take an item out: after a test that the container has one, another thread may take it first. */
+const TAKES = new Set(['pop', 'popitem', 'popleft']);
+
+/** Handlers that catch an empty container's error (`IndexError`, `KeyError`) and their bases. */
+const CATCHES_EMPTY = /(^|[|,(.])\s*(IndexError|KeyError|LookupError|Exception|BaseException|\*)\s*($|[|,)])/;
+
 export interface Hit {
   mod: ModuleIndex;
   span: Span;
@@ -75,6 +81,7 @@ interface FnFacts {
   globalsDeclared: Set<string>;
   nonlocalsDeclared: Set<string>;
   ifs: Region[];
+  tries: Region[];
 }
 
 function factsOf(mod: ModuleIndex, scope: Scope): FnFacts {
@@ -83,6 +90,7 @@ function factsOf(mod: ModuleIndex, scope: Scope): FnFacts {
     globalsDeclared: mod.globals.get(scope.id) ?? new Set(),
     nonlocalsDeclared: mod.nonlocals.get(scope.id) ?? new Set(),
     ifs: (mod.regionsByScope.get(scope.id) ?? []).filter((r) => r.kind === 'if'),
+    tries: (mod.regionsByScope.get(scope.id) ?? []).filter((r) => r.kind === 'try'),
   };
 }
 
@@ -308,7 +316,32 @@ function testsLocalReadOf(mod: ModuleIndex, scope: Scope, r: Region, state: stri
 /** A look-up of one entry: `cache.get(k)`, `cache.get(k, None)`, `cache[k]`. */
 const LOOKUP = /^[A-Za-z_][\w.]*(\.get\([^()]*\)|\[[^\]]*\])$/;
 
+/** A test of a container's emptiness or size: `jobs`, `not jobs`, `len(jobs) > 0`, `not len(jobs)`. */
+function testsSize(cond: string, container: string): boolean {
+  const c = cond.trim();
+  if (c === container || c === `not ${container}`) return true;
+  return c.includes(`len(${container})`);
+}
+
+/**
+ * `if not jobs: return` then `jobs.pop()`, `while len(q): q.popleft()`: the size test and the take are two
+ * steps, and another thread can empty the container between them. A take inside a `try` whose handler
+ * catches the empty container's error is ready for that.
+ */
+function takeAfterSizeTest(call: Call, f: FnFacts): boolean {
+  const receiver = call.receiver;
+  if (!receiver || !call.method || !TAKES.has(call.method) || call.args.length > 0) return false;
+  const sized = f.ifs.some((r) => {
+    const inside = call.start >= r.thenStart && call.end <= r.thenEnd;
+    const guardBefore = r.thenExits && r.end <= call.start;
+    return (inside || guardBefore) && testsSize(r.expr, receiver);
+  });
+  if (!sized) return false;
+  return !f.tries.some((t) => call.start >= t.thenStart && call.end <= t.thenEnd && CATCHES_EMPTY.test(t.expr));
+}
+
 function checkedCall(mod: ModuleIndex, scope: Scope, call: Call, f: FnFacts): boolean {
+  if (takeAfterSizeTest(call, f)) return true;
   const key = call.args[0]?.text;
   if (!call.receiver || !key) return false;
   const test = f.ifs.find((r) => {
