@@ -16,6 +16,7 @@ const entries = {
   server: 'server/src/server.ts',
   bench: 'server/src/bench/parseBench.ts',
   lspBench: 'server/src/bench/lspBench.ts',
+  fuzz: 'server/src/bench/fuzz/main.ts',
   client: 'client/src/extension.ts',
 };
 

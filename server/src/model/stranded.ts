@@ -178,22 +178,31 @@ interface Body {
 function bodyOf(text: string, keyword: Node, headerEnd: number, indent: number, limit: number): Body {
   let end = headerEnd;
   let first: Node | undefined;
-  for (let node = following(keyword); node && node.startIndex < limit; node = following(node)) {
-    if (node.startIndex >= headerEnd) {
-      if (node.type !== 'comment' && startsLine(text, node) && node.startPosition.column <= indent) break;
-      first ??= node;
+  // A cursor steps to the next sibling in constant time; Node.nextSibling searches the parent's children each time.
+  const cursor = keyword.tree.walk();
+  try {
+    while (cursor.currentNode.id !== keyword.id && cursor.gotoFirstChildForIndex(keyword.startIndex)) {}
+    while (nextInOrder(cursor)) {
+      const node = cursor.currentNode;
+      if (node.startIndex >= limit) break;
+      if (node.startIndex >= headerEnd) {
+        if (node.type !== 'comment' && startsLine(text, node) && node.startPosition.column <= indent) break;
+        first ??= node;
+      }
+      end = Math.max(end, node.endIndex);
     }
-    end = Math.max(end, node.endIndex);
+  } finally {
+    cursor.delete();
   }
   return { start: first?.startIndex ?? headerEnd, end: Math.min(end, limit), docstring: docstringOf(text, first) };
 }
 
-/** The node after `node` in document order, at its own level or an ancestor's. */
-function following(node: Node): Node | null {
-  for (let at: Node | null = node; at; at = at.parent) {
-    if (at.nextSibling) return at.nextSibling;
+/** Move to the node after the current one in document order, at its own level or an ancestor's. */
+function nextInOrder(cursor: ReturnType<Node['walk']>): boolean {
+  for (;;) {
+    if (cursor.gotoNextSibling()) return true;
+    if (!cursor.gotoParent()) return false;
   }
-  return null;
 }
 
 function startsLine(text: string, node: Node): boolean {
