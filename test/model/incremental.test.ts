@@ -173,5 +173,6 @@ describe('incremental extraction equals full extraction', () => {
     expect(incrementalStats.spliced - before.spliced + statement).toBeGreaterThan(35);
     // Keystrokes inside one statement take the statement-local path.
     expect(statement).toBeGreaterThan(30);
-  }, 60_000);
+    // A correctness test, not a timed one: about 12 s idle, several times that on a loaded machine.
+  }, 240_000);
 });
