@@ -34,6 +34,10 @@ type Progress = { kind?: string; title?: string; message?: string };
 const COUNTER = fixture('confirm/global_counter.py');
 const LOCKED = fixture('confirm/global_counter_locked.py');
 const SPINS = fixture('confirm/spins.py');
+const WORDS = fixture('confirm/word_counts.py');
+const WORDS_LOCKED = fixture('confirm/word_counts_locked.py');
+const REGISTRY = fixture('confirm/lazy_registry.py');
+const REGISTRY_LOCKED = fixture('confirm/lazy_registry_locked.py');
 const SETTINGS = { 'gil-lens': { pythonPath: PYTHON, benchmark: { timeoutSeconds: 60 } } };
 
 let server: TestServer | undefined;
@@ -156,6 +160,27 @@ describe('gil-lens.server.confirm over LSP', () => {
     expect(result.evidence).toEqual([]);
     expect(result.passes[0].executions).toBeGreaterThan(0);
     expect(result.summary).not.toMatch(/safe/i);
+  });
+
+  it('confirms a dict read-modify-write in an executor, and not its locked twin', async (ctx) => {
+    if (!wired) ctx.skip(NOT_WIRED);
+    const racyRun = await confirm({ uri: fileUri(WORDS), line: 10 });
+    expect(racyRun.result.verdict, racyRun.result.summary).toBe('confirmed');
+    expect(racyRun.result.evidence[0]?.kind).toBe('lost-update');
+    expect(racyRun.result.statement?.target).toBe('counts[word]');
+    const twin = await confirm({ uri: fileUri(WORDS_LOCKED), line: 13 });
+    expect(twin.result.verdict, JSON.stringify(twin.result.evidence)).toBe('not-observed');
+  });
+
+  it('confirms a lazily created singleton driven with a call, and not its locked twin', async (ctx) => {
+    if (!wired) ctx.skip(NOT_WIRED);
+    const call = "register('x', None)";
+    const racyRun = await confirm({ uri: fileUri(REGISTRY), line: 17, call, threads: 8 });
+    expect(racyRun.result.verdict, racyRun.result.summary).toBe('confirmed');
+    expect(racyRun.result.evidence[0]?.kind).toBe('stale-check');
+    expect(racyRun.result.threads).toBe(8);
+    const twin = await confirm({ uri: fileUri(REGISTRY_LOCKED), line: 21, call, threads: 8 });
+    expect(twin.result.verdict, JSON.stringify(twin.result.evidence)).toBe('not-observed');
   });
 
   it('cancellation kills the confirmation script and its process group', async (ctx) => {
