@@ -240,10 +240,19 @@ describe.sequential('gil-lens in VS Code (code-server)', () => {
   });
 
   it('confirms the race on `counter += 1` from its code action and shows the verdict panel', async () => {
-    // Quick Open right after the save above sometimes loses its keystrokes; a person would just try again.
+    // racy_counter.py is open in a background tab from the first steps: click its tab (or its explorer
+    // row), as a person would. Quick Open right after the save above sometimes loses its keystrokes.
     const editor = await eventually('racy_counter.py open in the editor', 60_000, async () => {
       await page.keyboard.press('Escape');
-      return openFile(page, 'racy_counter.py');
+      const tab = page.locator('.tab', { hasText: 'racy_counter.py' }).first();
+      const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'racy_counter.py' }).first();
+      if (await tab.isVisible().catch(() => false)) await tab.click();
+      else if (await row.isVisible().catch(() => false)) await row.click();
+      else return openFile(page, 'racy_counter.py');
+      await page.locator('.tab.active', { hasText: 'racy_counter.py' }).waitFor({ timeout: 5_000 });
+      const opened = activeEditor(page);
+      await opened.locator('.view-line').first().waitFor({ timeout: 15_000 });
+      return opened;
     }).finally(() => screenshot(page, 'confirm-opened'));
     const action = page.locator('.action-widget .monaco-list-row', { hasText: /Confirm this race/ });
     try {
