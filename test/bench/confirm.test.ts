@@ -125,6 +125,19 @@ describe('confirm: a global += in threads that main() starts', () => {
   });
 });
 
+describe('confirm: a free-threaded run that times out after the evidence is in', () => {
+  it('keeps the confirmed verdict and says the second run was stopped', async () => {
+    // A stand-in interpreter that never answers: the forced-switch run confirms, the second one times out.
+    const stuck = path.join(scratch, 'stuck-python');
+    fs.writeFileSync(stuck, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const result = await runConfirm(
+      request('global_counter.py', 10, { runs: 1, timeoutSeconds: 8, freeThreadedPython: stuck }),
+    );
+    expect(result.verdict, result.summary).toBe('confirmed');
+    expect(result.notes.join('\n')).toMatch(/free-threaded run stopped/);
+  }, 60_000);
+});
+
 describe('confirm: a dict read-modify-write in a ThreadPoolExecutor', () => {
   it('shows a lost update on one key', async () => {
     const result = await runConfirm(request('word_counts.py', 11));

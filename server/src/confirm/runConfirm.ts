@@ -166,13 +166,19 @@ function addPass(result: ConfirmResult, pass: PassName, runs: ScriptRuns, reques
 }
 
 /**
- * Adds the free-threaded run. A missing interpreter is a note; a timeout or
- * cancellation stops everything, like the benchmark's second interpreter.
+ * Adds the free-threaded run. A missing interpreter is a note; cancellation
+ * stops everything, and so does a timeout while nothing has been seen yet. A
+ * timeout after the forced-switch run already showed the race is a note: the
+ * evidence stands whatever the second interpreter would have added.
  */
 function mergeFreeThreaded(result: ConfirmResult, ft: ScriptOutcome<ScriptResult>): ConfirmError | undefined {
   if (!isRuns(ft)) {
     const error = errorOf(ft);
-    if (error.kind === 'timeout' || error.kind === 'cancelled') return error;
+    if (error.kind === 'cancelled' || (error.kind === 'timeout' && result.evidence.length === 0)) return error;
+    if (error.kind === 'timeout') {
+      result.notes.push(`free-threaded run stopped: ${error.message}; the forced-switch run's evidence stands`);
+      return undefined;
+    }
     result.notes.push(`free-threaded run skipped: ${error.message}`);
     return undefined;
   }
