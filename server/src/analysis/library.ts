@@ -218,10 +218,8 @@ function lockedState(mod: ModuleIndex, methods: Scope[], locks: LockBinding[], c
   // Only the object's own locks (`self._lock`) and the module's own global ones own instance state: a
   // region under another object's lock (`with self._conn.lock:`, `with conn.lock:`) guards that object,
   // and what `self.x` it mentions on the way is there by accident.
-  const moduleLocks = new Set(locks.filter((b) => b.scope === 0).map((b) => b.name));
-  const owns = (g: Guard) => /^self\.\w+$/.test(g.lock) || moduleLocks.has(g.lock);
   for (const m of methods) {
-    const guards = guardsIn(mod, m, locks, config).filter(owns);
+    const guards = ownGuardsIn(mod, m, locks, config);
     if (guards.length === 0) continue;
     const held = (offset: number) => guardAt(guards, offset) !== undefined;
     for (const helper of rootsIn(mod, m, held, out)) if (byName.has(helper)) queue.push(helper);
@@ -238,6 +236,15 @@ function lockedState(mod: ModuleIndex, methods: Scope[], locks: LockBinding[], c
     }
   }
   return out;
+}
+
+/**
+ * A method's guarded stretches under locks that own instance state: the object's own (`self._lock`) and
+ * the module's global ones. A region under another object's lock guards that object.
+ */
+export function ownGuardsIn(mod: ModuleIndex, m: Scope, locks: LockBinding[], config: Config): Guard[] {
+  const moduleLocks = new Set(locks.filter((b) => b.scope === 0).map((b) => b.name));
+  return guardsIn(mod, m, locks, config).filter((g) => /^self\.\w+$/.test(g.lock) || moduleLocks.has(g.lock));
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import type { Region, Scope, Span } from '../../../model/types';
 import { AFTER_FORK_HOOKS, PROCESS_REGISTRIES } from '../../knowledge';
-import { classIntent, isConstruction, isPublicMethod } from '../../library';
+import { classIntent, isConstruction, isPublicMethod, ownGuardsIn } from '../../library';
 import { callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
 import { classAcross, isThreadClass } from '../../origins';
 import { bindingInChain, type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../../resolve';
@@ -37,7 +37,7 @@ const ITERATED = /^(self\.\w+)(\.(items|values|keys)\(\))?$/;
  * Methods reached from `from` through calls on `self` (construction-only helpers excepted): what callers
  * reach from the public methods, or what the class's own thread reaches from its target.
  */
-function reachedFrom(mod: ModuleIndex, methods: Scope[], from: Scope[]): Scope[] {
+export function reachedFrom(mod: ModuleIndex, methods: Scope[], from: Scope[]): Scope[] {
   const byName = new Map(methods.map((m) => [m.name, m]));
   const reached = new Set(from);
   const queue = [...reached];
@@ -202,10 +202,7 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
     const lock = locks.find(
       (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
     )?.name;
-    // Only the object's own locks and the module's own ones guard instance state (library.ts lockedState).
-    const moduleLocks = new Set(locks.filter((b) => b.scope === 0).map((b) => b.name));
-    const ownGuards = (m: Scope) =>
-      guardsIn(mod, m, locks, config).filter((g) => /^self\.\w+$/.test(g.lock) || moduleLocks.has(g.lock));
+    const ownGuards = (m: Scope) => ownGuardsIn(mod, m, locks, config);
     // Helpers every in-class caller runs under the lock are guarded where they are called.
     const lockedByCallers = lock ? callerLocks(mod, cls, locks, config) : undefined;
     for (const m of methods) {

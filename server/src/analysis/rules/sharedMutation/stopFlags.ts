@@ -7,33 +7,13 @@
  * the caller's thread, so the thread's first line has nothing to overwrite.
  */
 import type { Scope, Write } from '../../../model/types';
-import { classIntent, isConstruction, isPublicMethod } from '../../library';
+import { classIntent, isPublicMethod } from '../../library';
 import type { LockBinding } from '../../locks';
 import type { ModuleIndex } from '../../resolve';
 import type { Config, Finding } from '../../types';
+import { reachedFrom } from './iteration';
 
 const LITERAL = /^(True|False|None|0|1)$/;
-
-/** Methods reached from `from` through calls on `self`, two levels deep. */
-function reached(mod: ModuleIndex, methods: Scope[], from: Scope[]): Set<Scope> {
-  const byName = new Map(methods.map((m) => [m.name, m]));
-  const out = new Set(from);
-  let frontier = [...from];
-  for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
-    const next: Scope[] = [];
-    for (const m of frontier) {
-      for (const call of mod.callsByScope.get(m.id) ?? []) {
-        const callee = call.receiver === 'self' && call.method ? byName.get(call.method) : undefined;
-        if (callee && !out.has(callee) && !isConstruction(callee.name)) {
-          out.add(callee);
-          next.push(callee);
-        }
-      }
-    }
-    frontier = next;
-  }
-  return out;
-}
 
 /** `self.x = <literal>` stores of a method, by attribute. */
 function flagStores(mod: ModuleIndex, m: Scope): Write[] {
@@ -55,7 +35,7 @@ export function lostStops(mod: ModuleIndex, locks: LockBinding[], config: Config
     if (!intent?.ownTargets) continue;
     const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
     for (const target of intent.ownTargets) {
-      const onThread = reached(mod, methods, [target]);
+      const onThread = new Set(reachedFrom(mod, methods, [target]));
       const callers = methods.filter((m) => isPublicMethod(m.name) && !onThread.has(m) && !m.isAsync);
       // The thread's first stores, before any loop or call of its own: what it sets as it starts.
       const firstStep = Math.min(
