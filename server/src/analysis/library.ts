@@ -16,9 +16,9 @@
  * `assume-threads = "always"` treats every public function and method as
  * called from many threads; `"never"` keeps only what spawns reach.
  */
-import type { Scope } from '../model/types';
-import { callerLocks, type Guard, guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
-import { classAcross, isThreadClass } from './origins';
+import type { Call, Scope } from '../model/types';
+import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
+import { classAcross, instanceClass, isThreadClass } from './origins';
 import type { Entry, Visit } from './reach';
 import { calleeOf, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
@@ -319,6 +319,7 @@ export function libraryRoots(
       for (const m of methods) {
         if (locked.has(m)) continue;
         if (m.kind !== 'function' || !isPublicMethod(m.name)) continue;
+        if (!always && lockedByOtherClasses(project, mod, cls, m, locksOf, config)) continue;
         // A coroutine runs on one event loop: between two awaits no other coroutine runs, so its state is
         // the loop's, not the threads'.
         if (m.isAsync) continue;
@@ -381,6 +382,80 @@ export function libraryRoots(
     }
   }
   return roots;
+}
+
+/**
+ * Is a public method called only under a lock by the rest of the project? Its call sites are the calls of
+ * its name whose receiver is known to hold an instance of the class (origins.ts instanceClass:
+ * `self._session_pool.reset()` where `__init__` bound `self._session_pool = _ServerSessionPool()`), and
+ * calls on `self` in the class. It counts as locked when there is at least one outside site, every one
+ * holds a lock there (the caller's own, as locks.ts sees it) or runs in a forked child, and every in-class
+ * call is locked too (callerLocks). Sites on receivers the engine cannot place are not counted: they may
+ * be other classes' methods of the same name, and an unknown receiver is no evidence either way.
+ */
+function lockedByOtherClasses(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  cls: Scope,
+  m: Scope,
+  locksOf: (mod: ModuleIndex) => LockBinding[],
+  config: Config,
+): boolean {
+  // In-class calls that every caller locks were answered by callerLocks before this is asked.
+  const inClass = (mod.children.get(cls.id) ?? []).some((other) =>
+    (mod.callsByScope.get(other.id) ?? []).some((c) => c.receiver === 'self' && c.method === m.name),
+  );
+  if (inClass) return false;
+  let sites = 0;
+  for (const { mod: at, call } of callsNamed(project, m.name)) {
+    if (!call.receiver || call.receiver === 'self' || call.receiverKind === 'call') continue;
+    const scope = at.model.scopes[call.scope];
+    if (scope.kind !== 'function') continue;
+    const holder = instanceClass(project, at, scope, call.receiver);
+    if (holder?.cls !== cls) continue;
+    sites++;
+    const held = guardAt(guardsIn(at, scope, locksOf(at), config), call.start) !== undefined;
+    if (!held && !inForkedChild(project, at, scope)) return false;
+  }
+  return sites > 0;
+}
+
+const callsByName = new WeakMap<ProjectIndex, Map<string, { mod: ModuleIndex; call: Call }[]>>();
+
+/** The project's method calls by method name, made once per run when library mode first asks. */
+function callsNamed(project: ProjectIndex, name: string): { mod: ModuleIndex; call: Call }[] {
+  let index = callsByName.get(project);
+  if (!index) {
+    index = new Map();
+    for (const mod of project.modules) {
+      for (const call of mod.model.calls) {
+        if (!call.method) continue;
+        const list = index.get(call.method) ?? [];
+        list.push({ mod, call });
+        index.set(call.method, list);
+      }
+    }
+    callsByName.set(project, index);
+  }
+  return index.get(name) ?? [];
+}
+
+/**
+ * Does a function run only in a forked child, where the forking thread is the only one? It is registered
+ * as an after-fork hook (`os.register_at_fork(after_in_child=f)`), or it is a private method every call of
+ * whose name in the project is made from such a hook (`_after_fork_child()` calls `client._after_fork()`).
+ */
+function inForkedChild(project: ProjectIndex, mod: ModuleIndex, scope: Scope): boolean {
+  if (afterForkHooks(mod).has(scope.name)) return true;
+  if (!scope.name.startsWith('_') || scope.name.startsWith('__')) return false;
+  const calls = callsNamed(project, scope.name);
+  return (
+    calls.length > 0 &&
+    calls.every(({ mod: at, call }) => {
+      const caller = at.model.scopes[call.scope];
+      return caller.kind === 'function' && afterForkHooks(at).has(caller.name);
+    })
+  );
 }
 
 export { lockBindings };

@@ -6,7 +6,7 @@
  */
 import type { Scope, Span } from '../model/types';
 import { type CarryKey, carried, carryKey, STALE } from './carry';
-import { LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
+import { AFTER_FORK_HOOKS, LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
 import {
   type FunctionRef,
   type ModuleIndex,
@@ -426,4 +426,17 @@ export function callerLocks(
   for (const [m, locks] of held) if (locks !== null && locks.size > 0) out.set(m, [...locks]);
   memo.set(cls.id, out);
   return out;
+}
+
+/** Names of the functions a module registers to run in a forked child (`register_after_fork(self, C._afterfork)`). */
+export function afterForkHooks(mod: ModuleIndex): Set<string> {
+  const names = new Set<string>();
+  for (const call of mod.model.calls) {
+    const hook = AFTER_FORK_HOOKS.get(call.callee.slice(call.callee.lastIndexOf('.') + 1));
+    if (!hook) continue;
+    const positional = call.args.filter((a) => !a.keyword && !a.splat);
+    const arg = call.args.find((a) => a.keyword === hook.keyword) ?? positional[hook.position];
+    if (arg) names.add(arg.text.slice(arg.text.lastIndexOf('.') + 1));
+  }
+  return names;
 }

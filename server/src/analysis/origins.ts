@@ -201,7 +201,8 @@ export function isThreadClass(mod: ModuleIndex, cls: Scope, depth = 0): boolean 
  * class it is, for classmethod calls). In order: `self` and names bound in the function's scope chain to a
  * class of this module; a class of this module by name; a parameter every site hands one class
  * (paramClass); a name bound to a class of another analysed module; `self.x` bound to a class in a method
- * of the enclosing class. `self.x` bound only to other values, and anything else, is unknown.
+ * of the enclosing class; a chain `a.b.c`, step by step, each attribute as its holder's class binds it.
+ * `self.x` bound only to other values, and anything else, is unknown.
  */
 export function instanceClass(
   project: ProjectIndex,
@@ -219,10 +220,22 @@ export function instanceClass(
     if (w?.valueCallee && !mod.classes.has(w.valueCallee)) return classAcross(mod, w.valueCallee);
     return undefined;
   }
-  if (!expr.startsWith('self.')) return undefined;
-  const owner = enclosingClass(mod, scope.id);
-  for (const w of owner ? selfAttrBindings(mod, owner, expr) : []) {
-    const found = w.valueCallee ? classAcross(mod, w.valueCallee) : undefined;
+  if (expr.startsWith('self.') && /^self\.\w+$/.test(expr)) {
+    const owner = enclosingClass(mod, scope.id);
+    return owner ? attrClass({ mod, cls: owner }, expr.slice(5)) : undefined;
+  }
+  // A chain (`self._topology._session_pool`, `client.pool`): the class of its head, then of each attribute
+  // as that class's methods bind it. Any step that cannot be placed leaves the whole chain unknown.
+  const m = /^(.+)\.(\w+)$/.exec(expr);
+  if (!m || !/^[\w.]+$/.test(m[1]) || m[1].split('.').length > 4 || mod.classes.has(m[1])) return undefined;
+  const holder = instanceClass(project, mod, scope, m[1]);
+  return holder ? attrClass(holder, m[2]) : undefined;
+}
+
+/** The class `self.<attr>` holds, from the first binding of it to a class in the methods of `owner`. */
+function attrClass(owner: ClassRef, attr: string): ClassRef | undefined {
+  for (const w of selfAttrBindings(owner.mod, owner.cls, `self.${attr}`)) {
+    const found = w.valueCallee ? classAcross(owner.mod, w.valueCallee) : undefined;
     if (found) return found;
   }
   return undefined;

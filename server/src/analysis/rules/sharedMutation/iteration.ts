@@ -9,9 +9,9 @@
  * (RacerD's rule). The fix is to iterate over a copy taken under the lock.
  */
 import type { Region, Scope, Span } from '../../../model/types';
-import { AFTER_FORK_HOOKS, PROCESS_REGISTRIES } from '../../knowledge';
+import { PROCESS_REGISTRIES } from '../../knowledge';
 import { classIntent, isConstruction, isPublicMethod, ownGuardsIn } from '../../library';
-import { callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
+import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
 import { classAcross, isThreadClass } from '../../origins';
 import { bindingInChain, type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../../resolve';
 import type { Config, Finding } from '../../types';
@@ -165,19 +165,6 @@ function loopSpan(mod: ModuleIndex, r: Region): Span {
     break;
   }
   return { line, col, endLine: line, endCol: lines[line].length };
-}
-
-/** Names of the functions a module registers to run in a forked child (`register_after_fork(self, C._afterfork)`). */
-function afterForkHooks(mod: ModuleIndex): Set<string> {
-  const names = new Set<string>();
-  for (const call of mod.model.calls) {
-    const hook = AFTER_FORK_HOOKS.get(call.callee.slice(call.callee.lastIndexOf('.') + 1));
-    if (!hook) continue;
-    const positional = call.args.filter((a) => !a.keyword && !a.splat);
-    const arg = call.args.find((a) => a.keyword === hook.keyword) ?? positional[hook.position];
-    if (arg) names.add(arg.text.slice(arg.text.lastIndexOf('.') + 1));
-  }
-  return names;
 }
 
 export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: Config): Finding[] {
