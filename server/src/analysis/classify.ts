@@ -527,12 +527,18 @@ function addLoops(
   );
   const waiting = new Set<number>();
   const unseen = new Map<number, Call>();
+  // Loops that sleep on every pass (`while running: ...; time.sleep(interval)`) and wait for nothing
+  // else: pollers on a timer. A loop that also waits for work (`jobs.get()`) works on what it gets.
+  const sleeping = new Set<number>();
+  const waitsForWork = new Set<number>();
   for (const call of calls) {
     if (opaque.has(call.id)) {
       for (const loop of loopsOf(mod, call.regions, call.start)) if (!unseen.has(loop.id)) unseen.set(loop.id, call);
       continue;
     }
     if (!offloaded.has(call.id)) continue;
+    const nap = calleeOf(mod, call) === 'time.sleep' && !/^0*\.?0*$/.test(call.args[0]?.text ?? '0');
+    for (const loop of loopsOf(mod, call.regions, call.start)) (nap ? sleeping : waitsForWork).add(loop.id);
     for (const loop of loopsOf(mod, call.regions, call.start)) waiting.add(loop.id);
     // A wait in a `while` condition (`while not stop.wait(1):`) runs before every iteration too.
     for (const id of call.regions) {
@@ -588,6 +594,12 @@ function addLoops(
       });
       continue;
     }
+    // Inside a poller that sleeps on every pass, a loop goes over what built up since the last wake-up:
+    // bookkeeping between sleeps, not where the thread's time goes.
+    const poller = loops.find(
+      (o) => o.id !== loop.id && o.bodyStart <= loop.start && loop.end <= o.end && sleeping.has(o.id),
+    );
+    if (poller && !waitsForWork.has(poller.id)) continue;
     if (loop.kind === 'comprehension') {
       add(e, 'cpu', 0.75, { text: `line ${line + 1}: comprehension runs Python code`, line, kind: 'cpu' });
       continue;

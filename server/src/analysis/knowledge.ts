@@ -424,6 +424,8 @@ export const CHEAP_METHODS = new Set([
   'to_bytes',
   'from_bytes',
   'is_integer',
+  // threading.Event's flag test never waits.
+  'is_set',
   'hexdigest',
   ...STRING_METHODS,
 ]);

@@ -484,6 +484,9 @@ export function bindingInChain(mod: ModuleIndex, scopeId: number, name: string, 
     if (s.kind === 'class') continue;
     const w = bindingOf(mod, s.id, name, s.id === scopeId ? before : undefined);
     if (w) return w;
+    // A name the function binds some other way (a parameter, a tuple target, a loop variable, `with ... as`)
+    // is its own local: an outer binding of the same name never reaches it.
+    if (s.kind !== 'module' && localNames(mod, s).has(name)) return undefined;
   }
   return undefined;
 }
