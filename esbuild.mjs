@@ -14,9 +14,9 @@ const entries = {
   // Started as a worker thread by files/modelPool.ts, which looks for it next to its own bundle.
   modelWorker: 'server/src/files/modelWorker.ts',
   server: 'server/src/server.ts',
-  bench: 'server/src/bench/parseBench.ts',
-  lspBench: 'server/src/bench/lspBench.ts',
-  fuzz: 'server/src/bench/fuzz/main.ts',
+  bench: 'perf/parseBench.ts',
+  lspBench: 'perf/lspBench.ts',
+  fuzz: 'perf/fuzz/main.ts',
   client: 'client/src/extension.ts',
 };
 

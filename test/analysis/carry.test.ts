@@ -13,10 +13,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateBigFile } from '../../perf/bigFile';
 import { carryStats } from '../../server/src/analysis/carry';
 import { analyzeProject } from '../../server/src/analysis/index';
 import { defaultConfig } from '../../server/src/analysis/types';
-import { generateBigFile } from '../../server/src/bench/bigFile';
 import { spliceStatement, updateModel } from '../../server/src/model/incremental';
 import type { ModuleModel } from '../../server/src/model/types';
 import { TreeCache } from '../../server/src/syntax/documents';

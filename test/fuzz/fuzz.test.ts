@@ -1,5 +1,5 @@
 /**
- * The fuzzer's own parts (server/src/bench/fuzz/): a seed names the same
+ * The fuzzer's own parts (perf/fuzz/): a seed names the same
  * inputs every time, shrinking keeps the failure while it removes what the
  * failure does not need, the in-process check tells a refusal from a crash
  * and catches a report that points outside its text, and the RSS verdict
@@ -7,12 +7,12 @@
  * themselves are `npm run fuzz` and a CI section, not tests.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rssGrowth } from '../../perf/fuzz/editMode';
+import { assertInside, checkInput, InvariantError } from '../../perf/fuzz/engineCheck';
+import { mutateSource } from '../../perf/fuzz/mutate';
+import { inputSeed, mulberry32 } from '../../perf/fuzz/random';
+import { lineUnits, shrink } from '../../perf/fuzz/shrink';
 import type { FileReport } from '../../server/src/analysis/types';
-import { rssGrowth } from '../../server/src/bench/fuzz/editMode';
-import { assertInside, checkInput, InvariantError } from '../../server/src/bench/fuzz/engineCheck';
-import { mutateSource } from '../../server/src/bench/fuzz/mutate';
-import { inputSeed, mulberry32 } from '../../server/src/bench/fuzz/random';
-import { lineUnits, shrink } from '../../server/src/bench/fuzz/shrink';
 import { initSyntax, type Syntax } from '../../server/src/engine';
 import { deepFString } from '../model/hostileText';
 

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateBigFile } from '../../server/src/bench/bigFile';
+import { generateBigFile } from '../../perf/bigFile';
 import { extractModel, splitLines } from '../../server/src/model/extract';
 import { incrementalStats, spliceStatement, updateModel } from '../../server/src/model/incremental';
 import type { ModuleModel } from '../../server/src/model/types';

@@ -6,7 +6,7 @@
  * second time; `runEngineWorker` is what it does there.
  */
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { initSyntax } from '../../engine';
+import { initSyntax } from '../../server/src/engine';
 import { type CheckOutcome, checkInput } from './engineCheck';
 
 export interface FailureDetail {

@@ -7,11 +7,11 @@
  * `check` refuses is still analysed in the lossy decoding an editor would
  * send the language server, so the engine sees those inputs too.
  */
-import type { FileReport, Span } from '../../analysis/types';
-import { defaultConfig } from '../../analysis/types';
-import { checkSources, type Syntax } from '../../engine';
-import { decodeSource } from '../../files/readSource';
-import { SkippedSource } from '../../syntax/parser';
+import type { FileReport, Span } from '../../server/src/analysis/types';
+import { defaultConfig } from '../../server/src/analysis/types';
+import { checkSources, type Syntax } from '../../server/src/engine';
+import { decodeSource } from '../../server/src/files/readSource';
+import { SkippedSource } from '../../server/src/syntax/parser';
 
 export interface CheckOutcome {
   /** Why the reader or the parser refused the input, when it did. */
