@@ -65,7 +65,7 @@ export interface Slot {
   epoch: Epoch;
   /** The run in which the facts were last known to hold. */
   checked: number;
-  /** Calls: the function called (classify.ts resolveCallee), what the call does (factOf), callbacks. */
+  /** Calls: the function called (callGraph.ts resolveCallee), what the call does (factOf), callbacks. */
   resolved: unknown;
   fact: unknown;
   callbacks: unknown;

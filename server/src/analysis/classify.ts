@@ -12,6 +12,7 @@
  * as heavy CPU work. Helpers' evidence is discounted a little per call level.
  */
 import type { Call, Scope } from '../model/types';
+import { onParam, resolveCallee } from './callGraph';
 import { type CarryKey, carried, carryKey, keepCarried, peekCarried, type Slot, STALE } from './carry';
 import {
   CALLS,
@@ -42,7 +43,6 @@ import {
   carryRef,
   type FunctionRef,
   funcKey,
-  liveRef,
   liveRefs,
   localNames,
   lookup,
@@ -118,7 +118,7 @@ function factOf(
     if (io) return io;
     // From here on the method is read from the receiver's name, so a method the project defines wins,
     // unless it is abstract (`def start(self): raise NotImplementedError()`): subclasses do the work.
-    const own = resolveCallee(ctx, mod, scope, call);
+    const own = resolveCallee(ctx.project, mod, scope, call);
     if (own && !isAbstract(own)) return undefined;
     const last = call.receiver.slice(call.receiver.lastIndexOf('.') + 1);
     // `session.get(url, timeout=5)` is an HTTP request, not a queue.
@@ -185,70 +185,11 @@ function isAbstract(ref: FunctionRef): boolean {
   return writes.length === 0 && calls.length > 0 && calls.every((c) => c.callee === 'NotImplementedError');
 }
 
-/** A call on one of the function's own parameters (`stats.record(k)` in `def serve(stats, keys)`). */
-export function onParam(scope: Scope, call: Call): boolean {
-  const r = call.receiver;
-  return !!r && call.calleeKind === 'attribute' && /^[A-Za-z_]\w*$/.test(r) && scope.params.some((p) => p.name === r);
-}
-
-/** A call to a function or method defined in the analysed files. */
-export function resolveCallee(
-  ctx: ClassifyContext,
-  mod: ModuleIndex,
-  scope: Scope,
-  call: Call,
-): FunctionRef | undefined {
-  // Each call is resolved once per run (the walk and the classifier ask about the same calls many times).
-  const cached = mod.resolved[call.id];
-  if (cached !== undefined) return cached ?? undefined;
-  // What a parameter holds is read from other functions' statements: decided afresh in every run.
-  if (onParam(scope, call)) {
-    const fresh = resolveCalleeUncached(ctx, mod, scope, call);
-    mod.resolved[call.id] = fresh ?? null;
-    return fresh;
-  }
-  // Carried from an earlier run as the callee's path and scope object, good while that scope is in its model.
-  const ref = carried(
-    slotFor(mod, call, call.scope),
-    RESOLVED,
-    (c) => (c === null ? undefined : (liveRef(ctx.project, c) ?? STALE)),
-    () => resolveCalleeUncached(ctx, mod, scope, call),
-    (r) => (r ? carryRef(r) : null),
-  );
-  mod.resolved[call.id] = ref ?? null;
-  return ref;
-}
-
-/** Carried facts this module derives (carry.ts): a call's callee, what a call does, the callbacks it runs. */
-const RESOLVED: CarryKey<CarriedRef | null> = carryKey('resolved');
+/** Carried facts this module derives (carry.ts): what a call does, the callbacks it runs. */
 const FACT: CarryKey<CallFact | null> = carryKey('fact');
 const CALLBACKS: CarryKey<{ callee: Scope; fns: CarriedRef[] }> = carryKey('callbacks');
 /** A leaf function's evidence, good while its lines have not moved (the reasons name them). */
 const EVIDENCE: CarryKey<{ line: number; e: Evidence }> = carryKey('evidence');
-
-function resolveCalleeUncached(
-  ctx: ClassifyContext,
-  mod: ModuleIndex,
-  scope: Scope,
-  call: Call,
-): FunctionRef | undefined {
-  if (call.calleeKind === 'identifier') {
-    const fn = resolveFunction(ctx.project, mod, scope.id, call.callee);
-    if (fn) return fn;
-    const made = classAcross(mod, call.callee);
-    const init = made ? methodOf(made.mod, made.cls, '__init__') : undefined;
-    return made && init ? { mod: made.mod, scope: init } : undefined;
-  }
-  if (call.calleeKind === 'attribute' && call.receiver && call.method) {
-    // The receiver's class decides the method (origins.ts instanceClass); a receiver that cannot be placed
-    // stays unknown: binding it to the module's only method of that name took `server.run` for an unrelated
-    // class's `run` and `self._file.write` for the enclosing `write`.
-    const cls = instanceClass(ctx.project, mod, scope, call.receiver);
-    const m = cls ? methodOf(cls.mod, cls.cls, call.method) : undefined;
-    if (cls && m) return { mod: cls.mod, scope: m };
-  }
-  return undefined;
-}
 
 function add(e: Evidence, kind: 'io' | 'native' | 'cpu', weight: number, reason: Reason): void {
   e[kind] += weight;
@@ -326,7 +267,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
       continue;
     }
     if (fact) continue;
-    const callee = resolveCallee(ctx, mod, scope, call);
+    const callee = resolveCallee(ctx.project, mod, scope, call);
     if (!callee) {
       if (!isCheap(mod, scope, call, origins)) {
         opaque.add(call.id);

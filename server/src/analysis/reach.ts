@@ -7,8 +7,9 @@
  * lock for the whole call.
  */
 import type { Call, Scope } from '../model/types';
+import { onParam, resolveCallee } from './callGraph';
 import { type CarryKey, carried, carryKey, STALE } from './carry';
-import { type ClassifyContext, onParam, resolveCallee } from './classify';
+import type { ClassifyContext } from './classify';
 import { guardAt, guardsIn, type LockBinding } from './locks';
 import {
   type CarriedRef,
@@ -264,7 +265,7 @@ function callSteps(
       const steps: CallStep[] = [];
       for (const call of mod.callsByScope.get(scope.id) ?? []) {
         fresh ||= onParam(scope, call);
-        const callee = resolveCallee(cctx, mod, scope, call);
+        const callee = resolveCallee(cctx.project, mod, scope, call);
         if (!callee || callee.scope.kind === 'class') continue;
         steps.push({ call, callee, held: guardAt(guards, call.start)?.lock });
       }

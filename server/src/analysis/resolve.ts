@@ -41,7 +41,7 @@ export interface ModuleIndex {
   callees: string[];
   /** Qualified callee of each write's value, by write id (see valueCalleeOf). */
   valueCallees: (string | null)[];
-  /** The function each call resolves to (null: none in the analysed files), by call id (classify.ts resolveCallee). */
+  /** The function each call resolves to (null: none in the analysed files), by call id (callGraph.ts resolveCallee). */
   resolved: (FunctionRef | null)[];
   /** Each scope's guarded stretches, by scope id (locks.ts guardsIn). */
   guards: Guard[][];
