@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileQuery, initSyntax, type Syntax } from '../server/src/syntax/parser';
 
 const DIR = path.join(__dirname, '../server/src/syntax/queries');
-const KNOWN_PREFIXES = ['scope.', 'region.', 'call', 'write.', 'decl.', 'import.', 'mark.'];
+const KNOWN_PREFIXES = ['scope.', 'region.', 'call', 'write.', 'flow.', 'decl.', 'import.', 'mark.'];
 
 let syntax: Syntax;
 beforeAll(async () => {

@@ -90,6 +90,15 @@ function runEdits(originals: Record<string, string>, edits: number, seed: number
  */
 const SCENARIOS: { name: string; text: string; edits: [string, string][] }[] = [
   {
+    name: 'class a factory returns',
+    text: `import threading\nimport time\n\n\nclass Fetcher:\n    def work(self):\n        time.sleep(1)\n\n\nclass Cruncher:\n    def work(self):\n        total = 0\n        for i in range(300000):\n            total += i\n        return total\n\n\ndef make():\n    return Cruncher()\n\n\ndef run():\n    w = make()\n    w.work()\n\n\nts = [threading.Thread(target=run) for _ in range(4)]\n`,
+    edits: [
+      ['return Cruncher()', 'return Fetcher()'],
+      ['def make():', 'def makex():'],
+      ['class Cruncher:', 'class Crunchx:'],
+    ],
+  },
+  {
     name: 'method of another class',
     text: `import threading\n\n\nclass Store:\n    def __init__(self):\n        self.db = Database()\n\n    def save(self, x):\n        self.db.put(x)\n\n\nclass Database:\n    def put(self, x):\n        total = 0\n        for i in range(100000):\n            total += i\n        return total\n\n\ns = Store()\nthreads = [threading.Thread(target=s.save, args=(1,)) for _ in range(4)]\n`,
     edits: [

@@ -12,6 +12,7 @@ import type {
   Arg,
   Call,
   Decl,
+  Flow,
   Import,
   ModuleModel,
   Param,
@@ -91,6 +92,7 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
     writes: [],
     decls: [],
     imports: [],
+    flows: [],
     hasErrors: root.hasError,
   };
   const stack: Open[] = [];
@@ -131,6 +133,9 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
         if (w) model.writes.push(w);
         break;
       }
+      case 'flow':
+        model.flows.push(flowOf(node, kind as 'return' | 'yield', scope));
+        break;
       case 'decl':
         model.decls.push(declOf(node, kind as 'global' | 'nonlocal', scope));
         break;
@@ -459,6 +464,28 @@ function writeOf(node: Node, kind: string, id: number, scope: number, regions: n
       .map((c) => compact(c?.text ?? ''));
   }
   return write;
+}
+
+function flowOf(node: Node, kind: 'return' | 'yield', scope: number): Flow {
+  const { span, end } = infoOf(node);
+  let value: Node | null = null;
+  for (const c of node.namedChildren) {
+    if (c && c.type !== 'comment') {
+      value = c;
+      break;
+    }
+  }
+  const callee = value?.type === 'call' ? compact(value.childForFieldName('function')?.text ?? '') : undefined;
+  return {
+    kind: kind === 'yield' && node.child(1)?.type === 'from' ? 'yield from' : kind,
+    scope,
+    value: value ? compact(textOf(value)) : '',
+    valueKind: value ? value.type : '',
+    valueCallee: callee,
+    span,
+    start: node.startIndex,
+    end,
+  };
 }
 
 function declOf(node: Node, kind: 'global' | 'nonlocal', scope: number): Decl {

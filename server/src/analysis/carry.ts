@@ -323,6 +323,8 @@ function contributions(model: ModuleModel, items: object[], out: Contribution[])
         // A context-manager helper's body says which lock a `with helper():` holds (locks.ts heldByHelper).
         if (s.decorators.some((d) => /contextmanager/.test(d)))
           sig += model.lines.slice(s.span.line, s.span.endLine + 1).join('\n');
+        // What it returns says what a name bound to its call holds (origins.ts returnedBy).
+        for (const f of model.flows) if (f.scope === s.id) sig += `\n${f.kind} ${f.value} ${f.valueKind}`;
         out.push([owner ? `.${s.name}` : s.name, sig]);
         if (owner) out.push([parent.name, `method ${s.name}`]);
       }

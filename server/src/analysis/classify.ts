@@ -123,8 +123,12 @@ function factOf(
     const last = call.receiver.slice(call.receiver.lastIndexOf('.') + 1);
     // `session.get(url, timeout=5)` is an HTTP request, not a queue.
     if (HTTP_CLIENT_NAME.test(last) && HTTP_VERBS.has(call.method)) return HTTP_REQUEST;
-    // `x.get(timeout=...)` / `x.get(block=...)` is a queue's blocking get whatever the receiver is called.
+    // `x.get(timeout=...)` / `x.get(block=...)` is a queue's blocking get whatever the receiver is called;
+    // Queue.get(block, timeout) takes no more than a flag positionally, so `x.get(url, timeout=5)` is an
+    // HTTP client's request (`_get_session().get(url, timeout=t)`).
     if (call.method === 'get' && call.args.some((a) => a.keyword === 'timeout' || a.keyword === 'block')) {
+      const first = call.args.find((a) => !a.keyword && !a.splat);
+      if (first && !/^(True|False|0|1)$/.test(first.text)) return HTTP_REQUEST;
       return WAIT_METHODS.get('get');
     }
     const runner = RUNNER_METHODS.get(call.method);

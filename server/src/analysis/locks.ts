@@ -339,15 +339,22 @@ function escapes(mod: ModuleIndex, scope: Scope, name: string): boolean {
   ) {
     return true;
   }
-  if (
-    mod.model.lines
-      .slice(scope.span.line, scope.span.endLine + 1)
-      .some((l) => /^\s*(return|yield)\b/.test(l) && mentions(l, name))
-  ) {
+  if ((mod.flowsByScope.get(scope.id) ?? []).some((f) => mentions(f.value, name))) return true;
+  return (mod.children.get(scope.id) ?? []).some((s) => readsIn(mod, s, name));
+}
+
+/** Does a scope, or one nested in it, read `name` in a call, a write, a loop or if header, a with item or a return? */
+function readsIn(mod: ModuleIndex, scope: Scope, name: string): boolean {
+  const said = (text: string | undefined) => !!text && mentions(text, name);
+  if ((mod.callsByScope.get(scope.id) ?? []).some((c) => said(c.callee) || c.args.some((a) => said(a.text))))
     return true;
-  }
-  const nested = mod.children.get(scope.id) ?? [];
-  return nested.some((s) => mod.model.lines.slice(s.span.line, s.span.endLine + 1).some((l) => mentions(l, name)));
+  if ((mod.writesByScope.get(scope.id) ?? []).some((w) => said(w.value) || w.targets.some((t) => said(t.text))))
+    return true;
+  if ((mod.regionsByScope.get(scope.id) ?? []).some((r) => said(r.expr) || r.items.some((i) => said(i.expr))))
+    return true;
+  if ((mod.flowsByScope.get(scope.id) ?? []).some((f) => said(f.value))) return true;
+  if (scope.params.some((p) => said(p.defaultText)) || scope.decorators.some(said)) return true;
+  return (mod.children.get(scope.id) ?? []).some((s) => readsIn(mod, s, name));
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   classOfValue,
   enclosingClass,
   type ModuleIndex,
+  methodOf,
   paramNames,
   qualify,
   resolveFunction,
@@ -217,7 +218,8 @@ export function instanceClass(
     return paramClass(project, mod, scope, expr);
   if (plain) {
     const w = bindingInChain(mod, scope.id, expr);
-    if (w?.valueCallee && !mod.classes.has(w.valueCallee)) return classAcross(mod, w.valueCallee);
+    if (w?.valueCallee && !mod.classes.has(w.valueCallee))
+      return classAcross(mod, w.valueCallee) ?? returnedBy(project, mod, w.scope, w.valueCallee);
     return undefined;
   }
   if (expr.startsWith('self.') && /^self\.\w+$/.test(expr)) {
@@ -239,4 +241,35 @@ function attrClass(owner: ClassRef, attr: string): ClassRef | undefined {
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * The class of what a call of a function of the analysed files returns (`limiter = make_limiter()`,
+ * `client = self._make_client()`): the callee is a function visible from the scope or a method of the
+ * enclosing class, and every one of its `return` statements hands back an instance of one class,
+ * `return Client(url)` or a local bound to one. A generator, a bare `return`, `return None` or any
+ * other value leaves it unknown.
+ */
+function returnedBy(project: ProjectIndex, mod: ModuleIndex, scopeId: number, callee: string): ClassRef | undefined {
+  let fn: { mod: ModuleIndex; scope: Scope } | undefined;
+  if (/^[A-Za-z_]\w*$/.test(callee)) fn = resolveFunction(project, mod, scopeId, callee);
+  else if (/^self\.\w+$/.test(callee)) {
+    const owner = enclosingClass(mod, scopeId);
+    const m = owner ? methodOf(mod, owner, callee.slice(5)) : undefined;
+    if (m) fn = { mod, scope: m };
+  }
+  if (!fn) return undefined;
+  const flows = fn.mod.flowsByScope.get(fn.scope.id) ?? [];
+  if (flows.length === 0) return undefined;
+  let found: ClassRef | undefined;
+  for (const f of flows) {
+    if (f.kind !== 'return') return undefined;
+    let made = f.valueCallee;
+    if (!made && f.valueKind === 'identifier')
+      made = bindingInChain(fn.mod, fn.scope.id, f.value, f.start)?.valueCallee;
+    const here = made ? classAcross(fn.mod, made) : undefined;
+    if (!here || (found && here.cls !== found.cls)) return undefined;
+    found = here;
+  }
+  return found;
 }

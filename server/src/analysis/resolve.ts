@@ -3,7 +3,7 @@
  * and what a local name was bound to. Every analysis goes through the
  * indexes built here, once per module, so lookups are maps rather than scans.
  */
-import type { Call, ModuleModel, Region, Scope, Write } from '../model/types';
+import type { Call, Flow, ModuleModel, Region, Scope, Write } from '../model/types';
 import { carriedByItems, type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeDeps, slotOf } from './carry';
 import { CONTEXT_MEMBERS, POOL_METHODS } from './knowledge';
 import type { Intent } from './library';
@@ -25,6 +25,8 @@ export interface ModuleIndex {
   callsByScope: Map<number, Call[]>;
   writesByScope: Map<number, Write[]>;
   regionsByScope: Map<number, Region[]>;
+  /** Returns and yields by the function they hand back from. */
+  flowsByScope: Map<number, Flow[]>;
   /** Single-target plain assignments by scope and target text, in source order; a scope's are made on first use (bindingsIn). */
   bindings: Map<number, Map<string, Write[]>>;
   globals: Map<number, Set<string>>;
@@ -200,6 +202,7 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     callsByScope: new Map(),
     writesByScope: new Map(),
     regionsByScope: new Map(),
+    flowsByScope: new Map(),
     bindings: new Map(),
     globals: new Map(),
     nonlocals: new Map(),
@@ -234,6 +237,7 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
   groupByScope(model.calls, mod.callsByScope);
   groupByScope(model.writes, mod.writesByScope);
   groupByScope(model.regions, mod.regionsByScope);
+  groupByScope(model.flows, mod.flowsByScope);
   for (const c of model.calls) {
     if (c.assignedTo) mod.assignedCalls.push(c);
     if (c.method === 'acquire' && c.receiver) mod.acquireCalls.push(c);

@@ -26,6 +26,7 @@ import {
   callOf,
   declOf,
   decoratorsOf,
+  flowOf,
   ifRegionOf,
   importsOf,
   mayBeDecorated,
@@ -76,7 +77,7 @@ function callsStartingAt(captures: QueryCapture[], from: number, start: number):
 }
 
 /** The item lists of a model, which a capture sweep appends to. */
-export type ModelParts = Pick<ModuleModel, 'scopes' | 'regions' | 'calls' | 'writes' | 'decls' | 'imports'>;
+export type ModelParts = Pick<ModuleModel, 'scopes' | 'regions' | 'calls' | 'writes' | 'decls' | 'imports' | 'flows'>;
 
 /** The id the first item appended to each list gets, less that list's current length. */
 export interface IdBase {
@@ -116,6 +117,7 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
     writes: [],
     decls: [],
     imports: [],
+    flows: [],
     hasErrors,
   };
   collectCaptures(model, modelCaptures(syntax, tree), scan, NO_BASE);
@@ -200,6 +202,9 @@ export function collectCaptures(
         if (w) parts.writes.push(w);
         break;
       }
+      case 'flow':
+        parts.flows.push(flowOf(node, kind as 'return' | 'yield', scope));
+        break;
       case 'decl':
         parts.decls.push(declOf(node, kind as 'global' | 'nonlocal', scope));
         break;

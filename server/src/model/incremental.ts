@@ -53,7 +53,7 @@ import {
 } from './extract';
 import { moduleScope } from './nodeFacts';
 import { lineOf, lineTable } from './scan';
-import type { Call, Decl, Import, ModuleModel, Region, Scope, Span, Write } from './types';
+import type { Call, Decl, Flow, Import, ModuleModel, Region, Scope, Span, Write } from './types';
 
 /** Where the top-level statements (and comments) of a model's text start and end. */
 interface Layout {
@@ -240,6 +240,7 @@ export function spliceStatement(
       for (const item of parts.calls) shiftCall(item, toFile);
       for (const item of parts.writes) shiftWrite(item, toFile);
       for (const item of parts.decls) shiftDecl(item, toFile);
+      for (const item of parts.flows) shiftFlow(item, toFile);
       for (const item of parts.imports) shiftImport(item, toFile);
     });
     model.scopes.unshift(moduleScope);
@@ -419,8 +420,9 @@ function assemble(
     writes: [firstStartingAt(previous.writes, lo, 0), firstStartingAt(previous.writes, hiOld, 0)],
     decls: [firstAtPosition(previous.decls, loLine, loCol), firstAtPosition(previous.decls, hiLineOld + 1, 0)],
     imports: [firstAtPosition(previous.imports, loLine, loCol), firstAtPosition(previous.imports, hiLineOld + 1, 0)],
+    flows: [firstStartingAt(previous.flows, lo, 0), firstStartingAt(previous.flows, hiOld, 0)],
   };
-  const parts: ModelParts = { scopes: [], regions: [], calls: [], writes: [], decls: [], imports: [] };
+  const parts: ModelParts = { scopes: [], regions: [], calls: [], writes: [], decls: [], imports: [], flows: [] };
   const base = { scopes: range.scopes[0], regions: range.regions[0], calls: range.calls[0], writes: range.writes[0] };
   extract(parts, base);
   const shift: Shift = {
@@ -482,6 +484,14 @@ function assemble(
       range.imports[1],
       shift,
       shiftImport,
+    ),
+    flows: joined(
+      previous.flows.slice(0, range.flows[0]),
+      parts.flows,
+      previous.flows,
+      range.flows[1],
+      shift,
+      shiftFlow,
     ),
     hasErrors,
   };
@@ -626,6 +636,14 @@ function shiftDecl(d: Decl, shift: Shift): Decl {
   d.scope = moveScope(d.scope, shift);
   d.span = moveSpan(d.span, shift.lines);
   return d;
+}
+
+function shiftFlow(f: Flow, shift: Shift): Flow {
+  f.scope = moveScope(f.scope, shift);
+  f.start += shift.offset;
+  f.end += shift.offset;
+  if (shift.lines !== 0) f.span = moveSpan(f.span, shift.lines);
+  return f;
 }
 
 function shiftImport(i: Import, shift: Shift): Import {

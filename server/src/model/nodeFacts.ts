@@ -10,6 +10,7 @@ import type {
   Arg,
   Call,
   Decl,
+  Flow,
   Import,
   Param,
   Region,
@@ -427,6 +428,25 @@ export function writeOf(node: Node, kind: string, id: number, scope: number, reg
       .map((c) => compact(c?.text ?? ''));
   }
   return write;
+}
+
+/** A `return` statement or a `yield` expression: what it hands back. */
+export function flowOf(node: Node, kind: 'return' | 'yield', scope: number): Flow {
+  const info = infoOf(node);
+  const value = node.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
+  const from = kind === 'yield' && node.child(1)?.type === 'from';
+  const flow: Flow = {
+    kind: from ? 'yield from' : kind,
+    scope,
+    value: value ? compact(textOf(value)) : '',
+    valueKind: value?.type ?? '',
+    valueCallee: undefined,
+    span: info.span,
+    start: node.startIndex,
+    end: info.end,
+  };
+  if (value?.type === 'call') flow.valueCallee = compact(value.childForFieldName('function')?.text ?? '');
+  return flow;
 }
 
 export function declOf(node: Node, kind: 'global' | 'nonlocal', scope: number): Decl {

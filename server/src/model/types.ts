@@ -156,6 +156,23 @@ export interface Write {
   end: number;
 }
 
+/**
+ * What a function hands back: a `return` value or a `yield` (`yield from`) item, as text that keeps its
+ * token boundaries, with the callee when the value is a call (`return Client(url)` gives `Client`).
+ */
+export interface Flow {
+  kind: 'return' | 'yield' | 'yield from';
+  scope: number;
+  /** The value's text, compacted like a write's value; '' for a bare `return` or `yield`. */
+  value: string;
+  /** Node type of the value (`call`, `identifier`, ...); '' when there is none. */
+  valueKind: string;
+  valueCallee?: string;
+  span: Span;
+  start: number;
+  end: number;
+}
+
 export interface Decl {
   kind: 'global' | 'nonlocal';
   names: string[];
@@ -185,6 +202,8 @@ export interface ModuleModel {
   writes: Write[];
   decls: Decl[];
   imports: Import[];
+  /** Returns and yields, in document order. */
+  flows: Flow[];
   /** The tree had syntax errors; findings come from the intact parts. */
   hasErrors: boolean;
 }

@@ -13,6 +13,9 @@
 (with_statement) @region.with
 (if_statement) @region.if
 (try_statement) @region.try
+; What functions hand back: return values and yielded items (value flow).
+(return_statement) @flow.return
+(yield) @flow.yield
 (global_statement) @decl.global
 (nonlocal_statement) @decl.nonlocal
 ; Awaited expressions: a call ending where an await ends is awaited.
