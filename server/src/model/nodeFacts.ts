@@ -433,8 +433,10 @@ export function writeOf(node: Node, kind: string, id: number, scope: number, reg
 /** A `return` statement or a `yield` expression: what it hands back. */
 export function flowOf(node: Node, kind: 'return' | 'yield', scope: number): Flow {
   const info = infoOf(node);
-  const value = node.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
-  const from = kind === 'yield' && node.child(1)?.type === 'from';
+  // One wasm call for the usual case; a comment inside the statement sends it to the full child list.
+  let value = node.firstNamedChild;
+  if (value?.type === 'comment') value = node.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
+  const from = kind === 'yield' && value !== null && node.child(1)?.type === 'from';
   const flow: Flow = {
     kind: from ? 'yield from' : kind,
     scope,
