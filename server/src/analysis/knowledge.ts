@@ -50,6 +50,8 @@ const HASH_CONSTRUCTORS = [
   'hashlib.new',
 ];
 const STREAM_COMPRESSORS = ['zlib.compressobj', 'zlib.decompressobj'];
+/** File openers: the call does file I/O, and so do the methods of the file object it returns. */
+const FILE_OPENERS = ['open', 'io.open', 'os.fdopen', 'gzip.open', 'bz2.open', 'lzma.open'];
 
 /** Calls by qualified name. */
 export const CALLS: Map<string, CallFact> = new Map([
@@ -82,12 +84,7 @@ export const CALLS: Map<string, CallFact> = new Map([
     'paramiko.SSHClient',
   ]),
   ...facts('io', 2, IO_FILE, [
-    'open',
-    'io.open',
-    'os.fdopen',
-    'gzip.open',
-    'bz2.open',
-    'lzma.open',
+    ...FILE_OPENERS,
     'shutil.copy',
     'shutil.copy2',
     'shutil.copyfile',
@@ -206,15 +203,7 @@ export const CALLS: Map<string, CallFact> = new Map([
 
 /** Methods on objects made by these factories, by the factory's qualified name. */
 export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
-  ...facts('io', 2, IO_FILE, [
-    'open',
-    'io.open',
-    'os.fdopen',
-    'gzip.open',
-    'bz2.open',
-    'lzma.open',
-    'tempfile.NamedTemporaryFile',
-  ]),
+  ...facts('io', 2, IO_FILE, [...FILE_OPENERS, 'tempfile.NamedTemporaryFile']),
   ...facts('io', 2, IO_NETWORK, [
     'urllib.request.urlopen',
     'socket.create_connection',
