@@ -11,7 +11,9 @@
  * The target applies to edits sent back to back, each as soon as the last
  * one's diagnostics arrive, so any work the server defers (freeing the old
  * tree, collecting garbage) lands on the next edit. A second, shorter series
- * paces edits 50 ms apart, a fast typist's rhythm, for reference.
+ * paces edits 50 ms apart, a fast typist's rhythm, for reference; a third types
+ * at the end of function and parameter names where they are defined, so each
+ * edit renames something other code refers to (issue 14's rename measure).
  * It is a benchmark script, not a timed test: it prints the figures and the
  * targets next to them and exits 0. Usage: node dist/lspBench.js [edits].
  */
@@ -40,6 +42,9 @@ import { block, generateBigFile, HEADER } from './bigFile';
 
 const OPEN_FILES = 1_000;
 const SAMPLES = Number(process.argv[2] ?? 300);
+/** The rename series: 10 warm-up edits, then 60 timed (issue 14's measure), even so the text ends as it began. */
+const RENAME_WARMUP = 10;
+const RENAMES = 70;
 /** Edits run first to let V8's JIT warm up, as pyperf warms up before measuring; reported apart. */
 const WARMUP_EDITS = 30;
 /** The paced series: fewer edits, with this much quiet time after each one's diagnostics. */
@@ -135,7 +140,8 @@ function rssMb(pid: number): number {
 
 /**
  * Alternate inserting and deleting one character at random places, timing each edit to its diagnostics.
- * Versions continue from `firstVersion`; `pauseMs` of quiet follows each edit's diagnostics.
+ * Versions continue from `firstVersion`; `pauseMs` of quiet follows each edit's diagnostics. `at` picks
+ * where each insertion goes (default: anywhere).
  */
 async function benchEdits(
   server: Server,
@@ -145,6 +151,7 @@ async function benchEdits(
   count: number,
   firstVersion: number,
   pauseMs = 0,
+  at?: () => { line: number; character: number },
 ): Promise<number[]> {
   const lines = text.split('\n');
   const times: number[] = [];
@@ -158,6 +165,9 @@ async function benchEdits(
     if (pending) {
       change = { range: { start: pending, end: { line: pending.line, character: pending.character + 1 } }, text: '' };
       pending = undefined;
+    } else if (at) {
+      pending = at();
+      change = { range: { start: pending, end: pending }, text: 'x' };
     } else {
       const line = random(lines.length - 1);
       pending = { line, character: random(lines[line].length + 1) };
@@ -196,6 +206,24 @@ async function main(): Promise<void> {
   }
 }
 
+/** Where a function's or parameter's name ends at its `def`: typing there renames it. */
+function renameSites(lines: string[]): { line: number; character: number }[] {
+  const sites: { line: number; character: number }[] = [];
+  lines.forEach((text, line) => {
+    const m = /^(\s*(?:async\s+)?def\s+)(\w+)\(([^)]*)\)/.exec(text);
+    if (!m) return;
+    sites.push({ line, character: m[1].length + m[2].length });
+    const paramsAt = m[1].length + m[2].length + 1;
+    for (const p of m[3].matchAll(/\w+/g)) {
+      const before = m[3].slice(0, p.index);
+      // Parameter names only: not defaults or annotations after `=` or `:`.
+      if (/[=:][^,]*$/.test(before)) continue;
+      sites.push({ line, character: paramsAt + (p.index ?? 0) + p[0].length });
+    }
+  });
+  return sites;
+}
+
 /** Edits, hovers and code actions on the generated 5,000-line file. */
 async function benchBigFile(dir: string): Promise<void> {
   const text = generateBigFile();
@@ -226,6 +254,18 @@ async function benchBigFile(dir: string): Promise<void> {
     report('  … including the warm-up', edits, 'for reference');
     const paced = await benchEdits(server, uri, text, random, PACED_EDITS, count + 2, PACE_MS);
     report(`  … paced ${PACE_MS} ms apart`, paced, 'for reference');
+    // Renames: a character typed at the end of a function's or a parameter's name at its definition, then
+    // deleted, so other code that names it changes meaning (issue 14 item 3 measures these).
+    const names = renameSites(lines);
+    const renames = await benchEdits(server, uri, text, random, RENAMES, count + 2 + PACED_EDITS, 0, () => {
+      const site = names[random(names.length)];
+      return { line: site.line, character: site.character };
+    });
+    report(
+      '  … renames',
+      renames.slice(RENAME_WARMUP),
+      `${RENAME_WARMUP} warm-up, then back to back; issue 14 asks p95 ≤ 40 ms`,
+    );
     const position = () => {
       const line = interesting[random(interesting.length)];
       return { line, character: Math.max(0, lines[line].search(/\S/)) + random(6) };
