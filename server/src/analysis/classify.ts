@@ -35,11 +35,10 @@ import {
   WAIT_METHODS,
   WAITABLE_NAME,
 } from './knowledge';
-import { type ClassRef, classAcross, instanceClass } from './origins';
+import { type ClassRef, calleeOf, classAcross, instanceClass, originOf, valueCalleeOf } from './origins';
 import {
   bindingOf,
   type CarriedRef,
-  calleeOf,
   carryRef,
   type FunctionRef,
   funcKey,
@@ -50,13 +49,11 @@ import {
   type ModuleIndex,
   mentions,
   methodOf,
-  originOf,
   type ProjectIndex,
   paramNames,
   qualify,
   resolveFunction,
   slotFor,
-  valueCalleeOf,
 } from './resolve';
 import type { Classification, Config, Reason } from './types';
 

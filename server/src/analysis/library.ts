@@ -18,9 +18,9 @@
  */
 import type { Call, Scope } from '../model/types';
 import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
-import { classAcross, instanceClass, isThreadClass } from './origins';
+import { calleeOf, classAcross, instanceClass, isThreadClass } from './origins';
 import type { Entry, Visit } from './reach';
-import { calleeOf, type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
+import { type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
 import type { SpawnSite } from './targets';
 import type { Config } from './types';
 

@@ -7,15 +7,8 @@
 import type { Scope, Span } from '../model/types';
 import { type CarryKey, carried, carryKey, STALE } from './carry';
 import { AFTER_FORK_HOOKS, LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
-import {
-  type FunctionRef,
-  type ModuleIndex,
-  mentions,
-  qualify,
-  resolveFunction,
-  slotFor,
-  valueCalleeOf,
-} from './resolve';
+import { valueCalleeOf } from './origins';
+import { type FunctionRef, type ModuleIndex, mentions, qualify, resolveFunction, slotFor } from './resolve';
 import type { Config } from './types';
 
 export interface LockBinding {

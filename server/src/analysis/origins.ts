@@ -1,32 +1,37 @@
 /**
- * Object origins across functions: which class of the module a parameter
- * holds, read from every place the function is called or handed to a thread.
- * `def serve(stats, keys): stats.record(k)` started as
- * `Thread(target=serve, args=(stats, b))` after `stats = Stats()` calls
- * `Stats.record`. Sites are direct calls, `Thread`/`Timer`/`Process`
- * `target=` with `args=`, and the callable-first APIs (`submit`, `to_thread`,
- * `functools.partial`, `run_in_executor`, `apply_async`). A parameter's class
- * is known only when every site in the module passes an instance of the same
- * class; any other use of the function (a callback handed elsewhere, a site
- * that passes something else or nothing) leaves it unknown, and unknown
- * stays unknown: no name guess stands in for it.
+ * What an expression denotes, the one place every analysis asks: the qualified callee of a call
+ * (`np.sum` is `numpy.sum`; a name the function binds itself shadows an import), the factory a receiver
+ * was made by (`sess = requests.Session()`), and which class of the analysed files an expression is an
+ * instance of (`instanceClass`): `self`, a local bound to a constructor, an attribute chain, what a
+ * function returns, or a parameter, read from every place the function is called or handed to a thread.
+ * `def serve(stats, keys): stats.record(k)` started as `Thread(target=serve, args=(stats, b))` after
+ * `stats = Stats()` calls `Stats.record`. Sites are direct calls, `Thread`/`Timer`/`Process` `target=`
+ * with `args=`, and the callable-first APIs (`submit`, `to_thread`, `functools.partial`,
+ * `run_in_executor`, `apply_async`). A parameter's class is known only when every site in the module
+ * passes an instance of the same class; any other use of the function (a callback handed elsewhere, a
+ * site that passes something else or nothing) leaves it unknown, and unknown stays unknown: no name
+ * guess stands in for it.
  *
  * The answers are per run (memoised on the module index) and never carried
  * between keystrokes: they depend on statements far from the call they
  * resolve (classify.ts and reach.ts skip carrying facts that used them).
  */
-import type { Arg, Call, Scope } from '../model/types';
+import type { Arg, Call, Scope, Write } from '../model/types';
+import { CONTEXT_MEMBERS } from './knowledge';
 import type { ProjectIndex } from './resolve';
 import {
   bindingInChain,
-  classOfValue,
+  bindingOf,
+  bindingsIn,
   enclosingClass,
+  headOf,
+  LOCAL_MARK,
+  localNames,
   type ModuleIndex,
   methodOf,
   paramNames,
   qualify,
   resolveFunction,
-  selfAttrBindings,
 } from './resolve';
 
 const MAX_DEPTH = 3;
@@ -272,4 +277,81 @@ function returnedBy(project: ProjectIndex, mod: ModuleIndex, scopeId: number, ca
     found = here;
   }
   return found;
+}
+
+/**
+ * `qualify(mod, call.callee)`, remembered by call id: every analysis asks it of the same calls. A
+ * multiprocessing context's members are the module's own (`multiprocessing.get_context("spawn").Pool`
+ * and `ctx.Pool` with `ctx = multiprocessing.get_context(...)` are `multiprocessing.Pool`).
+ */
+export function calleeOf(mod: ModuleIndex, call: Call): string {
+  let q = mod.callees[call.id];
+  if (q === undefined) {
+    // A name the function binds itself (a parameter, `requests = []`) shadows a module import of that
+    // name: its calls are marked local so that no table of library calls matches them.
+    const scope = mod.model.scopes[call.scope];
+    const head = headOf(call.callee);
+    // A dotted name whose head is not imported at all (`requests.append` on a list called `requests`)
+    // is no library call either.
+    const shadowed = scope.kind !== 'module' && mod.imports.has(head) && localNames(mod, scope).has(head);
+    const unimported = head !== call.callee && !mod.imports.has(head);
+    q = shadowed || unimported ? `${LOCAL_MARK}${call.callee}` : qualify(mod, call.callee);
+    const inline = /^multiprocessing\.get_context\(.*\)\.(\w+)$/.exec(q);
+    if (inline) q = `multiprocessing.${inline[1]}`;
+    else if (
+      call.receiver &&
+      call.method &&
+      CONTEXT_MEMBERS.has(call.method) &&
+      !mod.imports.has(call.receiver) &&
+      originOf(mod, call.scope, call.receiver) === 'multiprocessing.get_context'
+    )
+      q = `multiprocessing.${call.method}`;
+    mod.callees[call.id] = q;
+  }
+  return q;
+}
+
+/** The qualified callee a write's value is a call of (`lock = threading.Lock()`), remembered by write id. */
+export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {
+  let q = mod.valueCallees[w.id];
+  if (q === undefined) {
+    q = w.valueCallee ? qualify(mod, w.valueCallee) : null;
+    mod.valueCallees[w.id] = q;
+  }
+  return q ?? undefined;
+}
+
+/** The class an expression's value is an instance of, when it was bound to `ClassName(...)`. */
+export function classOfValue(mod: ModuleIndex, scopeId: number, expr: string): Scope | undefined {
+  if (expr === 'self') return enclosingClass(mod, scopeId);
+  const w = bindingInChain(mod, scopeId, expr);
+  const callee = w?.valueCallee;
+  return callee ? mod.classes.get(callee)?.[0] : undefined;
+}
+
+/** Every plain binding of `self.x` (`attr` is the whole `self.x` text) in the methods of `cls`, method by method. */
+export function selfAttrBindings(mod: ModuleIndex, cls: Scope, attr: string): Write[] {
+  const out: Write[] = [];
+  for (const m of mod.children.get(cls.id) ?? []) {
+    const writes = bindingsIn(mod, m.id).get(attr);
+    if (writes) out.push(...writes);
+  }
+  return out;
+}
+
+/**
+ * The qualified factory a receiver was made by: `sess` bound to `requests.Session()` in this function,
+ * an enclosing one or at module level, or `self.conn` bound to `sqlite3.connect(...)` in a method of the class.
+ */
+export function originOf(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
+  if (receiver.startsWith('self.')) {
+    const cls = enclosingClass(mod, scopeId);
+    for (const m of cls ? (mod.children.get(cls.id) ?? []) : []) {
+      const callee = bindingOf(mod, m.id, receiver)?.valueCallee;
+      if (callee) return qualify(mod, callee);
+    }
+    return undefined;
+  }
+  const callee = bindingInChain(mod, scopeId, receiver)?.valueCallee;
+  return callee ? qualify(mod, callee) : undefined;
 }

@@ -8,7 +8,8 @@
  */
 import type { Arg, Call } from '../model/types';
 import { INHERIT_ONLY_FACTORIES, UNPICKLABLE_FACTORIES } from './knowledge';
-import { bindingInChain, classOfValue, type ModuleIndex, qualify, valueCalleeOf } from './resolve';
+import { classOfValue, valueCalleeOf } from './origins';
+import { bindingInChain, type ModuleIndex, qualify } from './resolve';
 
 export function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg, pool: boolean): string | undefined {
   if (arg.kind === 'lambda') return `the lambda \`${arg.text}\``;

@@ -5,7 +5,7 @@
  */
 import type { Call, Flow, ModuleModel, Region, Scope, Write } from '../model/types';
 import { carriedByItems, type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeDeps, slotOf } from './carry';
-import { CONTEXT_MEMBERS, POOL_METHODS } from './knowledge';
+import { POOL_METHODS } from './knowledge';
 import type { Intent } from './library';
 import type { Guard } from './locks';
 
@@ -311,53 +311,11 @@ export function qualify(mod: ModuleIndex, dotted: string): string {
   return q;
 }
 
-/**
- * `qualify(mod, call.callee)`, remembered by call id: every analysis asks it of the same calls. A
- * multiprocessing context's members are the module's own (`multiprocessing.get_context("spawn").Pool`
- * and `ctx.Pool` with `ctx = multiprocessing.get_context(...)` are `multiprocessing.Pool`).
- */
-export function calleeOf(mod: ModuleIndex, call: Call): string {
-  let q = mod.callees[call.id];
-  if (q === undefined) {
-    // A name the function binds itself (a parameter, `requests = []`) shadows a module import of that
-    // name: its calls are marked local so that no table of library calls matches them.
-    const scope = mod.model.scopes[call.scope];
-    const head = headOf(call.callee);
-    // A dotted name whose head is not imported at all (`requests.append` on a list called `requests`)
-    // is no library call either.
-    const shadowed = scope.kind !== 'module' && mod.imports.has(head) && localNames(mod, scope).has(head);
-    const unimported = head !== call.callee && !mod.imports.has(head);
-    q = shadowed || unimported ? `${LOCAL_MARK}${call.callee}` : qualify(mod, call.callee);
-    const inline = /^multiprocessing\.get_context\(.*\)\.(\w+)$/.exec(q);
-    if (inline) q = `multiprocessing.${inline[1]}`;
-    else if (
-      call.receiver &&
-      call.method &&
-      CONTEXT_MEMBERS.has(call.method) &&
-      !mod.imports.has(call.receiver) &&
-      originOf(mod, call.scope, call.receiver) === 'multiprocessing.get_context'
-    )
-      q = `multiprocessing.${call.method}`;
-    mod.callees[call.id] = q;
-  }
-  return q;
-}
-
-/** The qualified callee a write's value is a call of (`lock = threading.Lock()`), remembered by write id. */
-export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {
-  let q = mod.valueCallees[w.id];
-  if (q === undefined) {
-    q = w.valueCallee ? qualify(mod, w.valueCallee) : null;
-    mod.valueCallees[w.id] = q;
-  }
-  return q ?? undefined;
-}
-
 /** Prefix of calleeOf results for calls on a local that shadows an import: matches no qualified name. */
 export const LOCAL_MARK = '<local>.';
 
 /** The first dotted segment of a name (`a` of `a.b.c`). */
-function headOf(dotted: string): string {
+export function headOf(dotted: string): string {
   const dot = dotted.indexOf('.');
   return dot < 0 ? dotted : dotted.slice(0, dot);
 }
@@ -495,14 +453,6 @@ export function bindingInChain(mod: ModuleIndex, scopeId: number, name: string, 
   return undefined;
 }
 
-/** The class an expression's value is an instance of, when it was bound to `ClassName(...)`. */
-export function classOfValue(mod: ModuleIndex, scopeId: number, expr: string): Scope | undefined {
-  if (expr === 'self') return enclosingClass(mod, scopeId);
-  const w = bindingInChain(mod, scopeId, expr);
-  const callee = w?.valueCallee;
-  return callee ? mod.classes.get(callee)?.[0] : undefined;
-}
-
 /** Regions of a scope that enclose an offset, innermost last (uses the call's or write's region list). */
 export function loopsOf(mod: ModuleIndex, regions: number[], offset: number): Region[] {
   // A plain loop: this runs for every call and write the analyses look at.
@@ -537,33 +487,6 @@ export function mentions(text: string, name: string): boolean {
     mentionPatterns.set(name, pattern);
   }
   return pattern.test(text);
-}
-
-/** Every plain binding of `self.x` (`attr` is the whole `self.x` text) in the methods of `cls`, method by method. */
-export function selfAttrBindings(mod: ModuleIndex, cls: Scope, attr: string): Write[] {
-  const out: Write[] = [];
-  for (const m of mod.children.get(cls.id) ?? []) {
-    const writes = bindingsIn(mod, m.id).get(attr);
-    if (writes) out.push(...writes);
-  }
-  return out;
-}
-
-/**
- * The qualified factory a receiver was made by: `sess` bound to `requests.Session()` in this function,
- * an enclosing one or at module level, or `self.conn` bound to `sqlite3.connect(...)` in a method of the class.
- */
-export function originOf(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
-  if (receiver.startsWith('self.')) {
-    const cls = enclosingClass(mod, scopeId);
-    for (const m of cls ? (mod.children.get(cls.id) ?? []) : []) {
-      const callee = bindingOf(mod, m.id, receiver)?.valueCallee;
-      if (callee) return qualify(mod, callee);
-    }
-    return undefined;
-  }
-  const callee = bindingInChain(mod, scopeId, receiver)?.valueCallee;
-  return callee ? qualify(mod, callee) : undefined;
 }
 
 /** Names bound in a function (assigned without `global`, parameters, loop variables). */

@@ -8,13 +8,11 @@
 import type { Arg, Call, Scope } from '../model/types';
 import { type CarryKey, carryKey, keepCarried, peekCarried } from './carry';
 import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
-import { paramClass } from './origins';
+import { calleeOf, classOfValue, paramClass } from './origins';
 import {
   bindingInChain,
   type CarriedRef,
-  calleeOf,
   carryRef,
-  classOfValue,
   enclosingClass,
   type FunctionRef,
   isModuleLevel,

@@ -17,7 +17,8 @@
 import type { Call } from '../../model/types';
 import { importEdit, textOf } from '../fixes';
 import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS, ORIGIN_WAITS, SCHEDULES } from '../knowledge';
-import { calleeOf, isDead, lookup, type ModuleIndex, originOf } from '../resolve';
+import { calleeOf, originOf } from '../origins';
+import { isDead, lookup, type ModuleIndex } from '../resolve';
 import type { Finding, Fix } from '../types';
 import type { Rule } from './registry';
 

@@ -13,7 +13,8 @@
  */
 import { importEdit, mainGuardFix, swapFromImport, withLazyFixes } from '../fixes';
 import { threadLoopRewrite } from '../loopRewrite';
-import { calleeOf, funcKey, type ModuleIndex } from '../resolve';
+import { calleeOf } from '../origins';
+import { funcKey, type ModuleIndex } from '../resolve';
 import { isPicklableTarget, type SpawnSite } from '../targets';
 import type { Finding, Fix, ThreadTarget } from '../types';
 import type { Rule } from './registry';

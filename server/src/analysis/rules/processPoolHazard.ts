@@ -14,8 +14,9 @@
 import type { Call } from '../../model/types';
 import { mainGuardFix } from '../fixes';
 import { EXECUTOR_FACTORIES, POOL_METHODS } from '../knowledge';
+import { calleeOf } from '../origins';
 import { madeByFactory, unpicklableArg, unpicklableInstance, unpicklableItems } from '../pickling';
-import { bindingInChain, calleeOf, type ModuleIndex } from '../resolve';
+import { bindingInChain, type ModuleIndex } from '../resolve';
 import type { SpawnSite } from '../targets';
 import type { Finding } from '../types';
 import type { Rule } from './registry';

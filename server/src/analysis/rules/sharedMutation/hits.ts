@@ -23,6 +23,7 @@ import { type CarryKey, carried, carryKey, STALE } from '../../carry';
 import { withLazyFixes } from '../../fixes';
 import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, STRING_METHODS } from '../../knowledge';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../../locks';
+import { selfAttrBindings, valueCalleeOf } from '../../origins';
 import type { Visit } from '../../reach';
 import { inWindow, isSharedExpr, sortedText } from '../../reach';
 import {
@@ -33,9 +34,7 @@ import {
   type ModuleIndex,
   mentions,
   moduleNames,
-  selfAttrBindings,
   slotFor,
-  valueCalleeOf,
 } from '../../resolve';
 import type { Config, Finding, Fix } from '../../types';
 

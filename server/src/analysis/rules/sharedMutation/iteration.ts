@@ -12,8 +12,8 @@ import type { Region, Scope, Span } from '../../../model/types';
 import { PROCESS_REGISTRIES } from '../../knowledge';
 import { classIntent, isConstruction, isPublicMethod, ownGuardsIn } from '../../library';
 import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
-import { classAcross, isThreadClass } from '../../origins';
-import { bindingInChain, type ModuleIndex, originOf, selfAttrBindings, valueCalleeOf } from '../../resolve';
+import { classAcross, isThreadClass, originOf, selfAttrBindings, valueCalleeOf } from '../../origins';
+import { bindingInChain, type ModuleIndex } from '../../resolve';
 import type { Config, Finding } from '../../types';
 
 const MUTATORS = new Set([

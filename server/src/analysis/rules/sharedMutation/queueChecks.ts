@@ -9,7 +9,8 @@
  */
 import type { Call, Region, Scope } from '../../../model/types';
 import { guardAt, guardsIn, type LockBinding } from '../../locks';
-import { enclosingClass, type ModuleIndex, moduleNames, originOf } from '../../resolve';
+import { originOf } from '../../origins';
+import { enclosingClass, type ModuleIndex, moduleNames } from '../../resolve';
 import type { Config, Finding } from '../../types';
 
 /** Factories of queues shared between threads (`Queue.Queue` is Python 2's spelling, still met). */
