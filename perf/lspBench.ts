@@ -17,28 +17,13 @@
  * It is a benchmark script, not a timed test: it prints the figures and the
  * targets next to them and exits 0. Usage: node dist/lspBench.js [edits].
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  CodeActionRequest,
-  createProtocolConnection,
-  DidChangeTextDocumentNotification,
-  DidOpenTextDocumentNotification,
-  ExitNotification,
-  HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
-  type ProtocolConnection,
-  PublishDiagnosticsNotification,
-  type PublishDiagnosticsParams,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from 'vscode-languageserver-protocol/node';
+import { CodeActionRequest, HoverRequest, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { block, generateBigFile, HEADER } from './bigFile';
+import { type LspSession, rssMb, startLspSession } from './lspSession';
 
 const OPEN_FILES = 1_000;
 const SAMPLES = Number(process.argv[2] ?? 300);
@@ -72,70 +57,25 @@ function report(name: string, samples: number[], target: string): void {
   );
 }
 
-interface Server {
-  connection: ProtocolConnection;
-  pid: number;
-  /** Resolves with the next diagnostics for `uri` at `version`. */
-  diagnostics(uri: string, version: number): Promise<PublishDiagnosticsParams>;
-  stop(): Promise<void>;
-}
+/** Every answer the benchmark waits for comes well within this; beyond it the server is stuck. */
+const ANSWER_TIMEOUT_MS = 60_000;
 
-async function startServer(rootDir: string): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--stdio'], { stdio: 'pipe' });
-  child.stderr.resume();
-  const connection = createProtocolConnection(
-    new StreamMessageReader(child.stdout),
-    new StreamMessageWriter(child.stdin),
-  );
-  const waiting = new Map<string, (p: PublishDiagnosticsParams) => void>();
-  connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
-    const key = `${p.uri}@${p.version}`;
-    waiting.get(key)?.(p);
-    waiting.delete(key);
-  });
-  connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onRequest('client/registerCapability', () => null);
-  connection.listen();
-  const rootUri = pathToFileURL(rootDir).href;
-  await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri,
-    workspaceFolders: [{ uri: rootUri, name: 'bench' }],
-    capabilities: {},
-    initializationOptions: { settings: {} },
-  });
-  await connection.sendNotification(InitializedNotification.type, {});
-  return {
-    connection,
-    pid: child.pid ?? 0,
-    diagnostics: (uri, version) => new Promise((resolve) => waiting.set(`${uri}@${version}`, resolve)),
-    async stop() {
-      await connection.sendRequest(ShutdownRequest.type);
-      await connection.sendNotification(ExitNotification.type);
-      connection.dispose();
-      child.kill();
-    },
-  };
-}
-
-function open(server: Server, uri: string, text: string): Promise<PublishDiagnosticsParams> {
-  const published = server.diagnostics(uri, 1);
-  void server.connection.sendNotification(DidOpenTextDocumentNotification.type, {
-    textDocument: { uri, languageId: 'python', version: 1, text },
-  });
+/** The diagnostics published for `uri` at `version`; throws when none come. */
+async function diagnosticsOf(server: LspSession, uri: string, version: number): Promise<PublishDiagnosticsParams> {
+  const published = await server.diagnostics(uri, version, ANSWER_TIMEOUT_MS);
+  if (!published) throw new Error(`no diagnostics for ${uri} version ${version}: ${server.exited() ?? 'timed out'}`);
   return published;
 }
 
-/** Resident memory of a process in MB, from /proc on Linux or `ps` elsewhere. */
-function rssMb(pid: number): number {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-    if (kb > 0) return kb / 1024;
-  } catch {
-    // Not Linux: fall through to ps.
-  }
-  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024;
+function open(server: LspSession, uri: string, text: string): Promise<PublishDiagnosticsParams> {
+  const published = diagnosticsOf(server, uri, 1);
+  server.open(uri, text);
+  return published;
+}
+
+/** Resident memory in MB for the report. */
+function mb(pid: number): string {
+  return rssMb(pid)?.toFixed(1) ?? '?';
 }
 
 /**
@@ -144,7 +84,7 @@ function rssMb(pid: number): number {
  * where each insertion goes (default: anywhere).
  */
 async function benchEdits(
-  server: Server,
+  server: LspSession,
   uri: string,
   text: string,
   random: (n: number) => number,
@@ -173,12 +113,9 @@ async function benchEdits(
       pending = { line, character: random(lines[line].length + 1) };
       change = { range: { start: pending, end: pending }, text: 'x' };
     }
-    const published = server.diagnostics(uri, version);
+    const published = diagnosticsOf(server, uri, version);
     const started = performance.now();
-    void server.connection.sendNotification(DidChangeTextDocumentNotification.type, {
-      textDocument: { uri, version },
-      contentChanges: [change],
-    });
+    server.change(uri, version, change);
     await published;
     times.push(performance.now() - started);
     if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -235,8 +172,8 @@ async function benchBigFile(dir: string): Promise<void> {
     /counter_\d+ \+= 1|^def |Thread\(|submit\(|with lock_/.test(l) ? [i] : [],
   );
   const random = rng(42);
-  const server = await startServer(dir);
-  const atStart = rssMb(server.pid);
+  const server = await startLspSession(path.join(__dirname, 'server.js'), dir);
+  const atStart = mb(server.pid);
   try {
     const started = performance.now();
     const first = await open(server, uri, text);
@@ -283,10 +220,8 @@ async function benchBigFile(dir: string): Promise<void> {
       });
     });
     report('code actions', actions, 'no target');
-    const withFile = rssMb(server.pid).toFixed(1);
-    console.log(
-      `server RSS: ${atStart.toFixed(1)} MB at start, ${withFile} MB with the ${lines.length}-line file open`,
-    );
+    const withFile = mb(server.pid);
+    console.log(`server RSS: ${atStart} MB at start, ${withFile} MB with the ${lines.length}-line file open`);
   } finally {
     await server.stop();
   }
@@ -295,7 +230,7 @@ async function benchBigFile(dir: string): Promise<void> {
 /** A fresh server, so the figure is what 1,000 open files cost rather than what the big file left behind. */
 async function benchManyFiles(dir: string): Promise<void> {
   fs.mkdirSync(dir);
-  const server = await startServer(dir);
+  const server = await startLspSession(path.join(__dirname, 'server.js'), dir);
   try {
     const body = HEADER + block(0).replace(/_0\b/g, '');
     const started = performance.now();
@@ -307,10 +242,10 @@ async function benchManyFiles(dir: string): Promise<void> {
     }
     await Promise.all(opened);
     const openMs = (performance.now() - started).toFixed(0);
-    const afterOpen = rssMb(server.pid).toFixed(1);
+    const afterOpen = mb(server.pid);
     // Let the background index and the refresh of other open documents run, then measure again.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const settled = rssMb(server.pid).toFixed(1);
+    const settled = mb(server.pid);
     console.log(
       `opened ${OPEN_FILES} files in ${openMs} ms (fresh server): RSS ${afterOpen} MB, ${settled} MB after settling (target ≤ 150 MB)`,
     );

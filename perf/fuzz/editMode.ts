@@ -1,6 +1,6 @@
 /**
  * `npm run fuzz -- --edits N --seed S`: random edits to one open document,
- * broken syntax included, through a real LSP client (lspSession.ts). At every
+ * broken syntax included, through a real LSP client (../lspSession.ts). At every
  * checkpoint and at the end, the diagnostics the server published for the
  * current version must name the same rules on the same lines as a fresh
  * `gil-lens check` of the same text. The editor keeps a broken top-level
@@ -29,8 +29,8 @@ import { CodeActionRequest, HoverRequest, type Range } from 'vscode-languageserv
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { initSyntax, parse } from '../../server/src/syntax/parser';
 import { generateBigFile } from '../bigFile';
+import { type LspSession, rssMb, startLspSession } from '../lspSession';
 import { loadSeedFiles } from './inputs';
-import { rssMb, startFuzzServer } from './lspSession';
 import { LINES, TOKENS } from './mutate';
 import { mulberry32, type Random } from './random';
 import { writeRepro } from './repro';
@@ -69,7 +69,7 @@ export async function fuzzEdits(options: EditOptions): Promise<number> {
   const initial = generateBigFile(options.lines);
   fs.writeFileSync(file, initial);
   const uri = pathToFileURL(file).href;
-  const server = await startFuzzServer(path.join(options.root, 'dist/server.js'), dir);
+  const server = await startLspSession(path.join(options.root, 'dist/server.js'), dir);
   let doc = TextDocument.create(uri, 'python', 1, initial);
   const failures: { problem: string; edit: number; written: string }[] = [];
   const history: TextDocumentContentChangeEvent[] = [];
@@ -268,7 +268,7 @@ export function randomChange(
 /** A hover and a code action at a random place: each must answer without an error. */
 async function poke(
   random: Random,
-  connection: Awaited<ReturnType<typeof startFuzzServer>>['connection'],
+  connection: LspSession['connection'],
   doc: TextDocument,
 ): Promise<string | undefined> {
   const position = doc.positionAt(cursor(random, doc.getText()));

@@ -164,6 +164,11 @@ function loopSpan(mod: ModuleIndex, r: Region): Span {
     }
     break;
   }
+  return restOfLine(lines, line, col);
+}
+
+/** From `line`:`col` to the end of that line: how this rule's findings on one statement are shown. */
+export function restOfLine(lines: string[], line: number, col: number): Span {
   return { line, col, endLine: line, endCol: lines[line].length };
 }
 

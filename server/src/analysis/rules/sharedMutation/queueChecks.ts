@@ -12,6 +12,7 @@ import { guardAt, guardsIn, type LockBinding } from '../../locks';
 import { originOf } from '../../origins';
 import { enclosingClass, type ModuleIndex, moduleNames } from '../../resolve';
 import type { Config, Finding } from '../../types';
+import { restOfLine } from './iteration';
 
 /** Factories of queues shared between threads (`Queue.Queue` is Python 2's spelling, still met). */
 const THREAD_QUEUES = new Set([
@@ -96,12 +97,7 @@ export function queueChecks(mod: ModuleIndex, locks: LockBinding[], config: Conf
       findings.push({
         rule: 'shared-mutation',
         severity: 'warning',
-        span: {
-          line: act.span.line,
-          col: act.span.col,
-          endLine: act.span.line,
-          endCol: mod.model.lines[act.span.line].length,
-        },
+        span: restOfLine(mod.model.lines, act.span.line, act.span.col),
         message: `\`${check.receiver}.${check.act}()\` blocks on the answer of \`${r.expr}\` (line ${r.span.line + 1}), which another thread can make stale in between: it can ${check.what}, and this call then waits until some other thread acts, forever if none does. Ask and act in one call: \`${check.receiver}.${check.act}_nowait()\` catching \`queue.${check.act === 'get' ? 'Empty' : 'Full'}\`, or pass a timeout.`,
         fixes: [],
         data: { state: check.receiver },

@@ -11,7 +11,7 @@ import { classIntent, isPublicMethod } from '../../library';
 import type { LockBinding } from '../../locks';
 import type { ModuleIndex } from '../../resolve';
 import type { Config, Finding } from '../../types';
-import { reachedFrom } from './iteration';
+import { reachedFrom, restOfLine } from './iteration';
 
 const LITERAL = /^(True|False|None|0|1)$/;
 
@@ -62,12 +62,7 @@ export function lostStops(mod: ModuleIndex, locks: LockBinding[], config: Config
         findings.push({
           rule: 'shared-mutation',
           severity: 'warning',
-          span: {
-            line: reset.span.line,
-            col: reset.span.col,
-            endLine: reset.span.line,
-            endCol: mod.model.lines[reset.span.line].length,
-          },
+          span: restOfLine(mod.model.lines, reset.span.line, reset.span.col),
           message: `\`${cls.name}.${target.name}\` sets \`${flag}\` when its thread starts, and \`${stopper.name}\` sets it to stop the thread (${intent.because}): a \`${stopper.name}\` that runs before the thread's first line is overwritten, and the thread does not stop. Set \`${flag} = ${value}\` before \`start()\`, in the thread that starts it.`,
           fixes: [],
           data: { state: flag },

@@ -1,11 +1,12 @@
 /**
- * The edit fuzzer's client: the built server (`dist/server.js --stdio`) in a
- * child process, spoken to with vscode-languageserver-protocol's connection,
- * the same client test/lsp/lspClient.ts gives the protocol tests. It keeps
- * what the fuzzer checks: published diagnostics by document and version, the
- * server's log lines, whether it exited, and its resident memory.
+ * The client of `npm run bench:lsp` and of the edit fuzzer: the built server
+ * (`dist/server.js --stdio`) in a child process, spoken to with
+ * vscode-languageserver-protocol's connection, the same client
+ * test/lsp/lspClient.ts gives the protocol tests. It keeps what they measure
+ * and check: published diagnostics by document and version, the server's log
+ * lines, whether it exited, and its resident memory.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
@@ -25,7 +26,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 
-export interface FuzzServer {
+export interface LspSession {
   connection: ProtocolConnection;
   pid: number;
   logs: string[];
@@ -38,7 +39,7 @@ export interface FuzzServer {
   stop(): Promise<void>;
 }
 
-export async function startFuzzServer(serverJs: string, rootDir: string): Promise<FuzzServer> {
+export async function startLspSession(serverJs: string, rootDir: string): Promise<LspSession> {
   const child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: 'pipe' });
   const logs: string[] = [];
   let exit: string | undefined;
@@ -51,7 +52,7 @@ export async function startFuzzServer(serverJs: string, rootDir: string): Promis
     new StreamMessageReader(child.stdout),
     new StreamMessageWriter(child.stdin),
   );
-  // Only the latest diagnostics per document are kept: the fuzzer asks for the version it just sent.
+  // Only the latest diagnostics per document are kept: callers ask for the version they just sent.
   const latest = new Map<string, PublishDiagnosticsParams>();
   const waiters = new Map<string, (p: PublishDiagnosticsParams | undefined) => void>();
   connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -68,7 +69,7 @@ export async function startFuzzServer(serverJs: string, rootDir: string): Promis
   await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
     rootUri,
-    workspaceFolders: [{ uri: rootUri, name: 'fuzz' }],
+    workspaceFolders: [{ uri: rootUri, name: 'perf' }],
     capabilities: {},
     initializationOptions: { settings: {} },
   });
@@ -118,10 +119,16 @@ export async function startFuzzServer(serverJs: string, rootDir: string): Promis
   };
 }
 
-/** Resident memory of a process in MB from /proc (Linux); undefined elsewhere. */
+/** Resident memory of a process in MB, from /proc on Linux or `ps` elsewhere; undefined when neither answers. */
 export function rssMb(pid: number): number | undefined {
   try {
     const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    if (kb > 0) return kb / 1024;
+  } catch {
+    // Not Linux: ask ps.
+  }
+  try {
+    const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
     return kb > 0 ? kb / 1024 : undefined;
   } catch {
     return undefined;
