@@ -9,12 +9,22 @@
 import type { Arg, Call } from '../model/types';
 import { INHERIT_ONLY_FACTORIES, UNPICKLABLE_FACTORIES } from './knowledge';
 import { classOfValue, valueCalleeOf } from './origins';
-import { bindingInChain, type ModuleIndex, qualify } from './resolve';
+import { bindingInChain, localNames, type ModuleIndex, qualify } from './resolve';
 
 export function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg, pool: boolean): string | undefined {
   if (arg.kind === 'lambda') return `the lambda \`${arg.text}\``;
   if (arg.kind === 'generator_expression') return 'a generator';
   if (arg.kind === 'call' && arg.callee && unpicklableFactory(qualify(mod, arg.callee), pool)) return `\`${arg.text}\``;
+  // `partial(f, lambda: x)` pickles what it binds, so each bound argument must be picklable too.
+  if (arg.kind === 'call' && arg.callee && /(^|\.)partial$/.test(qualify(mod, arg.callee))) {
+    const inner = (mod.callsByScope.get(call.scope) ?? []).find(
+      (c) => c.span.line === arg.span.line && c.span.col === arg.span.col && c.callee === arg.callee,
+    );
+    for (const a of inner?.args ?? []) {
+      const what = a.kind === 'lambda' ? 'a lambda' : unpicklableArg(mod, inner!, a, pool);
+      if (what) return `${what}, bound by \`${arg.callee}\`,`;
+    }
+  }
   // A list or tuple of task arguments (`apply(f, (fh,))`, `map(f, [fh])`): each element is pickled.
   for (const element of arg.elements ?? []) {
     const what = unpicklableText(mod, call, element, 0, pool);
@@ -102,6 +112,8 @@ function unpicklableText(mod: ModuleIndex, call: Call, text: string, depth: numb
   const callee = /^([A-Za-z_][\w.]*)\(/.exec(t)?.[1];
   if (callee) return unpicklableFactory(qualify(mod, callee), pool) ? `\`${t}\`` : undefined;
   if (!/^[A-Za-z_]\w*$/.test(t)) return undefined;
+  const nested = nestedFunction(mod, call.scope, t);
+  if (nested) return `\`${t}\` (a function defined inside \`${nested}\`)`;
   const bound = bindingInChain(mod, call.scope, t, call.start);
   if (!bound) return undefined;
   if (bound.valueKind === 'lambda') return `\`${t}\` (a lambda)`;
@@ -115,6 +127,20 @@ function unpicklableText(mod: ModuleIndex, call: Call, text: string, depth: numb
   if (bound.valueKind === 'list' || bound.valueKind === 'tuple' || bound.valueKind === 'list_comprehension') {
     const what = unpicklableText(mod, call, bound.value, depth + 1, pool);
     return what && `each item of \`${t}\` (${what})`;
+  }
+  return undefined;
+}
+
+/**
+ * The function a name's `def` is nested in, when the nearest scope defining the name is a function: pickle
+ * stores functions by module-level name, so such a closure cannot be loaded in the worker.
+ */
+function nestedFunction(mod: ModuleIndex, scopeId: number, name: string): string | undefined {
+  for (let id = scopeId; id > 0; id = mod.model.scopes[id].parent) {
+    const scope = mod.model.scopes[id];
+    if (scope.kind === 'class') continue;
+    if (mod.functionsIn.get(id)?.has(name)) return scope.kind === 'function' ? scope.name : undefined;
+    if (localNames(mod, scope).has(name)) return undefined;
   }
   return undefined;
 }

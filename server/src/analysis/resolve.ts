@@ -257,6 +257,9 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
 /** The last names of the callables that start threads or processes (`threading.Thread`, `ctx.Process`...). */
 const SPAWN_NAMES = new Set(['Thread', 'Timer', 'to_thread', 'Process']);
 
+/** The last names of the pool constructors that take an `initializer`. */
+const POOL_NAMES = new Set(['Pool', 'ThreadPool', 'ThreadPoolExecutor', 'ProcessPoolExecutor']);
+
 /**
  * Could this call start a thread or process, judged by its text: a pool method, or a callee whose last
  * name is a spawning one, or a bare name imported under another (`from threading import Thread as T`).
@@ -269,6 +272,9 @@ function maySpawnByText(mod: ModuleIndex, c: Call): boolean {
   const suffix =
     callee.endsWith('Thread') || callee.endsWith('Timer') || callee.endsWith('to_thread') || callee.endsWith('Process');
   if (suffix && SPAWN_NAMES.has(callee.slice(callee.lastIndexOf('.') + 1))) return true;
+  // A pool given an initializer, which each of its workers runs (`Pool(4, init)`, `initializer=init`).
+  const pool = callee.endsWith('Pool') || callee.endsWith('Executor');
+  if (pool && c.args.length >= 2 && POOL_NAMES.has(callee.slice(callee.lastIndexOf('.') + 1))) return true;
   // A bare name imported under another (`from threading import Thread as Worker`).
   return callee.indexOf('.') < 0 && mod.imports.has(callee);
 }

@@ -275,20 +275,26 @@ function keyword(call: Call, name: string): Arg | undefined {
 }
 
 /** Everything a spawn call hands to the target: `args=(...)` for threads, the rest for pools. */
-function taskArgsOf(call: Call, kind: SpawnKind, afterTarget: number): Arg[] {
+function taskArgsOf(mod: ModuleIndex, call: Call, kind: SpawnKind, afterTarget: number): Arg[] {
+  if (kind === 'initializer') {
+    const init = initializerOf(call, calleeOf(mod, call));
+    return init?.args ? tupleItems(init.args) : [];
+  }
   if (kind === 'thread' || kind === 'timer' || kind === 'process') {
-    const args = keyword(call, 'args');
-    const kwargs = call.args.filter((a) => a.keyword === 'kwargs');
-    const list: Arg[] = (args?.elements ?? []).map((text) => ({
-      text,
-      kind: /^[A-Za-z_][\w]*$/.test(text) ? 'identifier' : /^[A-Za-z_][\w.]*$/.test(text) ? 'attribute' : 'expression',
-      span: args!.span,
-    }));
-    return [...list, ...kwargs];
+    return [...tupleItems(keyword(call, 'args')), ...call.args.filter((a) => a.keyword === 'kwargs')];
   }
   return call.args.filter(
     (a, i) => i > afterTarget && !['chunksize', 'timeout', 'callback', 'error_callback'].includes(a.keyword ?? ''),
   );
+}
+
+/** The items of an `args=(...)` tuple as arguments of their own. */
+function tupleItems(args: Arg | undefined): Arg[] {
+  return (args?.elements ?? []).map((text) => ({
+    text,
+    kind: /^[A-Za-z_][\w]*$/.test(text) ? 'identifier' : /^[A-Za-z_][\w.]*$/.test(text) ? 'attribute' : 'expression',
+    span: args!.span,
+  }));
 }
 
 interface Classified {
@@ -305,8 +311,30 @@ function maySpawn(mod: ModuleIndex, call: Call): boolean {
   if ((call.method && POOL_METHODS.has(call.method) && call.receiver) || call.method === 'run_in_executor') return true;
   const q = calleeOf(mod, call);
   return (
-    q === 'threading.Thread' || q === 'threading.Timer' || q === 'asyncio.to_thread' || q === 'multiprocessing.Process'
+    q === 'threading.Thread' ||
+    q === 'threading.Timer' ||
+    q === 'asyncio.to_thread' ||
+    q === 'multiprocessing.Process' ||
+    (EXECUTOR_FACTORIES.has(q) && initializerOf(call, q) !== undefined)
   );
+}
+
+/**
+ * Where each pool constructor takes `initializer` positionally: `Pool(processes, initializer, initargs)`,
+ * `ThreadPoolExecutor(max_workers, thread_name_prefix, initializer, initargs)`,
+ * `ProcessPoolExecutor(max_workers, mp_context, initializer, initargs)`.
+ */
+function initializerIndex(qualified: string): number {
+  return qualified.endsWith('Executor') ? 2 : 1;
+}
+
+/** The `initializer=` a pool constructor is given, which every worker runs once as it starts. */
+function initializerOf(call: Call, qualified: string): { target: Arg; args?: Arg } | undefined {
+  const index = initializerIndex(qualified);
+  const pos = positional(call);
+  const target = keyword(call, 'initializer') ?? pos[index];
+  if (!target || target.text === 'None') return undefined;
+  return { target, args: keyword(call, 'initargs') ?? pos[index + 1] };
 }
 
 function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]): Classified | undefined {
@@ -326,6 +354,14 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
   if (processClass) {
     const targetArg = keyword(call, 'target') ?? pos[1];
     return targetArg ? { kind: 'process', runsIn: 'process', targetArg, targetIndex: -1, many: false } : undefined;
+  }
+  const pool = EXECUTOR_FACTORIES.get(q);
+  if (pool) {
+    const init = initializerOf(call, q);
+    if (!init) return undefined;
+    const runsIn = pool === 'process-pool' ? 'process' : 'thread';
+    // Every worker runs it as it starts, so in a thread pool several run at once.
+    return { kind: 'initializer', runsIn, targetArg: init.target, targetIndex: -1, many: true };
   }
   if (q === 'asyncio.to_thread') {
     return pos[0] ? { kind: 'to-thread', runsIn: 'thread', targetArg: pos[0], targetIndex: 0, many: false } : undefined;
@@ -380,17 +416,32 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
   return undefined;
 }
 
-/** Classes deriving from threading.Thread, directly or through a class of the same module. */
-function threadClasses(mod: ModuleIndex): Scope[] {
-  const out: Scope[] = [];
-  const isThread = (cls: Scope, depth: number): boolean =>
-    depth < 5 &&
-    cls.bases.some((b) => {
-      if (qualify(mod, b) === 'threading.Thread') return true;
+const PROCESS_BASES = new Set(['multiprocessing.Process', 'multiprocessing.context.Process']);
+
+/**
+ * Classes deriving from threading.Thread or multiprocessing.Process, directly or through a class of the
+ * same module, with where their `run` goes.
+ */
+function workerClasses(mod: ModuleIndex): { cls: Scope; runsIn: 'thread' | 'process' }[] {
+  const out: { cls: Scope; runsIn: 'thread' | 'process' }[] = [];
+  const baseOf = (cls: Scope, depth: number): 'thread' | 'process' | undefined => {
+    if (depth >= 5) return undefined;
+    for (const b of cls.bases) {
+      const q = qualify(mod, b);
+      if (q === 'threading.Thread') return 'thread';
+      if (PROCESS_BASES.has(q)) return 'process';
       const base = mod.classes.get(b)?.[0];
-      return base ? isThread(base, depth + 1) : false;
-    });
-  for (const list of mod.classes.values()) for (const cls of list) if (isThread(cls, 0)) out.push(cls);
+      const via = base ? baseOf(base, depth + 1) : undefined;
+      if (via) return via;
+    }
+    return undefined;
+  };
+  for (const list of mod.classes.values()) {
+    for (const cls of list) {
+      const runsIn = baseOf(cls, 0);
+      if (runsIn) out.push({ cls, runsIn });
+    }
+  }
   return out;
 }
 
@@ -453,18 +504,19 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
     );
     if (site) sites.push(site);
   }
-  for (const cls of threadClasses(mod)) {
+  for (const { cls, runsIn } of workerClasses(mod)) {
     const run = methodOf(mod, cls, 'run');
     if (!run) continue;
     const init = methodOf(mod, cls, '__init__');
     for (const call of mod.model.calls) {
       if (call.callee !== cls.name) continue;
       const vars = loopVars(mod, call);
+      // A Process subclass's instance, with what its constructor was given, is what spawn pickles.
       const site: SpawnSite = {
         mod,
         call,
-        kind: 'thread-subclass',
-        runsIn: 'thread',
+        kind: runsIn === 'thread' ? 'thread-subclass' : 'process',
+        runsIn,
         targets: [{ mod, scope: run }],
         concurrent: vars.length > 0,
         sharedParams: new Set(),
@@ -490,7 +542,7 @@ function spawnSite(
   const targets = resolveCallable(project, mod, call.scope, c.targetArg, call);
   const vars = loopVars(mod, call);
   const concurrent = c.many || vars.length > 0;
-  const taskArgs = taskArgsOf(call, c.kind, c.targetIndex);
+  const taskArgs = taskArgsOf(mod, call, c.kind, c.targetIndex);
   const site: SpawnSite = {
     mod,
     call,

@@ -75,7 +75,9 @@ export type SpawnKind =
   | 'to-thread'
   | 'run-in-executor'
   | 'process'
-  | 'process-pool';
+  | 'process-pool'
+  /** A pool's `initializer=`, which each worker runs once as it starts. */
+  | 'initializer';
 
 export interface Spawn {
   kind: SpawnKind;

@@ -4,8 +4,11 @@
  *
  * Flagged: a lambda or a nested function as the task (pickle stores functions
  * by qualified name, so neither can be found in the worker); an argument that
- * cannot be pickled (an open file, a lock, a socket, a lambda), also inside an
- * `args` tuple or among the items `map` and `starmap` send one by one; and a
+ * cannot be pickled (an open file, a lock, a socket, a lambda, a nested
+ * function), also inside an `args` tuple, bound by `functools.partial` or
+ * among the items `map` and `starmap` send one by one; a pool's `initializer`
+ * and a Process subclass's instance (pickled when the worker starts, except
+ * under fork), including a subclass defined inside a function; and a
  * ProcessPoolExecutor, multiprocessing.Pool or Process (a context's too) created at module level
  * outside `if __name__ == "__main__":` (with the spawn and forkserver start
  * methods every worker re-imports the module and would start a pool again).
@@ -32,6 +35,14 @@ function forked(mod: ModuleIndex, call: Call): boolean {
   return !!bound && FORK_CONTEXT.test(bound.value);
 }
 
+/**
+ * A Process's target and arguments, and a pool's initializer with its `initargs`, are handed over as the
+ * worker starts: multiprocessing's queues and locks may go that way, and a forked worker inherits them.
+ */
+function startsWorker(site: SpawnSite): boolean {
+  return site.kind === 'process' || site.kind === 'initializer';
+}
+
 function hazardOf(mod: ModuleIndex, site: SpawnSite): string | undefined {
   if (site.kind === 'process' && forked(mod, site.call)) return undefined;
   const t = site.targetArg;
@@ -42,7 +53,15 @@ function hazardOf(mod: ModuleIndex, site: SpawnSite): string | undefined {
     if (parent?.kind === 'function') {
       return `\`${ref.scope.name}\` is defined inside \`${parent.name}\`; pickle finds functions by module-level name, so the worker cannot load it`;
     }
+    // A method of a class defined inside a function: its instances cannot be pickled either.
+    const outer = parent?.kind === 'class' ? ref.mod.model.scopes[parent.parent] : undefined;
+    if (outer?.kind === 'function') {
+      return `\`${parent!.name}\` is defined inside \`${outer.name}\`; pickle finds classes by module-level name, so the worker cannot load its instances`;
+    }
   }
+  // What a `functools.partial` target binds travels with it.
+  const bound0 = t?.kind === 'call' ? unpicklableArg(mod, site.call, t, !startsWorker(site)) : undefined;
+  if (bound0) return `${bound0} cannot be pickled to send to a worker process`;
   const made = t ? madeByFactory(mod, site.call, t) : undefined;
   if (made) return made;
   const bound =
@@ -54,7 +73,7 @@ function hazardOf(mod: ModuleIndex, site: SpawnSite): string | undefined {
   // `map` and `starmap` iterate their iterables here and pickle the items; other methods pickle each argument.
   const items = !!site.call.method && POOL_METHODS.get(site.call.method) === true;
   for (const arg of site.taskArgs) {
-    const pool = site.kind !== 'process';
+    const pool = !startsWorker(site);
     const what = items ? unpicklableItems(mod, site.call, arg, pool) : unpicklableArg(mod, site.call, arg, pool);
     if (what) return `${what} cannot be pickled to send to a worker process`;
   }
@@ -72,8 +91,13 @@ export function processPoolHazard(mod: ModuleIndex, sites: SpawnSite[]): Finding
   const findings: Finding[] = [];
   for (const site of sites) {
     if (site.runsIn !== 'process') continue;
-    const why = hazardOf(mod, site);
-    if (!why) continue;
+    const found = hazardOf(mod, site);
+    if (!found) continue;
+    // A Process and a pool's initializer are handed over when the worker starts: a forked worker
+    // inherits them, the other start methods pickle them.
+    const why = startsWorker(site)
+      ? `${found}, when the worker starts with spawn or forkserver (the defaults on macOS and Windows, and on Linux from Python 3.14; a forked worker inherits it instead)`
+      : found;
     findings.push({
       rule: 'process-pool-hazard',
       severity: 'error',
