@@ -229,14 +229,22 @@ function paramsOf(params: Node | null): Param[] {
         break;
       case 'typed_parameter': {
         const id = p.namedChildren.find((c) => c?.type === 'identifier');
-        if (id) out.push({ name: id.text });
+        const type = p.childForFieldName('type');
+        if (id) out.push(type ? { name: id.text, annotation: compact(type.text) } : { name: id.text });
         else out.push({ name: p.firstNamedChild?.text ?? '', splat: true });
         break;
       }
       case 'default_parameter':
-      case 'typed_default_parameter':
-        out.push({ name: p.childForFieldName('name')?.text ?? '', defaultText: p.childForFieldName('value')?.text });
+      case 'typed_default_parameter': {
+        const param: Param = {
+          name: p.childForFieldName('name')?.text ?? '',
+          defaultText: p.childForFieldName('value')?.text,
+        };
+        const type = p.childForFieldName('type');
+        if (type) param.annotation = compact(type.text);
+        out.push(param);
         break;
+      }
       case 'list_splat_pattern':
       case 'dictionary_splat_pattern':
         out.push({ name: p.firstNamedChild?.text ?? '', splat: true });
@@ -463,6 +471,8 @@ function writeOf(node: Node, kind: string, id: number, scope: number, regions: n
       .filter((c) => c && c.type !== 'comment')
       .map((c) => compact(c?.text ?? ''));
   }
+  const type = kind === 'augmented' ? null : node.childForFieldName('type');
+  if (type) write.annotation = compact(textOf(type));
   return write;
 }
 

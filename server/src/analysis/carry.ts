@@ -302,15 +302,22 @@ function contributions(model: ModuleModel, items: object[], out: Contribution[])
         for (const t of w.targets)
           out.push([
             t.text,
-            `${w.op} ${w.targets.length === 1 ? `${w.value} ${w.valueKind} ${w.valueCallee ?? ''}` : ''}`,
+            `${w.op} ${w.targets.length === 1 ? `${w.value} ${w.valueKind} ${w.valueCallee ?? ''}: ${w.annotation ?? ''}` : ''}`,
           ]);
       }
       if (w.kind !== 'assign' || w.targets.length !== 1) continue;
       const t = w.targets[0];
       const cls = t.object === 'self' && t.key ? model.scopes[model.scopes[w.scope].parent] : undefined;
+      const bound = `${w.value} ${w.valueKind} ${w.valueCallee ?? ''}: ${w.annotation ?? ''}`;
       if (cls?.kind === 'class' && t.key) {
-        out.push([cls.name, `${t.text} = ${w.value} ${w.valueKind} ${w.valueCallee ?? ''}`]);
-        out.push([`.${t.key}`, `${cls.name}.${t.key} = ${w.value} ${w.valueKind} ${w.valueCallee ?? ''}`]);
+        out.push([cls.name, `${t.text} = ${bound}`]);
+        out.push([`.${t.key}`, `${cls.name}.${t.key} = ${bound}`]);
+      }
+      // A class body's annotated field (`client: Client = field()`) says what `self.client` holds.
+      const owner = model.scopes[w.scope];
+      if (owner?.kind === 'class' && t.kind === 'identifier' && w.annotation) {
+        out.push([owner.name, `${t.text}: ${bound}`]);
+        out.push([`.${t.text}`, `${owner.name}.${t.text}: ${bound}`]);
       }
     } else {
       const s = item as Scope;
@@ -333,7 +340,9 @@ function contributions(model: ModuleModel, items: object[], out: Contribution[])
 }
 
 function paramText(s: Scope): string {
-  return s.params.map((p) => `${p.splat ? '*' : ''}${p.name}=${p.defaultText ?? ''}`).join(',');
+  return s.params
+    .map((p) => `${p.splat ? '*' : ''}${p.name}${p.annotation ? `:${p.annotation}` : ''}=${p.defaultText ?? ''}`)
+    .join(',');
 }
 
 /**

@@ -201,7 +201,15 @@ export const CALLS: Map<string, CallFact> = new Map([
   ]),
 ]);
 
-/** Methods on objects made by these factories, by the factory's qualified name. */
+/** PyMongo's synchronous client and the database and collection objects it hands out. */
+const PYMONGO_OBJECTS = [
+  'pymongo.MongoClient',
+  'pymongo.mongo_client.MongoClient',
+  'pymongo.database.Database',
+  'pymongo.collection.Collection',
+];
+
+/** Methods on objects made by these factories (or declared of these types), by qualified name. */
 export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
   ...facts('io', 2, IO_FILE, [...FILE_OPENERS, 'tempfile.NamedTemporaryFile']),
   ...facts('io', 2, IO_NETWORK, [
@@ -220,7 +228,7 @@ export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
     'psycopg.connect',
     'pymysql.connect',
     'redis.Redis',
-    'pymongo.MongoClient',
+    ...PYMONGO_OBJECTS,
   ]),
   ...facts('io', 2, IO_PROC, ['subprocess.Popen']),
   ...facts('io', 2, IO_NETWORK, [
@@ -476,6 +484,10 @@ export const BLOCKING_ORIGINS: Map<string, string> = new Map([
   ['sqlite3.connect', 'aiosqlite, or await asyncio.to_thread(...)'],
   ['psycopg2.connect', 'an async driver (psycopg 3 async, asyncpg), or await asyncio.to_thread(...)'],
   ['redis.Redis', 'redis.asyncio'],
+  ...PYMONGO_OBJECTS.map((o): [string, string] => [
+    o,
+    "PyMongo's async API (pymongo.AsyncMongoClient) or Motor, or await asyncio.to_thread(...)",
+  ]),
   ['smtplib.SMTP', 'aiosmtplib, or await asyncio.to_thread(...)'],
   ['subprocess.Popen', 'await asyncio.create_subprocess_exec(...)'],
 ]);
@@ -508,6 +520,33 @@ export const BLOCKING_METHODS = new Set([
   'login',
   'urlopen',
   'read',
+  // PyMongo's round trips (`find` returns a cursor that waits on the server as it is iterated).
+  'find',
+  'find_one',
+  'find_one_and_update',
+  'find_one_and_replace',
+  'find_one_and_delete',
+  'insert_one',
+  'insert_many',
+  'update_one',
+  'update_many',
+  'replace_one',
+  'delete_one',
+  'delete_many',
+  'bulk_write',
+  'aggregate',
+  'count_documents',
+  'estimated_document_count',
+  'distinct',
+  'create_index',
+  'create_indexes',
+  'drop_index',
+  'drop',
+  'command',
+  'server_info',
+  'list_database_names',
+  'list_collection_names',
+  'drop_database',
 ]);
 
 export type LockKind = 'Lock' | 'RLock' | 'Condition' | 'Semaphore' | 'BoundedSemaphore' | 'local';

@@ -220,16 +220,20 @@ export function instanceClass(
   if (own) return { mod, cls: own };
   const plain = /^[A-Za-z_]\w*$/.test(expr);
   if (plain && scope.kind === 'function' && scope.params.some((p) => p.name === expr))
-    return paramClass(project, mod, scope, expr);
+    return paramClass(project, mod, scope, expr) ?? declaredClass(mod, scope.id, expr);
   if (plain) {
     const w = bindingInChain(mod, scope.id, expr);
     if (w?.valueCallee && !mod.classes.has(w.valueCallee))
-      return classAcross(mod, w.valueCallee) ?? returnedBy(project, mod, w.scope, w.valueCallee);
-    return undefined;
+      return (
+        classAcross(mod, w.valueCallee) ??
+        returnedBy(project, mod, w.scope, w.valueCallee) ??
+        declaredClass(mod, scope.id, expr)
+      );
+    return declaredClass(mod, scope.id, expr);
   }
   if (expr.startsWith('self.') && /^self\.\w+$/.test(expr)) {
     const owner = enclosingClass(mod, scope.id);
-    return owner ? attrClass({ mod, cls: owner }, expr.slice(5)) : undefined;
+    return owner ? (attrClass({ mod, cls: owner }, expr.slice(5)) ?? declaredClass(mod, scope.id, expr)) : undefined;
   }
   // A chain (`self._topology._session_pool`, `client.pool`): the class of its head, then of each attribute
   // as that class's methods bind it. Any step that cannot be placed leaves the whole chain unknown.
@@ -239,13 +243,28 @@ export function instanceClass(
   return holder ? attrClass(holder, m[2]) : undefined;
 }
 
-/** The class `self.<attr>` holds, from the first binding of it to a class in the methods of `owner`. */
+/**
+ * The class `self.<attr>` holds, from the first binding of it to a class in the methods of `owner`, or
+ * else from its annotation.
+ */
 function attrClass(owner: ClassRef, attr: string): ClassRef | undefined {
   for (const w of selfAttrBindings(owner.mod, owner.cls, `self.${attr}`)) {
     const found = w.valueCallee ? classAcross(owner.mod, w.valueCallee) : undefined;
     if (found) return found;
   }
-  return undefined;
+  const field = bindingsIn(owner.mod, owner.cls.id)
+    .get(attr)
+    ?.find((w) => w.annotation);
+  const name = declaredName(
+    field?.annotation ?? selfAttrBindings(owner.mod, owner.cls, `self.${attr}`).find((w) => w.annotation)?.annotation,
+  );
+  return name ? classAcross(owner.mod, name) : undefined;
+}
+
+/** The analysed class a name's annotation declares (declaredType), if any. */
+function declaredClass(mod: ModuleIndex, scopeId: number, expr: string): ClassRef | undefined {
+  const name = declaredType(mod, scopeId, expr);
+  return name ? classAcross(mod, name) : undefined;
 }
 
 /**
@@ -344,6 +363,13 @@ export function selfAttrBindings(mod: ModuleIndex, cls: Scope, attr: string): Wr
  * an enclosing one or at module level, or `self.conn` bound to `sqlite3.connect(...)` in a method of the class.
  */
 export function originOf(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
+  const made = madeBy(mod, scopeId, receiver);
+  if (made) return made;
+  const declared = declaredType(mod, scopeId, receiver);
+  return declared ? qualify(mod, declared) : undefined;
+}
+
+function madeBy(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
   if (receiver.startsWith('self.')) {
     const cls = enclosingClass(mod, scopeId);
     for (const m of cls ? (mod.children.get(cls.id) ?? []) : []) {
@@ -354,4 +380,50 @@ export function originOf(mod: ModuleIndex, scopeId: number, receiver: string): s
   }
   const callee = bindingInChain(mod, scopeId, receiver)?.valueCallee;
   return callee ? qualify(mod, callee) : undefined;
+}
+
+/**
+ * The one class an annotation names, as written: `Client`, `db.Client`, `"Client"`, `Optional[Client]` and
+ * `Client | None` give `Client`; a union of classes, a generic (`list[Client]`) or anything else gives
+ * nothing.
+ */
+export function declaredName(annotation: string | undefined): string | undefined {
+  if (!annotation) return undefined;
+  let t = annotation.replace(/^(['"])(.*)\1$/, '$2');
+  const optional = /^(?:typing\.)?Optional\[(.+)\]$/.exec(t);
+  if (optional) t = optional[1];
+  const parts = t.split('|').filter((part) => part !== 'None');
+  if (parts.length !== 1) return undefined;
+  t = parts[0].replace(/^(['"])(.*)\1$/, '$2');
+  return /^[A-Za-z_][\w.]*$/.test(t) ? t : undefined;
+}
+
+/**
+ * What a receiver is declared to be, by its annotation: a parameter's (`def f(sock: socket.socket)`), an
+ * annotated binding's (`client: Client = make()`) in the scope that owns the name, or for `self.x` an
+ * annotated `self.x: T = ...` in a method or a class-body field `x: T` (dataclasses, attrs). The class
+ * name as written; callers qualify it or look it up among the analysed classes.
+ */
+export function declaredType(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
+  const attr = /^self\.(\w+)$/.exec(receiver);
+  if (attr) {
+    const cls = enclosingClass(mod, scopeId);
+    if (!cls) return undefined;
+    const field = bindingsIn(mod, cls.id)
+      .get(attr[1])
+      ?.find((w) => w.annotation);
+    if (field) return declaredName(field.annotation);
+    return declaredName(selfAttrBindings(mod, cls, receiver).find((w) => w.annotation)?.annotation);
+  }
+  if (!/^[A-Za-z_]\w*$/.test(receiver)) return undefined;
+  for (let id = scopeId; id >= 0; id = mod.model.scopes[id].parent) {
+    const scope = mod.model.scopes[id];
+    if (scope.kind === 'class' && id !== scopeId) continue;
+    const param = scope.params.find((p) => p.name === receiver);
+    if (param) return declaredName(param.annotation);
+    const bound = bindingsIn(mod, id).get(receiver);
+    if (bound) return declaredName(bound.find((w) => w.annotation)?.annotation);
+    if (scope.kind !== 'module' && localNames(mod, scope).has(receiver)) return undefined;
+  }
+  return undefined;
 }

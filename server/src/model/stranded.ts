@@ -154,14 +154,16 @@ function splitTopLevel(text: string): string[] {
   return parts;
 }
 
-const PARAM = new RegExp(`^(\\*{0,2})\\s*(${NAME})\\s*(?::[^=]*)?(?:=\\s*([\\s\\S]*))?$`, 'u');
+const PARAM = new RegExp(`^(\\*{0,2})\\s*(${NAME})\\s*(?::([^=]*))?(?:=\\s*([\\s\\S]*))?$`, 'u');
 
 /** One parameter as paramsOf reads it; undefined for the `*` and `/` markers and anything unclear. */
 function paramOf(part: string): Param | undefined {
   const match = PARAM.exec(part);
   if (!match) return undefined;
   if (match[1]) return { name: match[2], splat: true };
-  return match[3] === undefined ? { name: match[2] } : { name: match[2], defaultText: match[3].trim() };
+  const param: Param = match[4] === undefined ? { name: match[2] } : { name: match[2], defaultText: match[4].trim() };
+  if (match[3]?.trim()) param.annotation = compact(match[3]);
+  return param;
 }
 
 interface Body {

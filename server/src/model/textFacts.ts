@@ -254,6 +254,9 @@ interface AssignShape {
   /** A second `=` follows: the right-hand side is itself an assignment (`a = b = 1`). */
   chained: boolean;
   end: number;
+  /** An annotation's colon and where the annotation ends (the `=`, or the statement's end), or -1. */
+  colon: number;
+  annotationEnd: number;
 }
 
 /** Scan the statement starting at `s` up to its end (newline, `;` or end of text at the top level). */
@@ -267,6 +270,7 @@ function assignShape(scan: Scan, s: number): AssignShape | undefined {
   let last = s;
   let leftEnd = -1;
   let equals = -1;
+  let colon = -1;
   let chained = false;
   // Inside a lambda's parameters `=` gives a default and `:` ends them.
   let lambdas = 0;
@@ -309,6 +313,7 @@ function assignShape(scan: Scan, s: number): AssignShape | undefined {
       // Only an annotation's colon may sit at the top level; any other is error recovery's to read.
       if (leftEnd >= 0 || equals >= 0) return undefined;
       leftEnd = last;
+      colon = i;
     } else if (c === 61 && d === 61) {
       i += 2;
       last = i;
@@ -324,7 +329,10 @@ function assignShape(scan: Scan, s: number): AssignShape | undefined {
   if (equals < 0 && skipTrivia(scan, text.indexOf(':', leftEnd) + 1, last) >= last) return undefined;
   const right = equals < 0 ? -1 : skipTrivia(scan, equals + 1, last);
   if (right >= 0 && text.slice(equals, right).includes('#')) return undefined;
-  return { leftEnd, right, chained, end: last };
+  // A comment inside the annotation is the node reader's to read.
+  const annotationEnd = colon < 0 ? -1 : equals < 0 ? last : equals;
+  if (colon >= 0 && text.slice(colon, annotationEnd).includes('#')) return undefined;
+  return { leftEnd, right, chained, end: last, colon, annotationEnd };
 }
 
 /** Operator characters that, ending a line, leave an expression waiting for its operand. */
@@ -438,5 +446,6 @@ export function assignmentFromText(
     if (!elements) return undefined;
     write.valueElements = elements;
   }
+  if (shape.colon >= 0) write.annotation = compactAt(scan, shape.colon + 1, shape.annotationEnd);
   return write;
 }

@@ -76,10 +76,19 @@ function paramAt(scan: Scan, s: number, e: number): Param | null | undefined {
   if (c === 61) eq = k;
   else if (c === 58) eq = topLevelEquals(scan, k + 1, e);
   else return undefined;
-  if (eq < 0) return { name };
+  // The declared type between the colon and the default (or the end); a comment in it is the node reader's.
+  let annotation: string | undefined;
+  if (c === 58) {
+    const typeText = text.slice(k + 1, eq < 0 ? e : eq);
+    if (typeText.includes('#')) return undefined;
+    annotation = compact(typeText);
+  }
+  if (eq < 0) return annotation === undefined ? { name } : { name, annotation };
   const value = next(scan, eq + 1, e);
   if (value < 0 || value >= e) return undefined;
-  return { name, defaultText: text.slice(value, e) };
+  return annotation === undefined
+    ? { name, defaultText: text.slice(value, e) }
+    : { name, defaultText: text.slice(value, e), annotation };
 }
 
 function paramsAt(scan: Scan, open: number, end: number): Param[] | undefined {

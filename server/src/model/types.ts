@@ -20,6 +20,8 @@ export interface Param {
   defaultText?: string;
   /** `*args` or `**kwargs`. */
   splat?: boolean;
+  /** The declared type, compacted (`socket.socket`, `Optional[Client]`), when annotated. */
+  annotation?: string;
 }
 
 export type ScopeKind = 'module' | 'function' | 'class' | 'lambda';
@@ -149,6 +151,8 @@ export interface Write {
   valueStart?: number;
   /** When the right-hand side is a list or tuple: element texts. */
   valueElements?: string[];
+  /** An annotated assignment's declared type, compacted (`x: Client = ...`, `self.db: Database = ...`). */
+  annotation?: string;
   scope: number;
   regions: number[];
   span: Span;
