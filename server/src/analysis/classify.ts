@@ -27,6 +27,9 @@ import {
   HTTP_VERBS,
   IO_METHODS,
   LINE_READERS,
+  LOG_METHODS,
+  LOGGER_NAME,
+  LOGGING_MODULES,
   ORIGIN_METHODS,
   ORIGIN_WAITS,
   RUNNER_METHODS,
@@ -448,9 +451,20 @@ function handedCallable(mod: ModuleIndex, scope: Scope, call: Call): boolean {
  * `heapq.heappush`): Python-level work in this thread, so no sign that the time goes elsewhere.
  */
 function isCheap(mod: ModuleIndex, scope: Scope, call: Call, origins: () => Map<string, string>): boolean {
-  if (call.calleeKind === 'identifier') return CHEAP_BUILTINS.has(call.callee);
+  if (call.calleeKind === 'identifier') {
+    if (CHEAP_BUILTINS.has(call.callee)) return true;
+    // `popleft = buffer.popleft` and then `popleft()`: a bound-method alias costs what its method costs.
+    const alias = methodAlias(mod, scope, call);
+    return !!alias && isCheap(mod, scope, alias, origins);
+  }
   if (call.calleeKind !== 'attribute' || !call.method) return false;
   if (CHEAP_METHODS.has(call.method) || COMPUTE_MODULES.test(calleeOf(mod, call))) return true;
+  // A log line is bookkeeping: where the thread's time goes is decided by the rest of its work.
+  if (
+    LOG_METHODS.test(call.method) &&
+    (LOGGER_NAME.test(call.receiver ?? '') || LOGGING_MODULES.test(calleeOf(mod, call)))
+  )
+    return true;
   const origin = call.receiver && (origins().get(call.receiver) ?? originOf(mod, scope.id, call.receiver));
   return !!origin && COMPUTE_MODULES.test(origin);
 }

@@ -29,6 +29,9 @@ const IO_DB = 'waits on a database';
 const IO_RUNNER = 'runs an event loop or server, which waits for events (the GIL is released meanwhile)';
 const IO_POLL = 'polls with a timeout (the GIL is released while it waits)';
 const NATIVE = 'runs in C and releases the GIL on large inputs';
+const FOREIGN = 'calls a C function through ctypes, which releases the GIL for the call';
+/** ctypes libraries whose functions release the GIL while they run (a `PyDLL`'s do not). */
+const FOREIGN_LIBRARIES = ['ctypes.windll.*', 'ctypes.cdll.*', 'ctypes.oledll.*'];
 const HOLDS = 'runs in C but holds the GIL';
 
 function facts(kind: WorkKind, weight: number, why: string, names: string[]): [string, CallFact][] {
@@ -124,6 +127,7 @@ export const CALLS: Map<string, CallFact> = new Map([
   ]),
   ...facts('io', 1, IO_WAIT, ['select.select', 'input']),
   ...facts('io', 3, IO_RUNNER, ['asyncio.run', 'asyncore.loop', 'uvicorn.run', 'asyncio.Runner.run']),
+  ...facts('native', 1, FOREIGN, FOREIGN_LIBRARIES),
   ...facts('io', 1.5, IO_POLL, ['select.poll', 'select.epoll', 'selectors.DefaultSelector.select']),
   ...facts('io', 1.5, IO_WAIT, [
     'multiprocessing.connection.wait',
@@ -240,6 +244,8 @@ export const ORIGIN_METHODS: Map<string, CallFact> = new Map([
   ]),
   ...facts('native', 3, NATIVE, ['numpy.*', 'scipy.*', 'torch.*', 'PIL.Image.open', 'PIL.Image.new', 'cv2.*']),
   ...facts('native', 3, NATIVE, [...HASH_CONSTRUCTORS, ...STREAM_COMPRESSORS]),
+  // `libc = ctypes.CDLL(None)`, `kernel32 = ctypes.windll.kernel32`: every function of the library.
+  ...facts('native', 1, FOREIGN, ['ctypes.CDLL', 'ctypes.WinDLL', 'ctypes.OleDLL', ...FOREIGN_LIBRARIES]),
 ]);
 
 /** Methods that block whatever the receiver, when its origin is unknown but its name says what it is. */
@@ -283,10 +289,15 @@ export const ORIGIN_WAITS: Map<string, CallFact> = new Map([
 export const RUNNER_METHODS: Map<string, CallFact> = new Map([
   ...facts('io', 3, IO_RUNNER, ['run_forever', 'run_until_complete', 'serve_forever', 'run_sync', 'handle_request']),
   ...facts('io', 1.5, IO_POLL, ['poll', 'select']),
+  // `dispatcher.loop(timeout)`, an MQTT client's `loop()`: one turn of an event loop, waiting up to the timeout.
+  ...facts('io', 1.5, IO_POLL, ['loop']),
 ]);
 
-/** `start`, `run` or `serve` on a receiver whose name says it is a server or an event loop. */
-export const RUNNER_RECEIVER = /(^|[._])(server|httpd|loop|io_?loop|reactor|selector)$/i;
+/**
+ * `start`, `run` or `serve` on a receiver whose name says it is a server or an event loop: `server`,
+ * `self._httpserver`, `wsgi_server`, `io_loop`, `reactor` (an `observer` starts a thread and returns).
+ */
+export const RUNNER_RECEIVER = /((^|[._])(httpd|loop|io_?loop|reactor|selector)|(?<!ob)server)$/i;
 export const RUNNER_START = new Set(['start', 'run', 'serve', 'loop']);
 
 /**
@@ -662,6 +673,10 @@ export const COPIES = new Set(['list', 'dict', 'set', 'tuple', 'frozenset', 'sor
 /** Logging calls, by method (`log.warning`) or by name: a duplicated one is a benign effect of a race. */
 export const LOG_METHODS = /^(debug|info|warning|warn|error|exception|critical|log|print)$/;
 export const LOG_CALLS = new Set(['warnings.warn']);
+/** Receivers that name a logger (`log`, `self._logger`, `LOG`), whose LOG_METHODS calls are bookkeeping. */
+export const LOGGER_NAME = /(^|[._])_?(log|logger|logging)$/i;
+/** Modules whose LOG_METHODS functions log (`logging.debug`, `multiprocessing.util.debug`). */
+export const LOGGING_MODULES = /^(logging|multiprocessing\.util)\.\w+$/;
 
 /** Calls that schedule other coroutines: after one, a blocking call in the scheduling coroutine stalls them. */
 export const SCHEDULES =

@@ -378,8 +378,11 @@ function madeBy(mod: ModuleIndex, scopeId: number, receiver: string): string | u
     }
     return undefined;
   }
-  const callee = bindingInChain(mod, scopeId, receiver)?.valueCallee;
-  return callee ? qualify(mod, callee) : undefined;
+  const bound = bindingInChain(mod, scopeId, receiver);
+  if (bound?.valueCallee) return qualify(mod, bound.valueCallee);
+  // An alias of an imported module's member (`kernel32 = ctypes.windll.kernel32`) is that member.
+  if (bound?.valueKind === 'attribute' && mod.imports.has(headOf(bound.value))) return qualify(mod, bound.value);
+  return undefined;
 }
 
 /**
