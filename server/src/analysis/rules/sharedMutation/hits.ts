@@ -266,7 +266,14 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     return 'read-modify-write';
   }
   if (w.kind === 'assign') {
-    if (t.kind === 'subscript' && t.object && mentions(w.value, t.object)) return 'read-modify-write';
+    // A read of another entry at a constant key (`d[k] = d[DEFAULT]`) does not read the entry it writes.
+    if (
+      t.kind === 'subscript' &&
+      t.object &&
+      mentions(w.value, t.object) &&
+      !readsOnlyConstantEntries(w.value, t.object, t.key, f)
+    )
+      return 'read-modify-write';
     if (t.kind !== 'subscript' && mentions(w.value, t.text)) return 'read-modify-write';
     // Value flow through a local: `total = self.size + n; ...; self.size = total` reads and writes back.
     const tested = t.kind === 'subscript' ? t.object : t.text;
@@ -296,6 +303,22 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     if (inside && tested && ORDERING.test(r.expr) && mentions(r.expr, tested)) return 'check-then-act';
   }
   return undefined;
+}
+
+/**
+ * Does `value` read `container` only as entries at constant keys other than `key`: a literal, or a name
+ * the function does not bind (a module constant)? `BACKENDS[DEFAULT_BACKEND]` is; `d[k] + 1`, `d.get(k)`
+ * and `len(d)` are not.
+ */
+function readsOnlyConstantEntries(value: string, container: string, key: string | undefined, f: FnFacts): boolean {
+  const escaped = container.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const uses = [...value.matchAll(new RegExp(`(?<![\\w.])${escaped}(?![\\w])(\\[([^\\[\\]]*)\\])?`, 'g'))];
+  if (uses.length === 0) return false;
+  return uses.every((m) => {
+    const k = m[2]?.trim();
+    if (!k || k === key) return false;
+    return /^(['"]).*\1$|^-?\d+$/.test(k) || (/^[A-Za-z_]\w*$/.test(k) && !f.locals.has(k));
+  });
 }
 
 /** Does the test read a local whose one binding before it read `state` (`v = cache.get(k)`, `v = cache[k]`)? */
@@ -373,7 +396,15 @@ const DISPLAYS = new Set([
  */
 function idempotentValue(mod: ModuleIndex, scope: Scope, w: Write, state: string, f: FnFacts, depth = 0): boolean {
   const value = w.value.trim();
-  if (!value || mentions(value, state)) return false;
+  if (!value) return false;
+  // A copy of another entry at a constant key (`BACKENDS[name] = BACKENDS[DEFAULT]`): the same for every thread.
+  if (mentions(value, state))
+    return (
+      depth === 0 &&
+      value.startsWith(`${state}[`) &&
+      value.endsWith(']') &&
+      readsOnlyConstantEntries(value, state, undefined, f)
+    );
   // A value that the function goes on to update (`d[k] = 0` then `d[k] += 1`) is a start, not a result:
   // a racing thread's store can wipe the other's update.
   if (depth === 0 && updatedLater(mod, scope, w, state)) return false;
