@@ -308,8 +308,10 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     // counts in full when the call repeats (inside a loop here) or when it is heavy on its own.
     const repeated = loopsOf(mod, call.regions, call.start).length > 0;
     merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line, repeated || sub.heavy > 0 ? 1 : ONCE_CPU);
-    // A helper the loop calls for each item that runs what it is handed makes this loop a dispatcher too.
-    if (repeated && sub.delegates && !e.delegates) {
+    const callbacks = carriedCallbacks(ctx, mod, scope, call, callee, slot);
+    // A helper the loop calls for each item that runs what it is handed makes this loop a dispatcher too,
+    // unless what it is handed here is known (a function of this code, read below).
+    if (repeated && sub.delegates && !e.delegates && callbacks.length === 0) {
       e.delegates = true;
       e.reasons.push({
         text: `line ${line + 1}: \`${callee.scope.name}\` runs a callable it is handed, so the work is the caller's`,
@@ -320,7 +322,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     // A helper whose own work is mostly calls the engine cannot see is no more known than they are.
     if (sub.unseen > 0 && sub.io + sub.native + sub.cpu < 1) opaque.add(call.id);
     let waits = sub.io + sub.native > sub.cpu;
-    for (const fn of carriedCallbacks(ctx, mod, scope, call, callee, slot)) {
+    for (const fn of callbacks) {
       if (funcKey(fn) === k || ctx.active.has(funcKey(fn))) continue;
       const work = evidenceOf(ctx, fn, depth + 1);
       merge(e, work, HELPER_DISCOUNT * HELPER_DISCOUNT, `${fn.scope.name}\` via \`${callee.scope.name}`, line);

@@ -13,7 +13,7 @@ import { type LockBinding, lockBindings } from './locks';
 import { funcKey, indexProject, type ModuleIndex, type ProjectIndex } from './resolve';
 import { RULES } from './rules/registry';
 import { applySuppressions } from './suppress';
-import { executorBindings, findSpawns, isPicklableTarget, type SpawnSite } from './targets';
+import { executorBindings, findSpawns, isPicklableTarget, type SpawnSite, wrapperSpawns } from './targets';
 import type { Config, FileReport, Finding, LockInfo, ThreadTarget } from './types';
 
 /**
@@ -52,6 +52,7 @@ export function analyzeProject(
   }
   const sites = new Map<ModuleIndex, SpawnSite[]>();
   for (const mod of project.modules) sites.set(mod, findSpawns(project, mod, executors.get(mod) ?? []));
+  wrapperSpawns(project, sites);
   const targetsByMod = new Map<ModuleIndex, ThreadTarget[]>();
   const targets = buildTargets(project, sites, cctx, targetsByMod);
   // Each rule does its project-wide work once, in registry order, and returns its per-module check.

@@ -575,3 +575,95 @@ function spawnSite(
 export function isPicklableTarget(ref: FunctionRef): boolean {
   return ref.scope.kind === 'function' && ref.scope.parent === 0 && isModuleLevel(ref.mod, ref.scope);
 }
+
+/** A function that hands one of its own parameters to a thread or process (`def spawn(fn, *args)`). */
+interface Wrapper {
+  mod: ModuleIndex;
+  scope: Scope;
+  /** The parameter that becomes the target, and its position among the parameters. */
+  param: string;
+  index: number;
+  /** The `*args` parameter the spawn forwards as the target's arguments, if any. */
+  forwards?: string;
+  site: SpawnSite;
+}
+
+/** The wrappers among a module's spawn sites: the target argument is a parameter of the spawning function. */
+function wrappersIn(mod: ModuleIndex, sites: SpawnSite[]): Wrapper[] {
+  const out: Wrapper[] = [];
+  for (const site of sites) {
+    const arg = site.targetArg;
+    const scope = mod.model.scopes[site.call.scope];
+    if (arg?.kind !== 'identifier' || scope.kind !== 'function' || site.targets.length > 0) continue;
+    const index = scope.params.findIndex((p) => p.name === arg.text && !p.splat);
+    if (index < 0) continue;
+    // `Thread(target=fn, args=args)` or `pool.submit(fn, *args)` with `*args` a parameter: the wrapper's
+    // callers' extra arguments are the target's.
+    // The first splat parameter is `*args` (a `**kwargs` comes last).
+    const star = scope.params.find((p) => p.splat)?.name.replace(/^\*+/, '');
+    const forwarded =
+      !!star &&
+      site.call.args.some(
+        (a) => (a.keyword === 'args' && a.text === star) || (a.splat === '*' && a.text.replace(/^\*+/, '') === star),
+      );
+    out.push({ mod, scope, param: arg.text, index, forwards: forwarded ? star : undefined, site });
+  }
+  return out;
+}
+
+/**
+ * Calls of spawn wrappers, as spawn sites of their own: `spawn(work, 10)` after `def spawn(fn, *args):
+ * Thread(target=fn, args=args).start()` starts `work` on a thread, with `10` as its argument. Wrappers
+ * are found once per run over every module (a wrapper's callers may live in any module), one level deep:
+ * a wrapper of a wrapper is not followed. Decided afresh in every run, never carried.
+ */
+export function wrapperSpawns(project: ProjectIndex, sites: Map<ModuleIndex, SpawnSite[]>): void {
+  const wrappers = new Map<Scope, Wrapper>();
+  for (const [mod, list] of sites) for (const w of wrappersIn(mod, list)) wrappers.set(w.scope, w);
+  if (wrappers.size === 0) return;
+  const names = new Set([...wrappers.values()].map((w) => w.scope.name));
+  for (const mod of project.modules) {
+    const found: SpawnSite[] = [];
+    for (const call of mod.model.calls) {
+      const name = call.calleeKind === 'identifier' ? call.callee : call.receiver === 'self' ? call.method : undefined;
+      if (!name || !names.has(name)) continue;
+      let fn: Scope | undefined;
+      let shift = 0;
+      if (call.calleeKind === 'identifier') {
+        const ref = resolveFunction(project, mod, call.scope, name);
+        fn = ref?.scope;
+      } else {
+        const cls = enclosingClass(mod, call.scope);
+        fn = cls ? methodOf(mod, cls, name) : undefined;
+        shift = 1;
+      }
+      const w = fn && wrappers.get(fn);
+      if (!w || w.site.call.scope === call.scope) continue;
+      const positionalArgs = call.args.filter((a) => !a.keyword);
+      if (positionalArgs.some((a, i) => a.splat && i <= w.index - shift)) continue;
+      const arg = call.args.find((a) => a.keyword === w.param) ?? positionalArgs[w.index - shift];
+      if (!arg || arg.splat) continue;
+      const targets = resolveCallable(project, mod, call.scope, arg, call);
+      const vars = loopVars(mod, call);
+      const concurrent = w.site.concurrent || vars.length > 0;
+      const taskArgs = w.forwards ? positionalArgs.slice(w.index - shift + 1) : [];
+      const site: SpawnSite = {
+        mod,
+        call,
+        kind: w.site.kind,
+        runsIn: w.site.runsIn,
+        targetArg: arg,
+        targets,
+        concurrent,
+        sharedParams: new Set(),
+        selfShared: arg.kind === 'attribute' && concurrent,
+        taskArgs,
+        executor: w.site.executor,
+        executorCall: w.site.executorCall,
+      };
+      if (targets.length === 1) site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);
+      found.push(site);
+    }
+    if (found.length > 0) sites.set(mod, [...(sites.get(mod) ?? []), ...found]);
+  }
+}
