@@ -199,10 +199,10 @@ export function madeByFactory(mod: ModuleIndex, call: Call, arg: Arg): string | 
   const factory = mod.functionsIn.get(0)?.get(callee);
   if (!factory) return undefined;
   const nested = new Set((mod.children.get(factory.id) ?? []).filter((s) => s.kind === 'function').map((s) => s.name));
-  for (const line of mod.model.lines.slice(factory.span.line, factory.span.endLine + 1)) {
-    const m = /^\s*return\s+(lambda\b|[A-Za-z_]\w*\s*$)/.exec(line);
-    if (!m) continue;
-    const returned = m[1].trim();
+  // The factory's own `return` statements (a nested function's returns are its own).
+  for (const flow of mod.flowsByScope.get(factory.id) ?? []) {
+    if (flow.kind !== 'return') continue;
+    const returned = flow.valueKind === 'lambda' ? 'lambda' : flow.valueKind === 'identifier' ? flow.value : '';
     if (returned === 'lambda' || nested.has(returned)) {
       if (arg.kind === 'call') name = `${callee}(...)`;
       const what = returned === 'lambda' ? 'a lambda' : `the nested function \`${returned}\``;
