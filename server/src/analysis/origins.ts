@@ -229,7 +229,7 @@ export function instanceClass(
         returnedBy(project, mod, w.scope, w.valueCallee) ??
         declaredClass(mod, scope.id, expr)
       );
-    return declaredClass(mod, scope.id, expr);
+    return (w ? undefined : loopElementClass(project, mod, scope, expr)) ?? declaredClass(mod, scope.id, expr);
   }
   if (expr.startsWith('self.') && /^self\.\w+$/.test(expr)) {
     const owner = enclosingClass(mod, scope.id);
@@ -259,6 +259,39 @@ function attrClass(owner: ClassRef, attr: string): ClassRef | undefined {
     field?.annotation ?? selfAttrBindings(owner.mod, owner.cls, `self.${attr}`).find((w) => w.annotation)?.annotation,
   );
   return name ? classAcross(owner.mod, name) : undefined;
+}
+
+/**
+ * The class a loop variable holds: `for lane in self._lanes` where `self._lanes = [self._a, self._b]` (or a
+ * list display in the loop itself), and every element is an instance of one class. A loop over anything
+ * else, or over elements of different or unknown classes, gives nothing.
+ */
+function loopElementClass(project: ProjectIndex, mod: ModuleIndex, scope: Scope, name: string): ClassRef | undefined {
+  const loop = (mod.regionsByScope.get(scope.id) ?? []).find(
+    (r) => r.kind === 'for' && r.vars.length === 1 && r.vars[0] === name,
+  );
+  if (!loop) return undefined;
+  let elements: string[] | undefined;
+  const expr = loop.expr.trim();
+  if (/^[A-Za-z_][\w.]*$/.test(expr)) {
+    const bound = expr.startsWith('self.')
+      ? (() => {
+          const cls = enclosingClass(mod, scope.id);
+          const writes = cls ? selfAttrBindings(mod, cls, expr) : [];
+          return writes.length === 1 ? writes[0] : undefined;
+        })()
+      : bindingInChain(mod, scope.id, expr, loop.start);
+    elements = bound?.valueElements;
+  }
+  if (!elements || elements.length === 0 || elements.length > 8) return undefined;
+  let found: ClassRef | undefined;
+  for (const e of elements) {
+    if (e === name) return undefined;
+    const here = instanceClass(project, mod, scope, e);
+    if (!here || (found && here.cls !== found.cls)) return undefined;
+    found = here;
+  }
+  return found;
 }
 
 /** The analysed class a name's annotation declares (declaredType), if any. */
