@@ -106,7 +106,10 @@ function factOf(
   const q = calleeOf(mod, call);
   if (ctx.config.extraIo.includes(q)) return { kind: 'io', weight: 2, why: 'does I/O (configured)' };
   if (ctx.config.extraNative.includes(q)) return { kind: 'native', weight: 3, why: 'releases the GIL (configured)' };
-  const direct = lookup(CALLS, q);
+  // A library's wildcard (`urllib3.*`) covers its functions; making one of its objects (`Retry(...)`,
+  // `HTTPAdapter(...)`) waits for nothing, so only an entry naming the class itself counts.
+  const last = q.slice(q.lastIndexOf('.') + 1);
+  const direct = /^[A-Z]/.test(last) ? CALLS.get(q) : lookup(CALLS, q);
   if (direct) return direct;
   if (call.receiver && call.method) {
     const origin = origins().get(call.receiver) ?? originOf(mod, scope.id, call.receiver);
@@ -406,15 +409,27 @@ function callbacks(
   for (const arg of call.args) {
     if (arg.splat) break;
     const param = arg.keyword ?? params[position++];
-    if (!param || arg.kind !== 'identifier') continue;
+    if (!param || (arg.kind !== 'identifier' && arg.kind !== 'attribute')) continue;
     const called = (callee.mod.callsByScope.get(callee.scope.id) ?? []).some(
       (c) => c.calleeKind === 'identifier' && c.callee === param,
     );
     if (!called) continue;
-    const fn = resolveFunction(ctx.project, mod, scope.id, arg.text);
+    const fn =
+      arg.kind === 'identifier'
+        ? resolveFunction(ctx.project, mod, scope.id, arg.text)
+        : boundMethod(ctx, mod, scope, arg.text);
     if (fn) out.push(fn);
   }
   return out;
+}
+
+/** The method a bound-method expression names (`lane.close`, `self._stop`), when its object's class is known. */
+function boundMethod(ctx: ClassifyContext, mod: ModuleIndex, scope: Scope, text: string): FunctionRef | undefined {
+  const dot = text.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const cls = instanceClass(ctx.project, mod, scope, text.slice(0, dot));
+  const m = cls ? methodOf(cls.mod, cls.cls, text.slice(dot + 1)) : undefined;
+  return cls && m ? { mod: cls.mod, scope: m } : undefined;
 }
 
 /** `Cls.__next__` or `Cls.__iter__` when one of them mostly waits, for the loops that iterate a `Cls`. */
