@@ -24,17 +24,20 @@ import {
   FILE_METHODS,
   HTTP_CLIENT_NAME,
   HTTP_REQUEST,
+  HTTP_SESSIONS,
   HTTP_VERBS,
   IO_METHODS,
   LINE_READERS,
   LOG_METHODS,
   LOGGER_NAME,
   LOGGING_MODULES,
+  NO_WORK,
   ORIGIN_METHODS,
   ORIGIN_WAITS,
   RUNNER_METHODS,
   RUNNER_RECEIVER,
   RUNNER_START,
+  SESSION_REQUESTS,
   WAIT_METHODS,
   WAITABLE_NAME,
 } from './knowledge';
@@ -115,6 +118,8 @@ function factOf(
     const origin = origins().get(call.receiver) ?? originOf(mod, scope.id, call.receiver);
     const waitsOnOrigin = origin ? ORIGIN_WAITS.get(`${origin}.${call.method}`) : undefined;
     if (waitsOnOrigin) return waitsOnOrigin;
+    // A session's requests wait on the network; mounting an adapter or closing it does not.
+    if (origin && HTTP_SESSIONS.has(origin) && !SESSION_REQUESTS.has(call.method)) return NO_WORK;
     const viaOrigin = origin ? lookup(ORIGIN_METHODS, origin) : undefined;
     if (viaOrigin) return viaOrigin;
     const io = IO_METHODS.get(call.method);

@@ -659,6 +659,10 @@ export const UNPICKLABLE_FACTORIES = new Set([
 
 /** HTTP verbs of session and client objects (`session.get(url)`): a request over the network. */
 export const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'request', 'send']);
+/** HTTP session objects: only their requests wait; `mount`, `close` and the like configure the session. */
+export const HTTP_SESSIONS = new Set(['requests.Session', 'requests.session', 'httpx.Client']);
+export const SESSION_REQUESTS = new Set([...HTTP_VERBS, 'options', 'stream']);
+export const NO_WORK: CallFact = { kind: 'neutral', weight: 0, why: '' };
 export const HTTP_REQUEST: CallFact = { kind: 'io', weight: 2, why: 'sends an HTTP request and waits on the network' };
 
 /**
