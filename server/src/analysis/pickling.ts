@@ -10,18 +10,17 @@ import type { Arg, Call } from '../model/types';
 import { INHERIT_ONLY_FACTORIES, UNPICKLABLE_FACTORIES } from './knowledge';
 import { classOfValue, valueCalleeOf } from './origins';
 import { bindingInChain, localNames, type ModuleIndex, qualify } from './resolve';
+import { partialCall } from './targets';
 
 export function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg, pool: boolean): string | undefined {
   if (arg.kind === 'lambda') return `the lambda \`${arg.text}\``;
   if (arg.kind === 'generator_expression') return 'a generator';
   if (arg.kind === 'call' && arg.callee && unpicklableFactory(qualify(mod, arg.callee), pool)) return `\`${arg.text}\``;
   // `partial(f, lambda: x)` pickles what it binds, so each bound argument must be picklable too.
-  if (arg.kind === 'call' && arg.callee && /(^|\.)partial$/.test(qualify(mod, arg.callee))) {
-    const inner = (mod.callsByScope.get(call.scope) ?? []).find(
-      (c) => c.span.line === arg.span.line && c.span.col === arg.span.col && c.callee === arg.callee,
-    );
-    for (const a of inner?.args ?? []) {
-      const what = a.kind === 'lambda' ? 'a lambda' : unpicklableArg(mod, inner!, a, pool);
+  const inner = partialCall(mod, arg);
+  if (inner) {
+    for (const a of inner.args) {
+      const what = a.kind === 'lambda' ? 'a lambda' : unpicklableArg(mod, inner, a, pool);
       if (what) return `${what}, bound by \`${arg.callee}\`,`;
     }
   }

@@ -217,7 +217,7 @@ function isPartial(mod: ModuleIndex, callee: string): boolean {
 }
 
 /** The `functools.partial(...)` call an argument is, when it is one. */
-function partialCall(mod: ModuleIndex, arg: Arg): Call | undefined {
+export function partialCall(mod: ModuleIndex, arg: Arg): Call | undefined {
   if (arg.kind !== 'call' || !arg.callee || !isPartial(mod, arg.callee)) return undefined;
   return lastCallAt(mod.model.calls, arg.span.line, arg.span.col);
 }
