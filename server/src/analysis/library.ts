@@ -58,13 +58,35 @@ export interface Intent {
   onlyState?: Set<string>;
   /** Methods the class runs on one thread of its own (`Thread(target=self.run_loop)`): not public entries. */
   ownTargets?: Set<Scope>;
+  /**
+   * A class that names some of its methods thread-safe (`wake_threadsafe`, `add_callback_threadsafe`, as
+   * asyncio's `call_soon_threadsafe` does) says by that name that its other methods are not: they run on
+   * the one thread that owns the object (its I/O loop). Only the named methods are entries for other threads;
+   * the rest are one thread, whose updates race only with what the named methods write.
+   */
+  confined?: { safe: Set<Scope>; owner: string };
+}
+
+const THREADSAFE_NAME = /thread_?safe/i;
+
+/** Does the class own this method's thread (a thread it starts on it, or the loop a confined class runs on)? */
+export function onOwnerThread(intent: Intent | undefined, m: Scope): boolean {
+  if (!intent) return false;
+  if (intent.ownTargets?.has(m)) return true;
+  return !!intent.confined && !intent.confined.safe.has(m) && isPublicMethod(m.name);
 }
 
 /**
  * `self.x` state a method writes (assignments, subscript stores, mutating calls), following its calls on
  * `self` two levels deep. State the threads only read races with callers as a stale read at worst.
  */
-function selfWrites(mod: ModuleIndex, cls: Scope, method: Scope, depth = 0, out = new Set<string>()): Set<string> {
+export function selfWrites(
+  mod: ModuleIndex,
+  cls: Scope,
+  method: Scope,
+  depth = 0,
+  out = new Set<string>(),
+): Set<string> {
   for (const w of mod.writesByScope.get(method.id) ?? []) {
     for (const t of w.targets) {
       const text = t.kind === 'subscript' ? t.object : t.text;
@@ -125,7 +147,16 @@ function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Co
   const withLocked = (because: string): Intent => {
     const onlyState = lockedState(mod, methods, locks, config);
     for (const s of threads?.onlyState ?? []) onlyState.add(s);
-    return { because, onlyState, ownTargets: threads?.ownTargets };
+    const safe = threads ? [] : methods.filter((m) => THREADSAFE_NAME.test(m.name) && isPublicMethod(m.name));
+    if (safe.length === 0) return { because, onlyState, ownTargets: threads?.ownTargets };
+    // What the thread-safe methods write is what other threads share with the owner.
+    for (const m of safe) selfWrites(mod, cls, m, 0, onlyState);
+    const names = safe.map((m) => `\`${m.name}\``).join(', ');
+    return {
+      because: `\`${cls.name}\` names ${names} as safe to call from other threads, so its other methods run on the one thread that owns it`,
+      onlyState,
+      confined: { safe: new Set(safe), owner: `the thread that owns \`${cls.name}\`` },
+    };
   };
   if (own)
     return withLocked(
@@ -325,13 +356,14 @@ export function libraryRoots(
         if (m.isAsync) continue;
         // A method the class runs on its own single thread is one thread: its updates race only with
         // other writers of the same state (index.ts racyHits pairs them).
-        if (intent.ownTargets?.has(m)) {
+        if (onOwnerThread(intent, m)) {
           roots.push(
             visit(
               mod,
               m,
               {
-                name: `${cls.name}.${m.name}`,
+                // A confined class's methods are one thread between them: they do not race with each other.
+                name: intent.confined?.owner ?? `${cls.name}.${m.name}`,
                 concurrent: false,
                 spawned: true,
                 because: intent.because,

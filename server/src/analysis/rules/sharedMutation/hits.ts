@@ -36,6 +36,7 @@ import {
   moduleNames,
   slotFor,
 } from '../../resolve';
+import { closedAfter } from '../../teardown';
 import type { Config, Finding, Fix } from '../../types';
 
 /** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
@@ -648,6 +649,8 @@ export function racyWrites(
   const guards = guardsIn(mod, scope, locks, config);
   const hits = new Map<number, Hit>();
   const candidates = candidatesOf(mod, scope, f);
+  // After a teardown has marked the object closed under its lock, its own state is nobody else's.
+  const closed = closedAfter(mod, scope, guards);
   for (const visit of visits) {
     // A caller holds a lock around the whole call.
     if (visit.ctx.heldBy) continue;
@@ -656,7 +659,7 @@ export function racyWrites(
     for (const c of candidates) {
       if ((window && !inWindow(window, c.start)) || guardAt(guards, c.start)) continue;
       const state = stateOf(mod, scope, visit, c.target, f, modNames, locks, c.start);
-      if (!state) continue;
+      if (!state || (closed && c.start >= closed.at && closed.covers(state))) continue;
       const what = raceKindOf(mod, scope, c, f);
       if (!what || !c.stmt) continue;
       if (entry.only && !entry.only.has(what)) continue;

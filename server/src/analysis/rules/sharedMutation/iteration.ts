@@ -10,10 +10,11 @@
  */
 import type { Region, Scope, Span } from '../../../model/types';
 import { PROCESS_REGISTRIES } from '../../knowledge';
-import { classIntent, isConstruction, isPublicMethod, ownGuardsIn } from '../../library';
+import { classIntent, isConstruction, isPublicMethod, onOwnerThread, ownGuardsIn } from '../../library';
 import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
 import { classAcross, isThreadClass, originOf, selfAttrBindings, valueCalleeOf } from '../../origins';
 import { bindingInChain, type ModuleIndex } from '../../resolve';
+import { closedAfter } from '../../teardown';
 import type { Config, Finding } from '../../types';
 
 const MUTATORS = new Set([
@@ -182,11 +183,11 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
     const intent = config.assumeThreads === 'always' ? 'assume-threads = "always"' : found?.because;
     if (!intent) continue;
     const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
-    const own = found?.ownTargets ? [...found.ownTargets] : [];
+    const own = methods.filter((m) => onOwnerThread(found, m));
     const api = reachedFrom(
       mod,
       methods,
-      methods.filter((m) => isPublicMethod(m.name) && !found?.ownTargets?.has(m)),
+      methods.filter((m) => isPublicMethod(m.name) && !onOwnerThread(found, m)),
     );
     // What the class's own thread runs: its loops race with every caller-reached method that changes the
     // container, whatever the thread itself writes.
@@ -199,15 +200,19 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
     const lockedByCallers = lock ? callerLocks(mod, cls, locks, config) : undefined;
     for (const m of methods) {
       const onOwnThread = ownThread.has(m);
-      const byCallers = isPublicMethod(m.name) && !m.isAsync && !found?.ownTargets?.has(m);
+      const byCallers = isPublicMethod(m.name) && !m.isAsync && !onOwnerThread(found, m);
       // Any other method's loop is checked against the changes the class makes under its lock.
-      const underLockRule = !!lock && !isConstruction(m.name) && !m.isAsync && !lockedByCallers?.has(m);
+      // A confined class's lock is taken by the owner and its thread-safe methods alike; only the latter race.
+      const underLockRule =
+        !!lock && !found?.confined && !isConstruction(m.name) && !m.isAsync && !lockedByCallers?.has(m);
       if ((!onOwnThread && !byCallers && !underLockRule) || forkHooks.has(m.name)) continue;
       const guards = guardsIn(mod, m, locks, config);
+      // A teardown's loops after it marked the object closed under the lock run on a closed object.
+      const closed = closedAfter(mod, m, guards);
       for (const r of mod.regionsByScope.get(m.id) ?? []) {
         if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
         const match = ITERATED.exec(r.expr);
-        if (!match || guardAt(guards, r.start)) continue;
+        if (!match || guardAt(guards, r.start) || (closed && r.start >= closed.at && closed.covers(match[1]))) continue;
         // A loop that ends before this method starts the class's thread happens before the thread runs.
         if (!onOwnThread && startsLater(mod, m, r.end)) continue;
         const kind = containerKind(mod, cls, match[1]);
