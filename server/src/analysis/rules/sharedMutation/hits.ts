@@ -303,8 +303,43 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     const tested = t.kind === 'subscript' ? t.object : t.text;
     if (inside && tested && ORDERING.test(r.expr) && mentions(r.expr, tested)) return 'check-then-act';
   }
+  return failedLookupStore(mod, scope, w, t, f);
+}
+
+/**
+ * `try: return cache[k]` / `except KeyError: cache[k] = make(k)`, and `try: return self._conn` / `except
+ * AttributeError: self._conn = connect()`: the failed look-up in the try body is the test, the store in
+ * the handler the act, and another thread can store in between.
+ */
+function failedLookupStore(
+  mod: ModuleIndex,
+  scope: Scope,
+  w: Write,
+  t: WriteTarget,
+  f: FnFacts,
+): Hit['what'] | undefined {
+  const state = t.kind === 'subscript' ? t.object : t.kind === 'attribute' ? t.text : undefined;
+  if (!state) return undefined;
+  const catches = t.kind === 'subscript' ? LOOKUP_ERRORS : /(^|\W)AttributeError($|\W)/;
+  for (const r of f.tries) {
+    if (w.start < r.thenEnd || w.end > r.end || !catches.test(r.expr)) continue;
+    const inBody = (x: { start: number; end: number }) => x.start >= r.thenStart && x.end <= r.thenEnd;
+    const read = (value: string) =>
+      t.kind === 'subscript' ? new RegExp(`(?<![\\w.])${escapeRegex(state)}\\[`).test(value) : mentions(value, state);
+    const looked =
+      (mod.flowsByScope.get(scope.id) ?? []).some((fl) => inBody(fl) && read(fl.value)) ||
+      (mod.writesByScope.get(scope.id) ?? []).some((b) => inBody(b) && read(b.value));
+    if (!looked) continue;
+    // The handler is the guarded block: a store of the same value for every thread, alone there, is benign.
+    const handler = { ...r, thenStart: r.thenEnd, thenEnd: r.end };
+    if (benignStore(mod, scope, w, state, f, handler)) return undefined;
+    return t.kind === 'subscript' ? 'check-then-act' : 'lazy initialisation';
+  }
   return undefined;
 }
+
+/** Handlers that catch a failed look-up of a key: `KeyError`, `LookupError`, or anything. */
+const LOOKUP_ERRORS = /(^|[|,(.])\s*(KeyError|LookupError|Exception|BaseException|\*)\s*($|[|,)])/;
 
 /**
  * Does `value` read `container` only as entries at constant keys other than `key`: a literal, or a name
@@ -322,16 +357,14 @@ function readsOnlyConstantEntries(value: string, container: string, key: string 
   });
 }
 
-/** Does the test read a local whose one binding before it read `state` (`v = cache.get(k)`, `v = cache[k]`)? */
+/** Does the test read a local whose binding before it read `state` (`v = cache.get(k)`, `v = cache[k]`)? */
 function testsLocalReadOf(mod: ModuleIndex, scope: Scope, r: Region, state: string, f: FnFacts): boolean {
   const names = r.expr.match(/[A-Za-z_]\w*/g) ?? [];
   for (const name of new Set(names)) {
     if (!f.locals.has(name) || name === state) continue;
-    const binds = (mod.writesByScope.get(scope.id) ?? []).filter((w) =>
-      w.targets.some((t) => t.kind === 'identifier' && t.text === name),
-    );
-    if (binds.length === 1 && binds[0].end <= r.start && LOOKUP.test(binds[0].value) && mentions(binds[0].value, state))
-      return true;
+    // The binding the test reads: the last one before it (`v = compute(k)` may rebind it after the return).
+    const bound = bindingOf(mod, scope.id, name, r.start);
+    if (bound && bound.end <= r.start && LOOKUP.test(bound.value) && mentions(bound.value, state)) return true;
   }
   return false;
 }
