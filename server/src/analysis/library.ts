@@ -298,6 +298,15 @@ function rootsIn(mod: ModuleIndex, m: Scope, at: (offset: number) => boolean, ou
   return called;
 }
 
+/**
+ * Is this module a test (pytest's and unittest's conventions), by its dotted name: `test_*`, `*_test`,
+ * `conftest`, or a module inside a `test`, `tests` or `testing` package? The name, not the path: the folder
+ * a user checks is the import root, so a project's own `test/` folder of sample code is not a package.
+ */
+export function isTestModule(moduleName: string): boolean {
+  return /(^|\.)(tests?|testing)\.|(^|\.)(test_\w*|\w*_test|conftest)$/.test(moduleName);
+}
+
 /** Does the module show that it expects threads? */
 export function threadAware(mod: ModuleIndex, locks: LockBinding[], spawned: boolean): boolean {
   if (spawned || locks.some((b) => b.mutex)) return true;
@@ -338,6 +347,9 @@ export function libraryRoots(
   const always = config.assumeThreads === 'always';
   const roots: Visit[] = [];
   for (const mod of project.modules) {
+    // A test module has no users whose threads call it: its threads are the ones its tests start, which
+    // the spawns show. Library mode infers entries for code that others call, so it skips tests.
+    if (!always && isTestModule(mod.model.moduleName)) continue;
     const locks = locksOf(mod);
     for (const cls of [...mod.classes.values()].flat()) {
       const intent: Intent | undefined = always
