@@ -279,10 +279,20 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     // Value flow through a local: `total = self.size + n; ...; self.size = total` reads and writes back.
     const tested = t.kind === 'subscript' ? t.object : t.text;
     if (tested && readThroughLocal(mod, scope, w, tested, f)) return 'read-modify-write';
+    // The swap `pending = buf` then `buf = []`: two threads take the same batch, and an item added between
+    // the read and the reset is lost.
+    if (t.kind !== 'subscript' && EMPTY_CONTAINER.test(w.value.trim()) && takenBefore(mod, scope, w, t.text, f))
+      return 'read-modify-write';
   }
   for (const r of f.ifs) {
     const inside = w.start >= r.thenStart && w.end <= r.thenEnd;
     const guardBefore = r.thenExits && r.end <= w.start;
+    // `if k in d: v = d[k]` / `else: d[k] = make(k)`: the store in the else branch acts on the same test.
+    const inElse = w.start >= r.thenEnd && w.end <= r.end;
+    if (inElse && t.kind === 'subscript' && t.object && testsMembership(r.expr, t.object, t.key)) {
+      const elseBlock = { ...r, thenStart: r.thenEnd, thenEnd: r.end };
+      return benignStore(mod, scope, w, t.object, f, elseBlock) ? undefined : 'check-then-act';
+    }
     if (!inside && !guardBefore) continue;
     if (t.kind === 'subscript' && t.object && testsMembership(r.expr, t.object, t.key)) {
       // Registration: `if name in REGISTRY: raise/return`, then `REGISTRY[name] = factory` with what the
@@ -338,6 +348,20 @@ function failedLookupStore(
   return undefined;
 }
 
+/** A new empty container: `[]`, `{}`, `set()`, `deque()`, `collections.deque()`, `list()`, `dict()`. */
+const EMPTY_CONTAINER =
+  /^(\[\s*\]|\{\s*\}|(collections\.)?(list|dict|set|deque|OrderedDict|defaultdict)\(\s*\w*\s*\))$/;
+
+/** Is `state` itself (not a part or a copy of it) bound to a local earlier in the function? */
+function takenBefore(mod: ModuleIndex, scope: Scope, w: Write, state: string, f: FnFacts): boolean {
+  return (mod.writesByScope.get(scope.id) ?? []).some(
+    (b) =>
+      b.end <= w.start &&
+      b.value.trim() === state &&
+      b.targets.some((x) => x.kind === 'identifier' && f.locals.has(x.text) && x.text !== state),
+  );
+}
+
 /** Handlers that catch a failed look-up of a key: `KeyError`, `LookupError`, or anything. */
 const LOOKUP_ERRORS = /(^|[|,(.])\s*(KeyError|LookupError|Exception|BaseException|\*)\s*($|[|,)])/;
 
@@ -386,7 +410,12 @@ function testsSize(cond: string, container: string): boolean {
  */
 function takeAfterSizeTest(call: Call, f: FnFacts): boolean {
   const receiver = call.receiver;
-  if (!receiver || !call.method || !TAKES.has(call.method) || call.args.length > 0) return false;
+  if (!receiver || !call.method || !TAKES.has(call.method)) return false;
+  // Eviction `if len(c) > N: c.pop(next(iter(c)))`: both threads pick the same oldest key, and the second
+  // pop without a default raises KeyError. A key from elsewhere, or a default, is another matter.
+  const evicts =
+    call.method === 'pop' && call.args.length === 1 && !call.args[0].keyword && mentions(call.args[0].text, receiver);
+  if (call.args.length > 0 && !evicts) return false;
   const sized = f.ifs.some((r) => {
     const inside = call.start >= r.thenStart && call.end <= r.thenEnd;
     const guardBefore = r.thenExits && r.end <= call.start;
