@@ -122,12 +122,13 @@ function factOf(
     if (origin && HTTP_SESSIONS.has(origin) && !SESSION_REQUESTS.has(call.method)) return NO_WORK;
     const viaOrigin = origin ? lookup(ORIGIN_METHODS, origin) : undefined;
     if (viaOrigin) return viaOrigin;
-    const io = IO_METHODS.get(call.method);
-    if (io) return io;
-    // From here on the method is read from the receiver's name, so a method the project defines wins,
-    // unless it is abstract (`def start(self): raise NotImplementedError()`): subclasses do the work.
+    // From here on the method is read from its name and the receiver's, so a method the project defines
+    // wins (`Reg().touch()` is the class's own `touch`, not `Path.touch`), unless it is abstract (`def
+    // start(self): raise NotImplementedError()`): subclasses do the work.
     const own = resolveCallee(ctx.project, mod, scope, call);
     if (own && !isAbstract(own)) return undefined;
+    const io = IO_METHODS.get(call.method);
+    if (io) return io;
     const last = call.receiver.slice(call.receiver.lastIndexOf('.') + 1);
     // `session.get(url, timeout=5)` is an HTTP request, not a queue.
     if (HTTP_CLIENT_NAME.test(last) && HTTP_VERBS.has(call.method)) return HTTP_REQUEST;
@@ -654,7 +655,11 @@ export function reasonsFor(e: Evidence, cls: Classification): Reason[] {
 
 function sortedReasons(e: Evidence, cls: Classification): Reason[] {
   const rank = (r: Reason) => (r.kind === cls ? 0 : cls === 'mixed' ? 0 : 1);
-  const sorted = [...e.reasons].sort((a, b) => rank(a) - rank(b) || a.line - b.line);
+  // Two calls of one helper on a line (`Path(a).resolve(), Path(b).resolve()`) give one reason, not two.
+  const seen = new Set<string>();
+  const sorted = [...e.reasons]
+    .sort((a, b) => rank(a) - rank(b) || a.line - b.line)
+    .filter((r) => !seen.has(r.text) && !!seen.add(r.text));
   if (sorted.length === 0) return [{ text: 'no waiting, native work or loops were found', line: 0, kind: 'note' }];
   return sorted.slice(0, 6);
 }

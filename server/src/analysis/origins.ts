@@ -235,12 +235,30 @@ export function instanceClass(
     const owner = enclosingClass(mod, scope.id);
     return owner ? (attrClass({ mod, cls: owner }, expr.slice(5)) ?? declaredClass(mod, scope.id, expr)) : undefined;
   }
+  // A call used in place (`Registry().touch()`, `make_client().send()`): the class made, or returned.
+  const made = calledName(expr);
+  if (made) return classAcross(mod, made) ?? returnedBy(project, mod, scope.id, made);
   // A chain (`self._topology._session_pool`, `client.pool`): the class of its head, then of each attribute
   // as that class's methods bind it. Any step that cannot be placed leaves the whole chain unknown.
   const m = /^(.+)\.(\w+)$/.exec(expr);
   if (!m || !/^[\w.]+$/.test(m[1]) || m[1].split('.').length > 4 || mod.classes.has(m[1])) return undefined;
   const holder = instanceClass(project, mod, scope, m[1]);
   return holder ? attrClass(holder, m[2]) : undefined;
+}
+
+/** `name` of `name(...)` or `pkg.name(...)` when the whole text is that one call, else undefined. */
+function calledName(expr: string): string | undefined {
+  const m = /^([A-Za-z_][\w.]*)\(/.exec(expr);
+  if (!m || !expr.endsWith(')')) return undefined;
+  let depth = 0;
+  for (let i = m[1].length; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    // The call's own parenthesis closes before the end: `a(x).b(y)` is a chain, not one call.
+    if (depth === 0 && i < expr.length - 1) return undefined;
+  }
+  return m[1];
 }
 
 /**

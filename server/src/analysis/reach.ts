@@ -130,6 +130,8 @@ export function isSharedExpr(
   // A classmethod's `cls` and `type(self)` are the class itself, whose attributes every instance shares.
   if (expr === 'type(self)' || expr.startsWith('type(self).')) return true;
   const root = headName(expr, 0);
+  // An object made in place (`Ledger().touch()`, `make_client().send()`) is this call's own, not shared.
+  if (expr[root.length] === '(' && madeInPlace(expr, root.length)) return false;
   if (root === 'cls' && scope.decorators.includes('classmethod')) return true;
   if (root === 'self') {
     if (expr === 'self') return ctx.selfShared;
@@ -140,6 +142,18 @@ export function isSharedExpr(
   if (locals.has(root)) return false;
   if (mod.classes.has(root)) return true;
   return moduleNames.has(root) && !mod.imports.has(root) && scope.kind !== 'module';
+}
+
+/** Is `expr` one call whose parenthesis opens at `open` and closes at its very end? */
+function madeInPlace(expr: string, open: number): boolean {
+  let depth = 0;
+  for (let i = open; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    if (depth === 0) return i === expr.length - 1;
+  }
+  return false;
 }
 
 /** The text from `from` up to the first `.`, `[` or `(`: the name an expression starts with (`a` of `a.b[c]`). */
