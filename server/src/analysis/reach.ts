@@ -21,7 +21,9 @@ import {
   type ModuleIndex,
   mentions,
   moduleNames,
+  type ProjectIndex,
   paramNames,
+  resolveFunction,
   slotFor,
 } from './resolve';
 
@@ -127,8 +129,10 @@ export function isSharedExpr(
   moduleNames: Set<string>,
   locals: Set<string>,
 ): boolean {
-  // A classmethod's `cls` and `type(self)` are the class itself, whose attributes every instance shares.
+  // A classmethod's `cls`, `type(self)` and `self.__class__` are the class itself, whose attributes every
+  // instance shares.
   if (expr === 'type(self)' || expr.startsWith('type(self).')) return true;
+  if (expr === 'self.__class__' || expr.startsWith('self.__class__.')) return true;
   const root = headName(expr, 0);
   // An object made in place (`Ledger().touch()`, `make_client().send()`) is this call's own, not shared.
   if (expr[root.length] === '(' && madeInPlace(expr, root.length)) return false;
@@ -281,12 +285,38 @@ function callSteps(
         fresh ||= onParam(scope, call);
         const callee = resolveCallee(cctx.project, mod, scope, call);
         if (!callee || callee.scope.kind === 'class') continue;
-        steps.push({ call, callee, held: guardAt(guards, call.start)?.lock });
+        const held = guardAt(guards, call.start)?.lock;
+        steps.push({ call, callee, held });
+        // `@counted def work()` is `work = counted(work)`: a call of `work` runs the wrapper first.
+        for (const wrapper of decoratorWrappers(cctx.project, callee)) steps.push({ call, callee: wrapper, held });
       }
       return steps;
     },
     (steps) => (fresh ? undefined : steps.map((s) => ({ call: s.call, callee: carryRef(s.callee), held: s.held }))),
   );
+}
+
+/**
+ * The wrappers a decorated function's calls run: for each decorator that is a plain function of the
+ * analysed files (`@counted`, `@cache.memoize`), the nested function it returns (`def wrapper(*a)` ...
+ * `return wrapper`). Its closure cells are the decorator's locals, one set per decorated function, shared
+ * by every caller. Decorator factories (`@retry(3)`) and classes are not followed.
+ */
+function decoratorWrappers(project: ProjectIndex, fn: FunctionRef): FunctionRef[] {
+  const { mod, scope } = fn;
+  if (scope.decorators.length === 0) return [];
+  const out: FunctionRef[] = [];
+  for (const d of scope.decorators) {
+    if (!/^[A-Za-z_][\w.]*$/.test(d)) continue;
+    const deco = resolveFunction(project, mod, scope.parent, d);
+    if (deco?.scope.kind !== 'function') continue;
+    const nested = (deco.mod.children.get(deco.scope.id) ?? []).filter((c) => c.kind === 'function');
+    for (const flow of deco.mod.flowsByScope.get(deco.scope.id) ?? []) {
+      const wrapper = flow.kind === 'return' ? nested.find((c) => c.name === flow.value.trim()) : undefined;
+      if (wrapper && !out.some((r) => r.scope === wrapper)) out.push({ mod: deco.mod, scope: wrapper });
+    }
+  }
+  return out;
 }
 
 /** The calls a function's walk follows, with their callees as carried references. */

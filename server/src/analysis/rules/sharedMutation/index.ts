@@ -17,7 +17,7 @@ import type { Config, Finding, Fix, LockInfo, ThreadTarget } from '../../types';
 import type { Rule } from '../registry';
 import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
 import { iterationRaces, registryIterations } from './iteration';
-import { type GuardedWrite, guardedWrites, lockDiscipline } from './lockDiscipline';
+import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline } from './lockDiscipline';
 import { queueChecks } from './queueChecks';
 import { lostStops } from './stopFlags';
 
@@ -278,10 +278,12 @@ function sharedMutationFindings(
   for (const hit of hits.sort((a, b) => a.stmtStart - b.stmtStart)) {
     if (seen.has(hit.stmtStart)) continue;
     seen.add(hit.stmtStart);
-    const existing = guardedBy.get(hit.state);
-    const lock = existing ?? (hit.state.startsWith('self.') && hit.scope.parent >= 0 ? classLock : undefined);
     const cls = mod.model.scopes[hit.scope.parent];
-    const owner = hit.state.startsWith('self.') && cls?.kind === 'class' ? cls.name : undefined;
+    const cell = cellOwner(mod, hit.scope, hit.state);
+    // A closure cell is known by its function, not by its name, which other functions' cells share.
+    const existing = cell ? undefined : guardedBy.get(hit.state);
+    const lock = existing ?? (hit.state.startsWith('self.') && hit.scope.parent >= 0 ? classLock : undefined);
+    const owner = hit.state.startsWith('self.') && cls?.kind === 'class' ? cls.name : cell;
     const elsewhere = guardedFirst.get(`${owner ?? ''}|${hit.state}`);
     findings.push(
       sharedMutationFinding(

@@ -17,7 +17,11 @@ import type { Config, Finding } from '../../types';
 
 export interface GuardedWrite {
   state: string;
-  /** The class whose method writes it, for `self.*` state; two classes' `self.x` are different state. */
+  /**
+   * Whose state it is, where the name alone does not say: the class whose method writes it, for `self.*`
+   * state (two classes' `self.x` are different state), or the function whose closure cell a `nonlocal`
+   * name is (two decorators' `calls` cells are different state).
+   */
   cls?: string;
   locks: string[];
   fn: string;
@@ -28,6 +32,17 @@ function stateKey(mod: ModuleIndex, scope: Scope, text: string, kind: string, ob
   if (kind === 'subscript') return object;
   if (kind === 'attribute') return text;
   return mod.globals.get(scope.id)?.has(text) || mod.nonlocals.get(scope.id)?.has(text) ? text : undefined;
+}
+
+/**
+ * For a `nonlocal` name, the function whose local (closure cell) it is, as a key: `cell:<scope id>`.
+ * Undefined for other names.
+ */
+export function cellOwner(mod: ModuleIndex, scope: Scope, name: string): string | undefined {
+  if (!mod.nonlocals.get(scope.id)?.has(name)) return undefined;
+  let at = mod.model.scopes[scope.parent];
+  while (at && at.kind === 'function' && mod.nonlocals.get(at.id)?.has(name)) at = mod.model.scopes[at.parent];
+  return at ? `cell:${at.id}` : undefined;
 }
 
 function heldAt(guards: Guard[], offset: number): string[] {
@@ -52,7 +67,7 @@ export function guardedWrites(mod: ModuleIndex, locks: LockBinding[], config: Co
         const state = stateKey(mod, scope, t.text, t.kind, t.object);
         const root = state?.split(/[.[]/)[0];
         if (!state || !root || (root !== 'self' && locals.has(root))) continue;
-        const owner = root === 'self' && cls?.kind === 'class' ? cls.name : undefined;
+        const owner = root === 'self' && cls?.kind === 'class' ? cls.name : cellOwner(mod, scope, t.text);
         // A lock held through a local variable has no name that means the same thing in another function.
         const locks = [...heldAt(guards, w.start), ...byCallers].filter((l) => l.includes('.') || !locals.has(l));
         if (locks.length > 0) out.push({ state, cls: owner, locks, fn, span: w.span });
