@@ -127,6 +127,17 @@ export const CALLS: Map<string, CallFact> = new Map([
   ]),
   ...facts('io', 1, IO_WAIT, ['select.select', 'input']),
   ...facts('io', 3, IO_RUNNER, ['asyncio.run', 'asyncore.loop', 'uvicorn.run', 'asyncio.Runner.run']),
+  // Apple's run loop, as PyObjC exports it from CoreFoundation and from the frameworks built on it.
+  ...facts(
+    'io',
+    3,
+    IO_RUNNER,
+    ['CoreFoundation', 'Foundation', 'FSEvents', 'AppKit'].flatMap((m) => [
+      `${m}.CFRunLoopRun`,
+      `${m}.CFRunLoopRunInMode`,
+    ]),
+  ),
+  ...facts('io', 3, IO_RUNNER, ['twisted.internet.reactor.run', 'tkinter.mainloop']),
   ...facts('native', 1, FOREIGN, FOREIGN_LIBRARIES),
   ...facts('io', 1.5, IO_POLL, ['select.poll', 'select.epoll', 'selectors.DefaultSelector.select']),
   ...facts('io', 1.5, IO_WAIT, [
