@@ -8,7 +8,7 @@
 import type { Arg, Call, Scope } from '../model/types';
 import { type CarryKey, carryKey, keepCarried, peekCarried } from './carry';
 import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
-import { calleeOf, classOfValue, paramClass } from './origins';
+import { calleeOf, classAcross, classOfValue, isThreadClass, paramClass } from './origins';
 import {
   bindingInChain,
   type CarriedRef,
@@ -504,28 +504,41 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
     );
     if (site) sites.push(site);
   }
+  const subclassSite = (call: Call, at: ModuleIndex, cls: Scope, runsIn: 'thread' | 'process') => {
+    const run = methodOf(at, cls, 'run');
+    if (!run) return;
+    const init = methodOf(at, cls, '__init__');
+    const vars = loopVars(mod, call);
+    // A Process subclass's instance, with what its constructor was given, is what spawn pickles.
+    const site: SpawnSite = {
+      mod,
+      call,
+      kind: runsIn === 'thread' ? 'thread-subclass' : 'process',
+      runsIn,
+      targets: [{ mod: at, scope: run }],
+      concurrent: vars.length > 0,
+      sharedParams: new Set(),
+      selfShared: false,
+      taskArgs: call.args,
+    };
+    if (init) site.sharedParams = sharedParamsOf({ mod: at, scope: init }, call.args, vars);
+    sites.push(site);
+  };
   for (const { cls, runsIn } of workerClasses(mod)) {
-    const run = methodOf(mod, cls, 'run');
-    if (!run) continue;
-    const init = methodOf(mod, cls, '__init__');
-    for (const call of mod.model.calls) {
-      if (call.callee !== cls.name) continue;
-      const vars = loopVars(mod, call);
-      // A Process subclass's instance, with what its constructor was given, is what spawn pickles.
-      const site: SpawnSite = {
-        mod,
-        call,
-        kind: runsIn === 'thread' ? 'thread-subclass' : 'process',
-        runsIn,
-        targets: [{ mod, scope: run }],
-        concurrent: vars.length > 0,
-        sharedParams: new Set(),
-        selfShared: false,
-        taskArgs: call.args,
-      };
-      if (init) site.sharedParams = sharedParamsOf({ mod, scope: init }, call.args, vars);
-      sites.push(site);
-    }
+    for (const call of mod.model.calls) if (call.callee === cls.name) subclassSite(call, mod, cls, runsIn);
+  }
+  // A Thread or Process subclass another module of the project defines (`PeriodicTimer(10, flush)` with
+  // `from .periodic_timer import PeriodicTimer`), made here.
+  for (const call of mod.model.calls) {
+    if (call.calleeKind !== 'identifier' && call.calleeKind !== 'attribute') continue;
+    const last = call.callee.slice(call.callee.lastIndexOf('.') + 1);
+    if (!/^[A-Z]/.test(last) || mod.classes.has(call.callee) || !mod.imports.has(call.callee.split('.')[0])) continue;
+    const made = classAcross(mod, call.callee);
+    if (!made || made.mod === mod) continue;
+    const runsIn = isThreadClass(made.mod, made.cls)
+      ? 'thread'
+      : workerClasses(made.mod).find((w) => w.cls === made.cls)?.runsIn;
+    if (runsIn) subclassSite(call, made.mod, made.cls, runsIn);
   }
   return sites;
 }

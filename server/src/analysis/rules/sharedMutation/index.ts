@@ -64,7 +64,7 @@ function onThread(visits: Map<string, Visit[]>, mod: ModuleIndex, scopeId: numbe
 
 function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, ThreadTarget>): Visit[] {
   const roots: Visit[] = [];
-  for (const [mod, list] of sites) {
+  for (const list of sites.values()) {
     for (const site of list) {
       if (site.runsIn !== 'thread') continue;
       for (const ref of site.targets) {
@@ -77,9 +77,10 @@ function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, 
         };
         let sharedAttrs = new Set<string>();
         if (site.kind === 'thread-subclass') {
-          const cls = mod.model.scopes[ref.scope.parent];
-          const init = cls ? methodOf(mod, cls, '__init__') : undefined;
-          if (init) sharedAttrs = attrsFromParams(mod, init, site.sharedParams);
+          // The class lives where its `run` does, which need not be the module that makes the thread.
+          const cls = ref.mod.model.scopes[ref.scope.parent];
+          const init = cls ? methodOf(ref.mod, cls, '__init__') : undefined;
+          if (init) sharedAttrs = attrsFromParams(ref.mod, init, site.sharedParams);
         }
         if (!entry.concurrent) entry.because = 'runs in a thread';
         roots.push({
