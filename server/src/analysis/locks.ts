@@ -185,11 +185,18 @@ function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
   for (const r of mod.regionsByScope.get(scope.id) ?? []) {
     if (r.kind !== 'with') continue;
     for (const item of r.items) {
-      const lock = item.isCall
-        ? heldByHelper(mod, scope, item.expr, bindings, config)
-        : isMutex(bindings, item.expr, config)
-          ? item.expr
-          : undefined;
+      // `with getattr(self, "_lock", nullcontext()):` takes `self._lock` where the object has one.
+      const attr = GETATTR.exec(item.expr);
+      const named = attr ? `${attr[1]}.${attr[2]}` : undefined;
+      const lock = named
+        ? isMutex(bindings, named, config)
+          ? named
+          : undefined
+        : item.isCall
+          ? heldByHelper(mod, scope, item.expr, bindings, config)
+          : isMutex(bindings, item.expr, config)
+            ? item.expr
+            : undefined;
       if (lock) guards.push({ start: r.bodyStart, end: r.end, lock: canonicalOf(bindings, lock), span: item.span });
     }
   }
@@ -235,6 +242,9 @@ function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
   }
   return guards;
 }
+
+/** `getattr(obj, "name", default)`: the attribute `obj.name`, read with a fallback. */
+const GETATTR = /^getattr\(\s*([A-Za-z_][\w.]*)\s*,\s*['"](\w+)['"]\s*(,.*)?\)$/s;
 
 const CONTEXT_MANAGER = /(^|\.)contextmanager$/;
 
