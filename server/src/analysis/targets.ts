@@ -148,7 +148,26 @@ export function resolveCallable(
   }
   if (arg.kind === 'identifier' || arg.kind === 'attribute')
     return resolveText(project, mod, scopeId, arg.text, call, depth);
+  // `Thread(target=make_checker(jobs))`: the thread runs the closure the factory returns.
+  if (arg.kind === 'call' && arg.callee) return closuresReturnedBy(project, mod, scopeId, arg.callee);
   return [];
+}
+
+/**
+ * The nested functions a function of the analysed files returns by name (`def make_checker(jobs): def
+ * check(): ...; return check`): what a call of it hands back to be run. Other return values give nothing.
+ */
+function closuresReturnedBy(project: ProjectIndex, mod: ModuleIndex, scopeId: number, callee: string): FunctionRef[] {
+  if (!/^[A-Za-z_]\w*$/.test(callee)) return [];
+  const fn = resolveFunction(project, mod, scopeId, callee);
+  if (fn?.scope.kind !== 'function') return [];
+  const nested = (fn.mod.children.get(fn.scope.id) ?? []).filter((c) => c.kind === 'function');
+  const out: FunctionRef[] = [];
+  for (const flow of fn.mod.flowsByScope.get(fn.scope.id) ?? []) {
+    const closure = flow.kind === 'return' ? nested.find((c) => c.name === flow.value.trim()) : undefined;
+    if (closure && !out.some((r) => r.scope === closure)) out.push({ mod: fn.mod, scope: closure });
+  }
+  return out;
 }
 
 function resolveText(
