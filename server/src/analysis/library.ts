@@ -196,10 +196,16 @@ function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | un
       const threadClass = call.calleeKind === 'identifier' ? classAcross(mod, call.callee) : undefined;
       if (threadClass && isThreadClass(threadClass.mod, threadClass.cls)) {
         const callback = call.args.find((a) => a.text.startsWith('self.') && methodOf(mod, cls, a.text.slice(5)));
-        const target = callback ? methodOf(mod, cls, callback.text.slice(5)) : undefined;
+        // A closure handed instead (`def flush(): self.flush()`, then `PeriodicTimer(10, flush)`) runs the
+        // method it calls on `self`.
+        const viaClosure = callback ? undefined : closureMethod(mod, cls, m, call);
+        const target = callback ? methodOf(mod, cls, callback.text.slice(5)) : viaClosure?.method;
+        const handed = viaClosure
+          ? `\`${viaClosure.closure}\` (which calls \`${viaClosure.method.name}\`)`
+          : `\`${target?.name}\``;
         if (target) {
           return {
-            because: `\`${cls.name}\` hands \`${target.name}\` to the thread \`${call.callee}\` (in \`${m.name}\`), which calls it back while callers use its methods`,
+            because: `\`${cls.name}\` hands ${handed} to the thread \`${call.callee}\` (in \`${m.name}\`), which calls it back while callers use its methods`,
             onlyState: selfWrites(mod, cls, target),
             ownTargets: new Set([target]),
           };
@@ -227,6 +233,27 @@ function ownThreads(mod: ModuleIndex, cls: Scope, methods: Scope[]): Intent | un
         ownTargets: isThread ? new Set([target]) : undefined,
       };
     }
+  }
+  return undefined;
+}
+
+/**
+ * The method of `cls` that a nested function of `m`, handed to `call` by name, calls on `self`: the one
+ * such call when the closure makes exactly one.
+ */
+function closureMethod(
+  mod: ModuleIndex,
+  cls: Scope,
+  m: Scope,
+  call: Call,
+): { method: Scope; closure: string } | undefined {
+  const nested = (mod.children.get(m.id) ?? []).filter((c) => c.kind === 'function');
+  for (const arg of call.args) {
+    const closure = nested.find((c) => c.name === arg.text);
+    if (!closure) continue;
+    const onSelf = (mod.callsByScope.get(closure.id) ?? []).filter((c) => c.receiver === 'self' && c.method);
+    const method = onSelf.length === 1 ? methodOf(mod, cls, onSelf[0].method!) : undefined;
+    if (method) return { method, closure: closure.name };
   }
   return undefined;
 }
