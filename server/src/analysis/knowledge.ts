@@ -590,6 +590,11 @@ export const LOCK_FACTORIES: Map<string, LockKind> = new Map([
 
 /** Names that read as a mutex when nothing else is known about them. */
 export const LOCK_NAME = /(^|[._])_*(lock|rlock|mutex|cond|condition|cv|guard|sem|semaphore)(_[a-z0-9]+)?$|lock$/i;
+/**
+ * Locks known by where they sit rather than by their own name: a `queue.Queue`'s conditions, which share
+ * the queue's mutex (`with q.not_empty:`), and an entry of a table of locks (`with self._tp_locks[tp]:`).
+ */
+export const LOCK_PLACES = /\.(not_empty|not_full|all_tasks_done)$|(^|[._])_*\w*locks\[[^[\]]*\]$/i;
 
 export type PoolKind = 'thread-pool' | 'process-pool';
 

@@ -6,7 +6,7 @@
  */
 import type { Scope, Span } from '../model/types';
 import { type CarryKey, carried, carryKey, STALE } from './carry';
-import { AFTER_FORK_HOOKS, LOCK_FACTORIES, LOCK_NAME, type LockKind } from './knowledge';
+import { AFTER_FORK_HOOKS, LOCK_FACTORIES, LOCK_NAME, LOCK_PLACES, type LockKind } from './knowledge';
 import { valueCalleeOf } from './origins';
 import { type FunctionRef, type ModuleIndex, mentions, qualify, resolveFunction, slotFor } from './resolve';
 import type { Config } from './types';
@@ -114,7 +114,7 @@ export function isMutex(bindings: LockBinding[], expr: string, config: Config): 
   const b = findLock(bindings, expr);
   if (b) return b.mutex && !b.perCall;
   if (config.extraLocks.includes(expr)) return true;
-  return LOCK_NAME.test(expr) && !expr.includes('(');
+  return (LOCK_NAME.test(expr) || LOCK_PLACES.test(expr)) && !expr.includes('(');
 }
 
 /** Is this expression a threading.local object (per-thread state)? */
