@@ -14,8 +14,9 @@ import { isConstruction, selfWrites } from './library';
 import type { Guard } from './locks';
 import type { ModuleIndex } from './resolve';
 
+/** `close`, `_shutdown`, `stop_all`, `terminate_now`; not `stopwatch` or `closest`. */
 const TEARDOWN =
-  /^_*(close|shutdown|shut_down|stop|terminate|dispose|destroy|disconnect|teardown|tear_down|kill|quit)/i;
+  /^_*(close|shutdown|shut_down|stop|terminate|dispose|destroy|disconnect|teardown|tear_down|kill|quit)(_\w*)?$/i;
 const MARK_VALUE = /^(True|False|None)$/;
 
 export interface Closed {
