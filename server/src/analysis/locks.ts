@@ -187,15 +187,12 @@ function computeGuards(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
     for (const item of r.items) {
       // `with getattr(self, "_lock", nullcontext()):` takes `self._lock` where the object has one.
       const attr = GETATTR.exec(item.expr);
-      const named = attr ? `${attr[1]}.${attr[2]}` : undefined;
-      const lock = named
-        ? isMutex(bindings, named, config)
-          ? named
-          : undefined
-        : item.isCall
-          ? heldByHelper(mod, scope, item.expr, bindings, config)
-          : isMutex(bindings, item.expr, config)
-            ? item.expr
+      const expr = attr ? `${attr[1]}.${attr[2]}` : item.expr;
+      const lock =
+        item.isCall && !attr
+          ? heldByHelper(mod, scope, expr, bindings, config)
+          : isMutex(bindings, expr, config)
+            ? expr
             : undefined;
       if (lock) guards.push({ start: r.bodyStart, end: r.end, lock: canonicalOf(bindings, lock), span: item.span });
     }

@@ -18,7 +18,7 @@
  */
 import type { Arg, Call, Scope, Write } from '../model/types';
 import { CONTEXT_MEMBERS } from './knowledge';
-import type { ProjectIndex } from './resolve';
+import type { FunctionRef, ProjectIndex } from './resolve';
 import {
   bindingInChain,
   bindingOf,
@@ -246,8 +246,22 @@ export function instanceClass(
   return holder ? attrClass(holder, m[2]) : undefined;
 }
 
+/**
+ * The nested functions a function returns by name (`def make_checker(jobs): def check(): ...; return
+ * check`): what a call of it hands back. A decorator's wrapper and a factory's closure are both this.
+ */
+export function returnedClosures(fn: FunctionRef): FunctionRef[] {
+  const nested = (fn.mod.children.get(fn.scope.id) ?? []).filter((c) => c.kind === 'function');
+  const out: FunctionRef[] = [];
+  for (const flow of fn.mod.flowsByScope.get(fn.scope.id) ?? []) {
+    const closure = flow.kind === 'return' ? nested.find((c) => c.name === flow.value.trim()) : undefined;
+    if (closure && !out.some((r) => r.scope === closure)) out.push({ mod: fn.mod, scope: closure });
+  }
+  return out;
+}
+
 /** `name` of `name(...)` or `pkg.name(...)` when the whole text is that one call, else undefined. */
-function calledName(expr: string): string | undefined {
+export function calledName(expr: string): string | undefined {
   const m = /^([A-Za-z_][\w.]*)\(/.exec(expr);
   if (!m || !expr.endsWith(')')) return undefined;
   let depth = 0;
@@ -289,18 +303,18 @@ function loopElementClass(project: ProjectIndex, mod: ModuleIndex, scope: Scope,
     (r) => r.kind === 'for' && r.vars.length === 1 && r.vars[0] === name,
   );
   if (!loop) return undefined;
-  let elements: string[] | undefined;
   const expr = loop.expr.trim();
-  if (/^[A-Za-z_][\w.]*$/.test(expr)) {
-    const bound = expr.startsWith('self.')
-      ? (() => {
-          const cls = enclosingClass(mod, scope.id);
-          const writes = cls ? selfAttrBindings(mod, cls, expr) : [];
-          return writes.length === 1 ? writes[0] : undefined;
-        })()
-      : bindingInChain(mod, scope.id, expr, loop.start);
-    elements = bound?.valueElements;
+  if (!/^[A-Za-z_][\w.]*$/.test(expr)) return undefined;
+  let bound: Write | undefined;
+  if (expr.startsWith('self.')) {
+    // `self._lanes` counts when the class binds it once.
+    const cls = enclosingClass(mod, scope.id);
+    const writes = cls ? selfAttrBindings(mod, cls, expr) : [];
+    bound = writes.length === 1 ? writes[0] : undefined;
+  } else {
+    bound = bindingInChain(mod, scope.id, expr, loop.start);
   }
+  const elements = bound?.valueElements;
   if (!elements || elements.length === 0 || elements.length > 8) return undefined;
   let found: ClassRef | undefined;
   for (const e of elements) {

@@ -11,6 +11,7 @@ import { onParam, resolveCallee } from './callGraph';
 import { type CarryKey, carried, carryKey, STALE } from './carry';
 import type { ClassifyContext } from './classify';
 import { guardAt, guardsIn, type LockBinding } from './locks';
+import { calledName, returnedClosures } from './origins';
 import {
   type CarriedRef,
   carryRef,
@@ -135,7 +136,7 @@ export function isSharedExpr(
   if (expr === 'self.__class__' || expr.startsWith('self.__class__.')) return true;
   const root = headName(expr, 0);
   // An object made in place (`Ledger().touch()`, `make_client().send()`) is this call's own, not shared.
-  if (expr[root.length] === '(' && madeInPlace(expr, root.length)) return false;
+  if (calledName(expr) === root) return false;
   if (root === 'cls' && scope.decorators.includes('classmethod')) return true;
   if (root === 'self') {
     if (expr === 'self') return ctx.selfShared;
@@ -146,18 +147,6 @@ export function isSharedExpr(
   if (locals.has(root)) return false;
   if (mod.classes.has(root)) return true;
   return moduleNames.has(root) && !mod.imports.has(root) && scope.kind !== 'module';
-}
-
-/** Is `expr` one call whose parenthesis opens at `open` and closes at its very end? */
-function madeInPlace(expr: string, open: number): boolean {
-  let depth = 0;
-  for (let i = open; i < expr.length; i++) {
-    const c = expr[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    if (depth === 0) return i === expr.length - 1;
-  }
-  return false;
 }
 
 /** The text from `from` up to the first `.`, `[` or `(`: the name an expression starts with (`a` of `a.b[c]`). */
@@ -310,11 +299,7 @@ function decoratorWrappers(project: ProjectIndex, fn: FunctionRef): FunctionRef[
     if (!/^[A-Za-z_][\w.]*$/.test(d)) continue;
     const deco = resolveFunction(project, mod, scope.parent, d);
     if (deco?.scope.kind !== 'function') continue;
-    const nested = (deco.mod.children.get(deco.scope.id) ?? []).filter((c) => c.kind === 'function');
-    for (const flow of deco.mod.flowsByScope.get(deco.scope.id) ?? []) {
-      const wrapper = flow.kind === 'return' ? nested.find((c) => c.name === flow.value.trim()) : undefined;
-      if (wrapper && !out.some((r) => r.scope === wrapper)) out.push({ mod: deco.mod, scope: wrapper });
-    }
+    for (const wrapper of returnedClosures(deco)) if (!out.some((r) => r.scope === wrapper.scope)) out.push(wrapper);
   }
   return out;
 }

@@ -8,7 +8,7 @@
 import type { Arg, Call, Scope } from '../model/types';
 import { type CarryKey, carryKey, keepCarried, peekCarried } from './carry';
 import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
-import { calleeOf, classAcross, classOfValue, isThreadClass, paramClass } from './origins';
+import { calleeOf, classAcross, classOfValue, isThreadClass, paramClass, returnedClosures } from './origins';
 import {
   bindingInChain,
   type CarriedRef,
@@ -153,21 +153,11 @@ export function resolveCallable(
   return [];
 }
 
-/**
- * The nested functions a function of the analysed files returns by name (`def make_checker(jobs): def
- * check(): ...; return check`): what a call of it hands back to be run. Other return values give nothing.
- */
+/** The closures a call of a function of the analysed files hands back (origins.ts returnedClosures). */
 function closuresReturnedBy(project: ProjectIndex, mod: ModuleIndex, scopeId: number, callee: string): FunctionRef[] {
   if (!/^[A-Za-z_]\w*$/.test(callee)) return [];
   const fn = resolveFunction(project, mod, scopeId, callee);
-  if (fn?.scope.kind !== 'function') return [];
-  const nested = (fn.mod.children.get(fn.scope.id) ?? []).filter((c) => c.kind === 'function');
-  const out: FunctionRef[] = [];
-  for (const flow of fn.mod.flowsByScope.get(fn.scope.id) ?? []) {
-    const closure = flow.kind === 'return' ? nested.find((c) => c.name === flow.value.trim()) : undefined;
-    if (closure && !out.some((r) => r.scope === closure)) out.push({ mod: fn.mod, scope: closure });
-  }
-  return out;
+  return fn?.scope.kind === 'function' ? returnedClosures(fn) : [];
 }
 
 function resolveText(
