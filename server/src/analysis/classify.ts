@@ -41,7 +41,8 @@ import {
   WAIT_METHODS,
   WAITABLE_NAME,
 } from './knowledge';
-import { type ClassRef, calleeOf, classAcross, instanceClass, originOf, valueCalleeOf } from './origins';
+import { type ClassRef, calleeOf, classAcross, instanceClass, originOf } from './origins';
+import { boundReceivers } from './origins/bindings';
 import {
   bindingOf,
   type CarriedRef,
@@ -57,7 +58,6 @@ import {
   methodOf,
   type ProjectIndex,
   paramNames,
-  qualify,
   resolveFunction,
   slotFor,
 } from './resolve';
@@ -153,21 +153,6 @@ function factOf(
   return undefined;
 }
 
-/** Receivers bound to calls in this function: `with urlopen(u) as resp`, `sha = hashlib.sha256()`. */
-function originsOf(mod: ModuleIndex, scope: Scope): Map<string, string> {
-  const origins = new Map<string, string>();
-  for (const r of mod.regionsByScope.get(scope.id) ?? []) {
-    if (r.kind !== 'with') continue;
-    for (const item of r.items) {
-      if (item.alias && item.isCall) origins.set(item.alias, qualify(mod, item.expr.slice(0, item.expr.indexOf('('))));
-    }
-  }
-  for (const w of mod.writesByScope.get(scope.id) ?? []) {
-    if (w.valueCallee && w.targets.length === 1) origins.set(w.targets[0].text, valueCalleeOf(mod, w) ?? w.valueCallee);
-  }
-  return origins;
-}
-
 /**
  * The call a bound-method alias stands for: `read = src.read` bound earlier in the function, then
  * `read(n)`, is `src.read(n)`. Only plain `name.attr` chains count, bound once before the call.
@@ -248,7 +233,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   // Built on first use: most calls are decided by the tables without knowing what a receiver was bound to.
   let originMap: Map<string, string> | undefined;
   const origins = () => {
-    originMap ??= originsOf(mod, scope);
+    originMap ??= boundReceivers(mod, scope);
     return originMap;
   };
   const calls = mod.callsByScope.get(scope.id) ?? [];

@@ -10,10 +10,11 @@ import type { ModuleModel } from '../model/types';
 import { epochOf, noteTable } from './carry';
 import { decide, type Evidence, evidenceOf, newClassifyContext, reasonsFor } from './classify';
 import { type LockBinding, lockBindings } from './locks';
+import { executorBindings } from './origins/bindings';
 import { funcKey, indexProject, type ModuleIndex, type ProjectIndex } from './resolve';
 import { RULES } from './rules/registry';
 import { applySuppressions } from './suppress';
-import { executorBindings, findSpawns, isPicklableTarget, type SpawnSite, wrapperSpawns } from './targets';
+import { findSpawns, isPicklableTarget, type SpawnSite, wrapperSpawns } from './targets';
 import type { Config, FileReport, Finding, LockInfo, ThreadTarget } from './types';
 
 /**

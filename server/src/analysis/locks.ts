@@ -7,6 +7,7 @@
 import type { Scope, Span } from '../model/types';
 import { type CarryKey, carried, carryKey, STALE } from './carry';
 import { AFTER_FORK_HOOKS, LOCK_FACTORIES, LOCK_NAME, LOCK_PLACES, type LockKind } from './knowledge';
+import { type MemoKey, memoKey, memo as memoOf } from './memo';
 import { valueCalleeOf } from './origins';
 import { type FunctionRef, type ModuleIndex, mentions, qualify, resolveFunction, slotFor } from './resolve';
 import type { Config } from './types';
@@ -364,14 +365,15 @@ function readsIn(mod: ModuleIndex, scope: Scope, name: string): boolean {
  * only from inside the class, are listed; a method also called elsewhere in the class without a lock has
  * no entry. Remembered per class for the run.
  */
+const CALLER_LOCKS: MemoKey<Map<number, Map<Scope, string[]>>> = memoKey('callerLocks');
+
 export function callerLocks(
   mod: ModuleIndex,
   cls: Scope,
   bindings: LockBinding[],
   config: Config,
 ): Map<Scope, string[]> {
-  if (!mod.callerLocks) mod.callerLocks = new Map();
-  const memo = mod.callerLocks;
+  const memo = memoOf(mod, CALLER_LOCKS, () => new Map());
   const known = memo.get(cls.id);
   if (known) return known;
   const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');

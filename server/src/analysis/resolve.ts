@@ -6,8 +6,8 @@
 import type { Call, Flow, ModuleModel, Region, Scope, Write } from '../model/types';
 import { carriedByItems, type Deps, type Epoch, itemDeps, newEpoch, type Slot, scopeDeps, slotOf } from './carry';
 import { POOL_METHODS } from './knowledge';
-import type { Intent } from './library';
 import type { Guard } from './locks';
+import { type MemoKey, memo, memoKey } from './memo';
 
 export interface ModuleIndex {
   model: ModuleModel;
@@ -47,14 +47,12 @@ export interface ModuleIndex {
   resolved: (FunctionRef | null)[];
   /** Each scope's guarded stretches, by scope id (locks.ts guardsIn). */
   guards: Guard[][];
-  /** Why each class looks meant for concurrent use, by class id (library.ts classIntent; null: nothing). */
-  intents?: Map<number, Intent | null>;
-  /** Stretches no run can reach (isDead), made on first use. */
-  dead?: { start: number; end: number }[];
-  /** Locks every in-class caller holds around each method, by class id (locks.ts callerLocks), made on first use. */
-  callerLocks?: Map<number, Map<Scope, string[]>>;
-  /** The class each `fnId:param` holds at every site (origins.ts paramClass; null: unknown), made on first use. */
-  paramClasses?: Map<string, { mod: ModuleIndex; cls: Scope } | null>;
+  /**
+   * This run's other memos, made on first use under typed keys declared beside the code that computes
+   * them (memo.ts): a parameter's class at every site, the locks in-class callers hold, class intents,
+   * dead stretches.
+   */
+  memos: Map<MemoKey<unknown>, unknown>;
   /**
    * Short lists the whole-module passes read instead of every item: calls whose result is bound to a
    * name (executors), calls that may start a thread or process (targets.ts), `acquire()` calls,
@@ -71,6 +69,8 @@ export interface ProjectIndex {
   modules: ModuleIndex[];
   byName: Map<string, ModuleIndex>;
   byPath: Map<string, ModuleIndex>;
+  /** This run's project-wide memos (memo.ts). */
+  memos: Map<MemoKey<unknown>, unknown>;
 }
 
 /** A function or lambda scope together with the module that holds it. */
@@ -219,6 +219,7 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     acquireCalls: [],
     withRegions: [],
     callWrites: [],
+    memos: new Map(),
   };
   for (const imp of model.imports) mod.imports.set(imp.local, imp.qualified);
   for (const s of model.scopes) {
@@ -296,7 +297,7 @@ export function indexProject(models: ModuleModel[], token: Epoch = newEpoch()): 
   const modules = models.map((m) => indexModule(m, token));
   const byName = new Map<string, ModuleIndex>();
   const byPath = new Map<string, ModuleIndex>();
-  const project: ProjectIndex = { modules, byName, byPath };
+  const project: ProjectIndex = { modules, byName, byPath, memos: new Map() };
   for (const m of modules) {
     m.project = project;
     byPath.set(m.model.path, m);
@@ -497,7 +498,7 @@ export function mentions(text: string, name: string): boolean {
 
 /** Names bound in a function (assigned without `global`, parameters, loop variables). */
 const localCache = new WeakMap<Scope, Set<string>>();
-const moduleCache = new WeakMap<ModuleIndex, Set<string>>();
+const MODULE_NAMES: MemoKey<Set<string>> = memoKey('moduleNames');
 
 /**
  * Names bound in a function; cached, since every visit and rule asks. The module scope is remade by
@@ -519,12 +520,9 @@ export function localNames(mod: ModuleIndex, scope: Scope): Set<string> {
 
 /** Names bound at module level; cached per module, and carried while module-level writes and definitions are the same. */
 export function moduleNames(mod: ModuleIndex): Set<string> {
-  let names = moduleCache.get(mod);
-  if (!names) {
-    names = carriedByItems(mod.token, `names:${mod.model.path}`, moduleItems(mod, true), () => computeModuleNames(mod));
-    moduleCache.set(mod, names);
-  }
-  return names;
+  return memo(mod, MODULE_NAMES, () =>
+    carriedByItems(mod.token, `names:${mod.model.path}`, moduleItems(mod, true), () => computeModuleNames(mod)),
+  );
 }
 
 /** What module-level names are read from: the module's own writes, then its regions or its definitions' names. */
@@ -575,9 +573,10 @@ function computeModuleNames(mod: ModuleIndex): Set<string> {
  * and async), `typing.TYPE_CHECKING`, or a literal; `not` flips it. `if not _IS_SYNC: await ... else:
  * socket.getaddrinfo(...)` never makes the blocking call.
  */
+const DEAD: MemoKey<{ start: number; end: number }[]> = memoKey('dead');
+
 export function isDead(mod: ModuleIndex, offset: number): boolean {
-  if (!mod.dead) mod.dead = deadStretches(mod);
-  return mod.dead.some((d) => offset >= d.start && offset < d.end);
+  return memo(mod, DEAD, () => deadStretches(mod)).some((d) => offset >= d.start && offset < d.end);
 }
 
 function deadStretches(mod: ModuleIndex): { start: number; end: number }[] {

@@ -7,8 +7,9 @@
  */
 import type { Arg, Call, Scope } from '../model/types';
 import { type CarryKey, carryKey, keepCarried, peekCarried } from './carry';
-import { EXECUTOR_FACTORIES, POOL_METHODS, type PoolKind } from './knowledge';
+import { EXECUTOR_FACTORIES, POOL_METHODS } from './knowledge';
 import { calleeOf, classAcross, classOfValue, isThreadClass, paramClass, returnedClosures } from './origins';
+import { type ExecutorBinding, executorAt, lastCallAt } from './origins/bindings';
 import {
   bindingInChain,
   type CarriedRef,
@@ -17,7 +18,6 @@ import {
   type FunctionRef,
   isModuleLevel,
   liveRefs,
-  localNames,
   loopsOf,
   type ModuleIndex,
   mentions,
@@ -53,76 +53,6 @@ export interface SpawnSite {
   executor?: string;
   /** The pool-creating call, when known (for the ProcessPoolExecutor fix). */
   executorCall?: Call;
-}
-
-export interface ExecutorBinding {
-  name: string;
-  kind: PoolKind;
-  scope: number;
-  call: Call;
-}
-
-export function executorBindings(mod: ModuleIndex): ExecutorBinding[] {
-  const out: ExecutorBinding[] = [];
-  for (const call of mod.assignedCalls) {
-    const kind = EXECUTOR_FACTORIES.get(calleeOf(mod, call));
-    if (kind && call.assignedTo) out.push({ name: call.assignedTo, kind, scope: call.scope, call });
-  }
-  for (const region of mod.withRegions) {
-    for (const item of region.items) {
-      if (!item.alias || !item.isCall) continue;
-      const call = lastCallAt(mod.model.calls, item.span.line, item.span.col);
-      const kind = call && EXECUTOR_FACTORIES.get(calleeOf(mod, call));
-      if (call && kind) out.push({ name: item.alias, kind, scope: region.scope, call });
-    }
-  }
-  return out;
-}
-
-/**
- * The last call starting at `line`:`col`. Calls are in document order, so a
- * binary search finds it; of nested calls sharing a start, the last is the
- * innermost.
- */
-function lastCallAt(calls: Call[], line: number, col: number): Call | undefined {
-  let lo = 0;
-  let hi = calls.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const s = calls[mid].span;
-    if (s.line < line || (s.line === line && s.col <= col)) lo = mid + 1;
-    else hi = mid;
-  }
-  const call = calls[lo - 1];
-  return call && call.span.line === line && call.span.col === col ? call : undefined;
-}
-
-/**
- * The executor binding a name means at a call: the nearest binding in the call's scope chain (made before
- * the call in its own scope), or for `self.x` one made in a method of the same class. A name the chain
- * binds to something else (`with DelegatingExecutor() as executor`, a parameter) is not another scope's
- * executor of the same name.
- */
-function findExecutor(
-  mod: ModuleIndex,
-  bindings: ExecutorBinding[],
-  receiver: string,
-  call: Call,
-): ExecutorBinding | undefined {
-  const candidates = bindings.filter((b) => b.name === receiver);
-  if (candidates.length === 0) return undefined;
-  if (receiver.startsWith('self.')) {
-    const cls = enclosingClass(mod, call.scope);
-    return candidates.find((b) => cls && enclosingClass(mod, b.scope) === cls);
-  }
-  for (let id = call.scope; id >= 0; id = mod.model.scopes[id].parent) {
-    const scope = mod.model.scopes[id];
-    if (scope.kind === 'class') continue;
-    const here = candidates.filter((b) => b.scope === id && (id !== call.scope || b.call.start <= call.start));
-    if (here.length > 0) return here[here.length - 1];
-    if (localNames(mod, scope).has(receiver)) return undefined;
-  }
-  return undefined;
 }
 
 const THREAD_POOL_NAME = /executor|thread_?pool|workers$/i;
@@ -377,7 +307,7 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
   }
   if (call.method === 'run_in_executor' && pos.length >= 2) {
     const ex = pos[0].text;
-    const binding = ex === 'None' ? undefined : findExecutor(mod, bindings, ex, call);
+    const binding = ex === 'None' ? undefined : executorAt(mod, bindings, ex, call);
     const runsIn = binding?.kind === 'process-pool' ? 'process' : 'thread';
     return {
       kind: runsIn === 'process' ? 'process-pool' : 'run-in-executor',
@@ -389,7 +319,7 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
     };
   }
   if (poolMethod && call.receiver && call.method && pos[0]) {
-    let binding = findExecutor(mod, bindings, call.receiver, call);
+    let binding = executorAt(mod, bindings, call.receiver, call);
     if (!binding && call.receiverKind === 'call') {
       const inner = mod.model.calls.find(
         (c) => c.start === call.start && c.id !== call.id && EXECUTOR_FACTORIES.has(calleeOf(mod, c)),

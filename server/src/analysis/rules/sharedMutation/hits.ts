@@ -23,21 +23,13 @@ import { type CarryKey, carried, carryKey, STALE } from '../../carry';
 import { withLazyFixes } from '../../fixes';
 import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, STRING_METHODS } from '../../knowledge';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../../locks';
-import { selfAttrBindings, valueCalleeOf } from '../../origins';
-import type { Visit } from '../../reach';
-import { inWindow, isSharedExpr, sortedText } from '../../reach';
-import {
-  bindingOf,
-  bindingsIn,
-  isDead,
-  localNames,
-  type ModuleIndex,
-  mentions,
-  moduleNames,
-  slotFor,
-} from '../../resolve';
-import { closedAfter } from '../../teardown';
+import { valueCalleeOf } from '../../origins';
+import { boundToList } from '../../origins/bindings';
+import { bindingOf, isDead, localNames, type ModuleIndex, mentions, moduleNames, slotFor } from '../../resolve';
 import type { Config, Finding, Fix } from '../../types';
+import type { Visit } from './reach';
+import { inWindow, isSharedExpr, sortedText } from './reach';
+import { closedAfter } from './teardown';
 
 /** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
 const MUTATING_METHODS = new Set([
@@ -233,30 +225,8 @@ function testsMembership(cond: string, container: string, key: string | undefine
   return / in /.test(c) || c.includes(`${container}.get(`) || c.includes(`${container}.__contains__`);
 }
 
-const LIST_KINDS = new Set(['list', 'list_comprehension']);
 /** An ordering comparison (not a shift): the test of a running maximum or minimum. */
 const ORDERING = /(^|[^<>])[<>]=?(?![<>])/;
-
-/** A write that makes a list: `[]`, `[... for ...]`, `list(...)`. */
-function makesList(w: Write): boolean {
-  return LIST_KINDS.has(w.valueKind) || (w.valueKind === 'call' && w.valueCallee === 'list');
-}
-
-/**
- * Is every binding of this name or `self` attribute a list? Names are looked up at module level, `self.x`
- * in the methods of the class. A name with no binding there counts as not a list.
- */
-function boundToList(mod: ModuleIndex, scope: Scope, t: WriteTarget): boolean {
-  let writes: Write[] = [];
-  if (t.kind === 'identifier') {
-    writes = bindingsIn(mod, 0).get(t.text) ?? [];
-  } else if (t.kind === 'attribute' && t.object === 'self') {
-    const cls = mod.model.scopes[scope.parent];
-    if (cls?.kind !== 'class') return false;
-    writes = selfAttrBindings(mod, cls, t.text);
-  }
-  return writes.length > 0 && writes.every(makesList);
-}
 
 /** Is a write to `t` a race by itself (RMW) or after a test (check-then-act)? */
 function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: FnFacts): Hit['what'] | undefined {

@@ -8,17 +8,19 @@
  */
 import type { Call, Region } from '../../../model/types';
 import { lockNameFor, newModuleLock, wrapInWith } from '../../fixes';
-import { libraryRoots } from '../../library';
 import type { LockBinding } from '../../locks';
-import { attrsFromParams, type Entry, inWindow, mergeSpans, type Visit, walkCalls } from '../../reach';
+import { type MemoKey, memo, memoKey } from '../../memo';
+import { attrsFromParams } from '../../origins/bindings';
 import { funcKey, type ModuleIndex, methodOf } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config, Finding, Fix, LockInfo, ThreadTarget } from '../../types';
 import type { Rule } from '../registry';
 import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
 import { iterationRaces, registryIterations } from './iteration';
+import { libraryRoots } from './library';
 import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline } from './lockDiscipline';
 import { queueChecks } from './queueChecks';
+import { type Entry, inWindow, mergeSpans, type Visit, walkCalls } from './reach';
 import { lostStops } from './stopFlags';
 
 export const sharedMutationRule: Rule = {
@@ -148,15 +150,11 @@ function racyHits(
 }
 
 const START_METHODS = new Set(['start']);
-const markCache = new WeakMap<ModuleIndex, Map<number, { starts: Call[]; joins: Call[] }>>();
+const MARKS: MemoKey<Map<number, { starts: Call[]; joins: Call[] }>> = memoKey('startJoinMarks');
 
 /** A scope's `start()` and `join()`-like calls, in source order, computed once per scope. */
 function markCalls(mod: ModuleIndex, scopeId: number): { starts: Call[]; joins: Call[] } {
-  let perMod = markCache.get(mod);
-  if (!perMod) {
-    perMod = new Map();
-    markCache.set(mod, perMod);
-  }
+  const perMod = memo(mod, MARKS, () => new Map());
   let marks = perMod.get(scopeId);
   if (!marks) {
     const calls = mod.callsByScope.get(scopeId) ?? [];

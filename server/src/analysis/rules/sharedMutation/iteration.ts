@@ -10,12 +10,12 @@
  */
 import type { Region, Scope, Span } from '../../../model/types';
 import { PROCESS_REGISTRIES } from '../../knowledge';
-import { classIntent, isConstruction, isPublicMethod, onOwnerThread, ownGuardsIn } from '../../library';
 import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
 import { classAcross, isThreadClass, originOf, selfAttrBindings, valueCalleeOf } from '../../origins';
 import { bindingInChain, type ModuleIndex } from '../../resolve';
-import { closedAfter } from '../../teardown';
 import type { Config, Finding } from '../../types';
+import { classIntent, isConstruction, isPublicMethod, onOwnerThread, ownGuardsIn } from './library';
+import { closedAfter } from './teardown';
 
 const MUTATORS = new Set([
   'append',

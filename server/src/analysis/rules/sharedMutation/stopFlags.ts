@@ -7,11 +7,11 @@
  * the caller's thread, so the thread's first line has nothing to overwrite.
  */
 import type { Scope, Write } from '../../../model/types';
-import { classIntent, isPublicMethod } from '../../library';
 import type { LockBinding } from '../../locks';
 import type { ModuleIndex } from '../../resolve';
 import type { Config, Finding } from '../../types';
 import { reachedFrom, restOfLine } from './iteration';
+import { classIntent, isPublicMethod } from './library';
 
 const LITERAL = /^(True|False|None|0|1)$/;
 

@@ -16,13 +16,22 @@
  * `assume-threads = "always"` treats every public function and method as
  * called from many threads; `"never"` keeps only what spawns reach.
  */
-import type { Call, Scope } from '../model/types';
-import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding, lockBindings } from './locks';
-import { calleeOf, classAcross, instanceClass, isThreadClass } from './origins';
+import type { Call, Scope } from '../../../model/types';
+import {
+  afterForkHooks,
+  callerLocks,
+  type Guard,
+  guardAt,
+  guardsIn,
+  type LockBinding,
+  lockBindings,
+} from '../../locks';
+import { type MemoKey, memo, memoKey } from '../../memo';
+import { calleeOf, classAcross, instanceClass, isThreadClass } from '../../origins';
+import { type ModuleIndex, methodOf, type ProjectIndex, qualify } from '../../resolve';
+import type { SpawnSite } from '../../targets';
+import type { Config } from '../../types';
 import type { Entry, Visit } from './reach';
-import { type ModuleIndex, methodOf, type ProjectIndex, qualify } from './resolve';
-import type { SpawnSite } from './targets';
-import type { Config } from './types';
 
 const CONSTRUCTION = new Set([
   '__init__',
@@ -115,12 +124,14 @@ export function selfWrites(
  * Why a class looks meant for concurrent use, or undefined when nothing says so. Library mode and the
  * iteration rule both ask, so the answer is remembered for the run on the module index.
  */
+const INTENTS: MemoKey<Map<number, Intent | null>> = memoKey('intents');
+
 export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Config): Intent | undefined {
-  if (!mod.intents) mod.intents = new Map();
-  const known = mod.intents.get(cls.id);
+  const intents = memo(mod, INTENTS, () => new Map());
+  const known = intents.get(cls.id);
   if (known !== undefined) return known ?? undefined;
   const intent = intentOf(mod, cls, locks, config);
-  mod.intents.set(cls.id, intent ?? null);
+  intents.set(cls.id, intent ?? null);
   return intent;
 }
 
@@ -344,19 +355,20 @@ function calledFromMain(mod: ModuleIndex, name: string): boolean {
   return mainCallees(mod).has(name);
 }
 
-const mainCalleeCache = new WeakMap<ModuleIndex, Set<string>>();
+const MAIN_CALLEES: MemoKey<Set<string>> = memoKey('mainCallees');
 
 /** Callee texts of the calls under `if __name__ == "__main__":`, per module and run; most modules have none. */
 function mainCallees(mod: ModuleIndex): Set<string> {
-  let names = mainCalleeCache.get(mod);
-  if (names) return names;
-  names = new Set();
+  return memo(mod, MAIN_CALLEES, () => findMainCallees(mod));
+}
+
+function findMainCallees(mod: ModuleIndex): Set<string> {
+  const names = new Set<string>();
   const guards = new Set<number>();
   for (const r of mod.model.regions) if (r.kind === 'if' && MAIN_GUARD.test(r.expr)) guards.add(r.id);
   if (guards.size > 0) {
     for (const c of mod.model.calls) if (c.regions.some((id) => guards.has(id))) names.add(c.callee);
   }
-  mainCalleeCache.set(mod, names);
   return names;
 }
 
@@ -491,23 +503,22 @@ function lockedByOtherClasses(
   return sites > 0;
 }
 
-const callsByName = new WeakMap<ProjectIndex, Map<string, { mod: ModuleIndex; call: Call }[]>>();
+const CALLS_BY_NAME: MemoKey<Map<string, { mod: ModuleIndex; call: Call }[]>> = memoKey('callsByName');
 
 /** The project's method calls by method name, made once per run when library mode first asks. */
 function callsNamed(project: ProjectIndex, name: string): { mod: ModuleIndex; call: Call }[] {
-  let index = callsByName.get(project);
-  if (!index) {
-    index = new Map();
+  const index = memo(project, CALLS_BY_NAME, () => {
+    const byName = new Map<string, { mod: ModuleIndex; call: Call }[]>();
     for (const mod of project.modules) {
       for (const call of mod.model.calls) {
         if (!call.method) continue;
-        const list = index.get(call.method) ?? [];
+        const list = byName.get(call.method) ?? [];
         list.push({ mod, call });
-        index.set(call.method, list);
+        byName.set(call.method, list);
       }
     }
-    callsByName.set(project, index);
-  }
+    return byName;
+  });
   return index.get(name) ?? [];
 }
 

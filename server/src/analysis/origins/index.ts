@@ -16,9 +16,10 @@
  * between keystrokes: they depend on statements far from the call they
  * resolve (classify.ts and reach.ts skip carrying facts that used them).
  */
-import type { Arg, Call, Scope, Write } from '../model/types';
-import { CONTEXT_MEMBERS } from './knowledge';
-import type { FunctionRef, ProjectIndex } from './resolve';
+import type { Arg, Call, Scope, Write } from '../../model/types';
+import { CONTEXT_MEMBERS } from '../knowledge';
+import { type MemoKey, memoKey, memo as memoOf } from '../memo';
+import type { FunctionRef, ProjectIndex } from '../resolve';
 import {
   bindingInChain,
   bindingOf,
@@ -32,7 +33,7 @@ import {
   paramNames,
   qualify,
   resolveFunction,
-} from './resolve';
+} from '../resolve';
 
 const MAX_DEPTH = 3;
 
@@ -65,6 +66,9 @@ interface Site {
   opaque: boolean;
 }
 
+/** The class each `fnId:param` holds at every site (null: unknown), for the run. */
+const PARAM_CLASSES: MemoKey<Map<string, ClassRef | null>> = memoKey('paramClasses');
+
 /** The class a parameter of `fn` holds at every site that calls or spawns it, or undefined. */
 export function paramClass(
   project: ProjectIndex,
@@ -73,8 +77,7 @@ export function paramClass(
   param: string,
   depth = 0,
 ): ClassRef | undefined {
-  if (!mod.paramClasses) mod.paramClasses = new Map();
-  const memo = mod.paramClasses;
+  const memo = memoOf(mod, PARAM_CLASSES, () => new Map());
   const key = `${fn.id}:${param}`;
   if (memo.has(key)) return memo.get(key) ?? undefined;
   // Recursion through a cycle of calls gives no answer rather than a guess.

@@ -6,12 +6,12 @@
  * `self` is shared, which of its attributes are, and whether a caller holds a
  * lock for the whole call.
  */
-import type { Call, Scope } from '../model/types';
-import { onParam, resolveCallee } from './callGraph';
-import { type CarryKey, carried, carryKey, STALE } from './carry';
-import type { ClassifyContext } from './classify';
-import { guardAt, guardsIn, type LockBinding } from './locks';
-import { calledName, returnedClosures } from './origins';
+import type { Call, Scope } from '../../../model/types';
+import { onParam, resolveCallee } from '../../callGraph';
+import { type CarryKey, carried, carryKey, STALE } from '../../carry';
+import type { ClassifyContext } from '../../classify';
+import { guardAt, guardsIn, type LockBinding } from '../../locks';
+import { calledName, returnedClosures } from '../../origins';
 import {
   type CarriedRef,
   carryRef,
@@ -20,15 +20,14 @@ import {
   liveRefs,
   localNames,
   type ModuleIndex,
-  mentions,
   moduleNames,
   type ProjectIndex,
   paramNames,
   resolveFunction,
   slotFor,
-} from './resolve';
+} from '../../resolve';
 
-import type { Config } from './types';
+import type { Config } from '../../types';
 
 export interface ThreadContext {
   /** Parameters whose objects every concurrent copy shares. */
@@ -306,15 +305,3 @@ function decoratorWrappers(project: ProjectIndex, fn: FunctionRef): FunctionRef[
 
 /** The calls a function's walk follows, with their callees as carried references. */
 const STEPS: CarryKey<{ call: Call; callee: CarriedRef; held?: string }[]> = carryKey('steps');
-
-/** Attributes `__init__` stores from shared parameters: `self.seen = seen`. */
-export function attrsFromParams(mod: ModuleIndex, init: Scope, shared: Set<string>): Set<string> {
-  const attrs = new Set<string>();
-  for (const w of mod.writesByScope.get(init.id) ?? []) {
-    for (const t of w.targets) {
-      if (t.kind === 'attribute' && t.object === 'self' && t.key && [...shared].some((p) => mentions(w.value, p)))
-        attrs.add(t.key);
-    }
-  }
-  return attrs;
-}

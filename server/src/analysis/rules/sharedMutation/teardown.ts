@@ -9,10 +9,10 @@
  * so it is not reported as a race. State that a method changes without checking the mark (a reactor
  * thread handing a connection back) still races with the teardown, and is still reported.
  */
-import type { Scope } from '../model/types';
+import type { Scope } from '../../../model/types';
+import type { Guard } from '../../locks';
+import type { ModuleIndex } from '../../resolve';
 import { isConstruction, selfWrites } from './library';
-import type { Guard } from './locks';
-import type { ModuleIndex } from './resolve';
 
 /** `close`, `_shutdown`, `stop_all`, `terminate_now`; not `stopwatch` or `closest`. */
 const TEARDOWN =
