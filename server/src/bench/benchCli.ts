@@ -9,8 +9,10 @@
  * Ctrl-C, SIGTERM and SIGHUP cancel the run: the harness's process group is
  * killed and its temporary folder removed before gil-lens exits.
  */
+
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { type CommandIo, processIo, untilStopped } from '../cli/runCommand';
 import { FREE_THREADED_NAMES, findFirst, freeThreadedFromEnv, PYTHON_NAMES } from './interpreters';
 import { runBenchmark } from './runBenchmark';
 import type { BenchErrorKind, BenchRequest, BenchResult } from './types';
@@ -23,25 +25,9 @@ on N worker processes and, when a free-threaded Python is found, on N free-threa
 The call's arguments must be literals. Defaults: --workers = CPU count, --budget 10, --timeout 60.
 `;
 
-/**
- * Signals that cancel the run. Besides Ctrl-C, SIGTERM is what `timeout`, CI
- * cancellation and systemd send and SIGHUP comes when the terminal goes away;
- * Node's default for them is to exit at once, which would leave the harness
- * (a group of its own) running and its temporary folder behind.
- */
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
 const USAGE_KINDS: readonly BenchErrorKind[] = ['usage', 'invalid-call', 'not-found', 'unavailable'];
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
+export type CliIo = CommandIo;
 
 type Parsed = { request: BenchRequest; format: 'json' | 'text' } | { error: string } | { help: true };
 
@@ -139,11 +125,8 @@ export async function runBenchCli(argv: string[], io: CliIo = processIo): Promis
     io.stderr(`gil-lens bench: ${parsed.error}\n${USAGE}`);
     return 2;
   }
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  for (const signal of STOP_SIGNALS) process.once(signal, onInterrupt);
-  try {
-    const result = await runBenchmark(parsed.request, { signal: controller.signal });
+  return untilStopped(async (signal) => {
+    const result = await runBenchmark(parsed.request, { signal });
     if (parsed.format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     else if (result.ok) io.stdout(formatText(result));
     if (!result.ok && result.error) {
@@ -151,7 +134,5 @@ export async function runBenchCli(argv: string[], io: CliIo = processIo): Promis
       io.stderr(`gil-lens bench: ${error.message}\n${error.traceback ?? ''}`);
     }
     return exitCodeOf(result);
-  } finally {
-    for (const signal of STOP_SIGNALS) process.removeListener(signal, onInterrupt);
-  }
+  });
 }

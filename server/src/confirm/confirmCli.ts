@@ -10,9 +10,11 @@
  * timeout). Ctrl-C, SIGTERM and SIGHUP cancel the run: the process group is
  * killed and the temporary folder removed before gil-lens exits.
  */
+
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FREE_THREADED_NAMES, findFirst, freeThreadedFromEnv, PYTHON_NAMES } from '../bench/interpreters';
+import { type CommandIo, processIo, untilStopped } from '../cli/runCommand';
 import { runConfirm } from './runConfirm';
 import type { ConfirmRequest, ConfirmResult } from './types';
 import { formatConfirmText } from './verdict';
@@ -28,17 +30,7 @@ make that call at once. The call's arguments must be literals.
 Defaults: --threads 8, --runs 5, --timeout 60.
 `;
 
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
+export type CliIo = CommandIo;
 
 type Parsed = { request: ConfirmRequest; format: 'json' | 'text' } | { error: string } | { help: true };
 
@@ -121,18 +113,13 @@ export async function runConfirmCli(argv: string[], io: CliIo = processIo): Prom
     io.stderr(`gil-lens confirm: ${parsed.error}\n${USAGE}`);
     return 2;
   }
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  for (const signal of STOP_SIGNALS) process.once(signal, onInterrupt);
-  try {
-    const result = await runConfirm(parsed.request, { signal: controller.signal });
+  return untilStopped(async (signal) => {
+    const result = await runConfirm(parsed.request, { signal });
     if (parsed.format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     else if (result.verdict !== 'error') io.stdout(formatConfirmText(result, shown(parsed.request.file)));
     if (result.error) io.stderr(`gil-lens confirm: ${result.error.message}\n${result.error.traceback ?? ''}`);
     return exitCodeOf(result);
-  } finally {
-    for (const signal of STOP_SIGNALS) process.removeListener(signal, onInterrupt);
-  }
+  });
 }
 
 /** The file as the user can read it: relative to the working directory when it is inside it. */
