@@ -404,6 +404,29 @@ export const STRING_METHODS = new Set([
   'removeprefix',
   'removesuffix',
 ]);
+/** The test of the `if __name__ == "__main__":` block, in either order. */
+export const MAIN_GUARD = /__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__/;
+
+/**
+ * Container methods that add or take items. Each is atomic alone; after a membership test it is
+ * check-then-act, and while another thread loops over the container it changes the container's size.
+ */
+export const MUTATING_METHODS: ReadonlySet<string> = new Set([
+  'add',
+  'append',
+  'appendleft',
+  'insert',
+  'update',
+  'extend',
+  'remove',
+  'discard',
+  'pop',
+  'popitem',
+  'popleft',
+  'clear',
+  'setdefault',
+]);
+
 export const CHEAP_METHODS = new Set([
   'append',
   'extend',

@@ -12,6 +12,7 @@
  * when that is safe.
  */
 import { importEdit, mainGuardFix, swapFromImport, withLazyFixes } from '../fixes';
+import { MAIN_GUARD } from '../knowledge';
 import { threadLoopRewrite } from '../loopRewrite';
 import { calleeOf } from '../origins';
 import { funcKey, type ModuleIndex } from '../resolve';
@@ -53,7 +54,7 @@ function processPoolFix(mod: ModuleIndex, site: SpawnSite): Fix[] {
     if (imp) edits.push(imp);
   }
   const fixes: Fix[] = [{ title: 'Use ProcessPoolExecutor (the target is picklable)', edits, isPreferred: true }];
-  if (creation.scope === 0 && !creation.regions.some((id) => /__main__/.test(mod.model.regions[id].expr))) {
+  if (creation.scope === 0 && !creation.regions.some((id) => MAIN_GUARD.test(mod.model.regions[id].expr))) {
     const guard = mainGuardFix(mod.model, creation.span.line);
     if (guard) fixes.push(guard);
   }

@@ -16,15 +16,13 @@
  */
 import type { Call } from '../../model/types';
 import { mainGuardFix } from '../fixes';
-import { EXECUTOR_FACTORIES, POOL_METHODS } from '../knowledge';
+import { EXECUTOR_FACTORIES, MAIN_GUARD, POOL_METHODS } from '../knowledge';
 import { calleeOf } from '../origins';
 import { madeByFactory, unpicklableArg, unpicklableInstance, unpicklableItems } from '../pickling';
 import { bindingInChain, type ModuleIndex } from '../resolve';
 import type { SpawnSite } from '../targets';
 import type { Finding } from '../types';
 import type { Rule } from './registry';
-
-const MAIN_GUARD = /__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__/;
 
 const FORK_CONTEXT = /get_context\(\s*['"]fork['"]\s*\)/;
 

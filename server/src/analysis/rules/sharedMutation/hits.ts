@@ -21,7 +21,7 @@
 import type { Call, Region, Scope, Span, Write, WriteTarget } from '../../../model/types';
 import { type CarryKey, carried, carryKey, STALE } from '../../carry';
 import { withLazyFixes } from '../../fixes';
-import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, STRING_METHODS } from '../../knowledge';
+import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, MUTATING_METHODS, STRING_METHODS } from '../../knowledge';
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../../locks';
 import { valueCalleeOf } from '../../origins';
 import { boundToList } from '../../origins/bindings';
@@ -31,21 +31,13 @@ import type { Visit } from './reach';
 import { inWindow, isSharedExpr, sortedText } from './reach';
 import { closedAfter } from './teardown';
 
-/** Container methods that mutate; alone they are atomic, after a membership test they are check-then-act. */
-const MUTATING_METHODS = new Set([
-  'add',
-  'append',
-  'appendleft',
-  'insert',
-  'update',
-  'extend',
-  'remove',
-  'discard',
-  'pop',
-  'popitem',
-  'popleft',
-  'clear',
-]);
+/**
+ * A call that mutates its container as the act of a check-then-act. `setdefault` is the safe form of the
+ * test-and-store itself, so it is no act.
+ */
+function actsOn(method: string | undefined): boolean {
+  return !!method && method !== 'setdefault' && MUTATING_METHODS.has(method);
+}
 
 /** Calls that take an item out: after a test that the container has one, another thread may take it first. */
 const TAKES = new Set(['pop', 'popitem', 'popleft']);
@@ -491,7 +483,7 @@ function updatedLater(mod: ModuleIndex, scope: Scope, w: Write, state: string): 
     if (later.targets.some((t) => on(t.text) || on(t.object))) return true;
   }
   for (const c of mod.callsByScope.get(scope.id) ?? []) {
-    if (c.start > w.end && c.method && MUTATING_METHODS.has(c.method) && on(c.receiver)) return true;
+    if (c.start > w.end && actsOn(c.method) && on(c.receiver)) return true;
   }
   return false;
 }
@@ -579,7 +571,7 @@ function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
     }
   }
   for (const call of mod.callsByScope.get(scope.id) ?? []) {
-    if (!call.method || !MUTATING_METHODS.has(call.method) || !call.receiver) continue;
+    if (!actsOn(call.method) || !call.receiver) continue;
     // `self.add(task)` calls the class's own method; it mutates no container.
     if (call.receiver === 'self' || call.receiver === 'cls') continue;
     const target: WriteTarget = {

@@ -9,7 +9,7 @@
  * (RacerD's rule). The fix is to iterate over a copy taken under the lock.
  */
 import type { Region, Scope, Span } from '../../../model/types';
-import { PROCESS_REGISTRIES } from '../../knowledge';
+import { MUTATING_METHODS, PROCESS_REGISTRIES } from '../../knowledge';
 import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
 import { classAcross, isThreadClass, originOf, selfAttrBindings, valueCalleeOf } from '../../origins';
 import { bindingInChain, type ModuleIndex } from '../../resolve';
@@ -17,21 +17,6 @@ import type { Config, Finding } from '../../types';
 import { classIntent, isConstruction, isPublicMethod, onOwnerThread, ownGuardsIn } from './library';
 import { closedAfter } from './teardown';
 
-const MUTATORS = new Set([
-  'append',
-  'add',
-  'insert',
-  'extend',
-  'update',
-  'pop',
-  'popitem',
-  'remove',
-  'discard',
-  'clear',
-  'setdefault',
-  'appendleft',
-  'popleft',
-]);
 const ITERATED = /^(self\.\w+)(\.(items|values|keys)\(\))?$/;
 
 /**
@@ -59,7 +44,9 @@ function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: nu
   return methods.find(
     (m) =>
       m.id !== except &&
-      ((mod.callsByScope.get(m.id) ?? []).some((c) => c.receiver === attr && c.method && MUTATORS.has(c.method)) ||
+      ((mod.callsByScope.get(m.id) ?? []).some(
+        (c) => c.receiver === attr && c.method && MUTATING_METHODS.has(c.method),
+      ) ||
         (mod.writesByScope.get(m.id) ?? []).some((w) =>
           w.targets.some((t) => t.kind === 'subscript' && t.object === attr),
         )),
@@ -70,7 +57,7 @@ function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: nu
 function mutatesAt(mod: ModuleIndex, m: Scope, attr: string, at: (offset: number) => boolean): boolean {
   return (
     (mod.callsByScope.get(m.id) ?? []).some(
-      (c) => c.receiver === attr && c.method && MUTATORS.has(c.method) && at(c.start),
+      (c) => c.receiver === attr && c.method && MUTATING_METHODS.has(c.method) && at(c.start),
     ) ||
     (mod.writesByScope.get(m.id) ?? []).some(
       (w) => at(w.start) && w.targets.some((t) => t.kind === 'subscript' && t.object === attr),

@@ -17,6 +17,7 @@
  * called from many threads; `"never"` keeps only what spawns reach.
  */
 import type { Call, Scope } from '../../../model/types';
+import { MAIN_GUARD } from '../../knowledge';
 import {
   afterForkHooks,
   callerLocks,
@@ -45,7 +46,6 @@ const CONSTRUCTION = new Set([
   '__set_name__',
 ]);
 const MODULE_PATTERNS: ReadonlySet<string> = new Set(['check-then-act', 'lazy initialisation']);
-const MAIN_GUARD = /__name__\s*==\s*['"]__main__['"]/;
 
 /** Methods that run while the object is made, before any other thread can hold it. */
 export function isConstruction(name: string): boolean {
