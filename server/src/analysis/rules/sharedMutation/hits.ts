@@ -772,6 +772,19 @@ function sharedBecause(hit: Hit): string {
   return lead.because.startsWith('`') ? lead.because : `\`${lead.name}\` ${lead.because}`;
 }
 
+/**
+ * Is the only evidence the class's own choice of where to lock? No thread that runs this code was seen
+ * (callers' threads are inferred from the class's lock), and the class writes this state under its lock in
+ * another method while this write goes without it. When every write of a state skips the lock, nothing
+ * orders them, and that stays a warning. But when the author locks one writer and not another, the
+ * unlocked one mostly runs where no other writer can: on the sequential path, on the class's one reader
+ * thread, after a shutdown mark. The real-code study (study/judged.json) judged every such warning wrong,
+ * in five projects, so it is information that names the locked writer, not a warning.
+ */
+function lockChoiceOnly(hit: Hit, elsewhere: GuardedElsewhere | undefined): boolean {
+  return !!elsewhere && !hit.visits.some((v) => v.entry.spawned);
+}
+
 export function sharedMutationFinding(
   hit: Hit,
   fixes: () => Fix[],
@@ -782,7 +795,7 @@ export function sharedMutationFinding(
   const { summary, advice } = sharedMutationMessage(hit, elsewhere);
   const finding: Omit<Finding, 'fixes'> = {
     rule: 'shared-mutation',
-    severity: hint ? 'hint' : 'warning',
+    severity: hint ? 'hint' : lockChoiceOnly(hit, elsewhere) ? 'info' : 'warning',
     span: hit.span,
     message: `${summary} ${advice}`,
     summary,
