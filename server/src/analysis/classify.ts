@@ -197,13 +197,47 @@ function add(e: Evidence, kind: 'io' | 'native' | 'cpu', weight: number, reason:
 /** What is left of a light helper's CPU evidence when it is called once. */
 const ONCE_CPU = 0.25;
 
-function merge(into: Evidence, from: Evidence, factor: number, via: string, line: number, cpuShare = 1): void {
-  into.io += from.io * factor;
+/**
+ * The condition of a loop that runs until it is told to stop: `while True`, `while 1`, `while not
+ * stop.is_set()`, `while not self._stopped`, `while self.running`. A loop that counts (`while tries < 5`)
+ * or compares is not one.
+ */
+const UNTIL_STOPPED = /^(True|1|not\s+[A-Za-z_][\w.]*(\(\))?|[A-Za-z_][\w.]*)$/;
+
+/**
+ * Where the function's main loop ends: the last top-level `while` loop of its body that runs until it is
+ * told to stop, or -1 when it has none. The waits a thread makes after that loop, outside any loop
+ * (`producer.flush()`, `conn.close()`), happen once as it finishes: they do not say what it spends its
+ * life doing, so they are not its evidence.
+ */
+function mainLoopEnd(mod: ModuleIndex, scope: Scope): number {
+  const regions = mod.regionsByScope.get(scope.id) ?? [];
+  const loops = regions.filter((r) => r.kind === 'while' || r.kind === 'for' || r.kind === 'comprehension');
+  let end = -1;
+  for (const r of loops) {
+    if (r.kind !== 'while' || r.end <= end || !UNTIL_STOPPED.test(r.expr.trim())) continue;
+    if (!loops.some((o) => o !== r && o.bodyStart <= r.start && r.end <= o.end)) end = r.end;
+  }
+  return end;
+}
+
+function merge(
+  into: Evidence,
+  from: Evidence,
+  factor: number,
+  via: string,
+  line: number,
+  cpuShare = 1,
+  waits = true,
+): void {
+  if (waits) into.io += from.io * factor;
   into.native += from.native * factor;
   into.cpu += from.cpu * factor * cpuShare;
   into.heavy += from.heavy * factor * cpuShare;
   into.unseen += from.unseen * factor;
-  const top = from.reasons.filter((r) => r.kind !== 'note' && (cpuShare === 1 || r.kind !== 'cpu')).slice(0, 3);
+  const top = from.reasons
+    .filter((r) => r.kind !== 'note' && (cpuShare === 1 || r.kind !== 'cpu') && (waits || r.kind !== 'io'))
+    .slice(0, 3);
   for (const r of top) {
     if (into.reasons.length < 12)
       into.reasons.push({ ...r, text: `${r.text} (in \`${via}\`, called at line ${line + 1})` });
@@ -237,6 +271,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     return originMap;
   };
   const calls = mod.callsByScope.get(scope.id) ?? [];
+  const loopEnd = mainLoopEnd(mod, scope);
   // Which calls wait or run native code, directly or through helpers: loops around them are not CPU loops.
   const offloaded = new Set<number>();
   // Calls whose work the engine cannot see (an unresolved method, a callback): a loop around one is no
@@ -256,6 +291,12 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     );
     const line = call.span.line;
     if (fact && fact.kind !== 'neutral') {
+      const finishing =
+        fact.kind === 'io' &&
+        loopEnd >= 0 &&
+        call.start >= loopEnd &&
+        loopsOf(mod, call.regions, call.start).length === 0;
+      if (finishing) continue;
       add(e, fact.kind, fact.weight, {
         text: `line ${line + 1}: \`${call.callee}\` ${fact.why}`,
         line,
@@ -301,7 +342,8 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     // A helper called once runs its small loops once: bookkeeping, not the thread's work. Its CPU evidence
     // counts in full when the call repeats (inside a loop here) or when it is heavy on its own.
     const repeated = loopsOf(mod, call.regions, call.start).length > 0;
-    merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line, repeated || sub.heavy > 0 ? 1 : ONCE_CPU);
+    const finishing = !repeated && loopEnd >= 0 && call.start >= loopEnd;
+    merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line, repeated || sub.heavy > 0 ? 1 : ONCE_CPU, !finishing);
     const callbacks = carriedCallbacks(ctx, mod, scope, call, callee, slot);
     // A helper the loop calls for each item that runs what it is handed makes this loop a dispatcher too,
     // unless what it is handed here is known (a function of this code, read below).
