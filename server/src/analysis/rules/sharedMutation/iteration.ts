@@ -12,7 +12,7 @@ import type { Region, Scope, Span } from '../../../model/types';
 import { MUTATING_METHODS, PROCESS_REGISTRIES } from '../../knowledge';
 import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
 import { classAcross, isThreadClass, originOf, selfAttrBindings, valueCalleeOf } from '../../origins';
-import { bindingInChain, type ModuleIndex } from '../../resolve';
+import { bindingInChain, type ModuleIndex, mentions } from '../../resolve';
 import type { Config, Finding } from '../../types';
 import { classIntent, isConstruction, isPublicMethod, onOwnerThread, ownGuardsIn } from './library';
 import { closedAfter } from './teardown';
@@ -66,6 +66,47 @@ function mutatesAt(mod: ModuleIndex, m: Scope, attr: string, at: (offset: number
 }
 
 /**
+ * A method that registers a callable it is given in the list `attr`, under one of its locks, before
+ * testing anything (no `if` around the append, no `return` before it), and also calls that callable
+ * itself: the callbacks of a future, registered whatever state the future is in and run at once when it
+ * has completed. A loop that runs the list outside the lock after the completion can then run a callback
+ * that its registration runs too, or miss one. A registration that first checks a flag under the lock
+ * (`if self._done: return`, concurrent.futures' shape) stops the appends before such a loop runs, and a
+ * list whose writer never runs what it adds is only read by the loop, which moves on.
+ */
+function unconditionalAppender(
+  mod: ModuleIndex,
+  methods: Scope[],
+  attr: string,
+  except: number,
+  guardsOf: (m: Scope) => Guard[],
+): Scope | undefined {
+  return methods.find((m) => {
+    if (m.id === except || isConstruction(m.name)) return false;
+    const guards = guardsOf(m);
+    if (guards.length === 0) return false;
+    const returns = (mod.flowsByScope.get(m.id) ?? []).filter((f) => f.kind === 'return');
+    const calls = mod.callsByScope.get(m.id) ?? [];
+    // The parameters this method calls: the callables it runs itself.
+    const runs = new Set(
+      calls
+        .filter((c) => c.calleeKind === 'identifier' && m.params.some((p) => p.name === c.callee))
+        .map((c) => c.callee),
+    );
+    if (runs.size === 0) return false;
+    return calls.some(
+      (c) =>
+        c.receiver === attr &&
+        (c.method === 'append' || c.method === 'insert') &&
+        c.args.some((a) => [...runs].some((p) => mentions(a.text, p))) &&
+        guardAt(guards, c.start) !== undefined &&
+        !c.regions.some((id) => mod.model.regions[id].kind === 'if') &&
+        !returns.some((f) => f.start < c.start),
+    );
+  });
+}
+
+/**
  * The first method (construction aside) that changes `attr` while holding one of the object's own locks
  * or a module lock; a lock of another object guards that object.
  */
@@ -83,7 +124,7 @@ function lockedMutator(
   });
 }
 
-type ContainerKind = 'dictionary' | 'set' | 'deque';
+type ContainerKind = 'dictionary' | 'set' | 'deque' | 'list';
 
 const SIZED_CALLS: Map<string, ContainerKind> = new Map([
   ['dict', 'dictionary'],
@@ -95,6 +136,7 @@ const SIZED_CALLS: Map<string, ContainerKind> = new Map([
   ['set', 'set'],
   ['weakref.WeakSet', 'set'],
   ['collections.deque', 'deque'],
+  ['list', 'list'],
 ]);
 
 const MADE_BY_KIND: Record<string, ContainerKind> = {
@@ -102,12 +144,14 @@ const MADE_BY_KIND: Record<string, ContainerKind> = {
   dictionary_comprehension: 'dictionary',
   set: 'set',
   set_comprehension: 'set',
+  list: 'list',
+  list_comprehension: 'list',
 };
 
 /**
- * What every binding of `self.x` in the class makes, when that is a dict, a set or a deque: only those fail
- * when changed under a running loop. A list just moves on, mostly harmlessly, and a flag its writer checks
- * under the lock often stops the appends before the loop runs (concurrent.futures' callbacks).
+ * What every binding of `self.x` in the class makes, when that is a dict, a set, a deque or a list. The
+ * first three fail when changed under a running loop. A list just moves on: it is reported only where
+ * another method appends to it under the lock unconditionally (unconditionalAppender).
  */
 function containerKind(mod: ModuleIndex, cls: Scope, attr: string): ContainerKind | undefined {
   const writes = selfAttrBindings(mod, cls, attr);
@@ -211,6 +255,12 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
           (onOwnThread || byCallers) && inState
             ? mutatorsOf(mod, onOwnThread ? api : [...api, ...ownThread], match[1], m.id)
             : undefined;
+        if (kind === 'list') {
+          // A list is reported only against an append under the lock that nothing gates.
+          const appender = underLockRule ? unconditionalAppender(mod, methods, match[1], m.id, ownGuards) : undefined;
+          if (appender) findings.push(listFinding(mod, r, cls, m, match[1], appender, lock!, intent));
+          continue;
+        }
         const lockedWriter =
           writer || !underLockRule ? undefined : lockedMutator(mod, methods, match[1], m.id, ownGuards);
         if (!writer && !lockedWriter) continue;
@@ -231,6 +281,26 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
     }
   }
   return findings;
+}
+
+function listFinding(
+  mod: ModuleIndex,
+  r: Region,
+  cls: Scope,
+  m: Scope,
+  state: string,
+  appender: Scope,
+  lock: string,
+  intent: string,
+): Finding {
+  return {
+    rule: 'shared-mutation',
+    severity: 'warning',
+    span: loopSpan(mod, r),
+    message: `\`${cls.name}.${m.name}\` iterates \`${state}\` without \`${lock}\` while \`${appender.name}\` appends to it under the lock without checking anything first (${intent}); a callback registered while the loop runs can be run both by the loop and by its registration, or by neither. Take a copy under the lock, in the same \`with\` that changes the state the appender should check (\`with ${lock}: snapshot = list(${state})\`).`,
+    fixes: [],
+    data: { state, lock },
+  };
 }
 
 /**
