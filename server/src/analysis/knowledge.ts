@@ -404,6 +404,18 @@ export const STRING_METHODS = new Set([
   'removeprefix',
   'removesuffix',
 ]);
+/**
+ * Calls that run a callable in a worker thread from async code, with the position of the callable among
+ * their arguments: what the author hands them, the author says waits.
+ */
+export const OFFLOADERS: ReadonlyMap<string, number> = new Map([
+  ['asyncio.to_thread', 0],
+  ['anyio.to_thread.run_sync', 0],
+  ['trio.to_thread.run_sync', 0],
+  ['asgiref.sync.sync_to_async', 0],
+  ['starlette.concurrency.run_in_threadpool', 0],
+]);
+
 /** The test of the `if __name__ == "__main__":` block, in either order. */
 export const MAIN_GUARD = /__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__/;
 

@@ -10,15 +10,27 @@
  * runner runs alone on a fresh loop), a blocking call made before it schedules other coroutines is
  * `info`: nothing else waits on the loop yet.
  *
+ * An object whose methods the class itself runs in a worker thread (`await to_thread.run_sync(
+ * self.original.get_schedules)`) is one the author knows to wait: a direct call of another of its methods,
+ * one the class never hands to a thread, in a coroutine of the same class (`self.original.__enter__()`)
+ * blocks the loop by the author's own account.
+ *
  * Advice: the async counterpart, or `await asyncio.to_thread(...)`. Fixes:
  * `time.sleep(x)` → `await asyncio.sleep(x)` (preferred), and any other call
  * → `await asyncio.to_thread(f, args...)`.
  */
 import type { Call } from '../../model/types';
 import { importEdit, textOf } from '../fixes';
-import { BLOCKING_IN_ASYNC, BLOCKING_METHODS, BLOCKING_ORIGINS, ORIGIN_WAITS, SCHEDULES } from '../knowledge';
+import {
+  BLOCKING_IN_ASYNC,
+  BLOCKING_METHODS,
+  BLOCKING_ORIGINS,
+  OFFLOADERS,
+  ORIGIN_WAITS,
+  SCHEDULES,
+} from '../knowledge';
 import { calleeOf, originOf } from '../origins';
-import { isDead, lookup, type ModuleIndex } from '../resolve';
+import { enclosingClass, isDead, lookup, type ModuleIndex } from '../resolve';
 import type { Finding, Fix } from '../types';
 import type { Rule } from './registry';
 
@@ -124,9 +136,46 @@ function schedules(mod: ModuleIndex, call: Call): boolean {
   return SCHEDULES.test(call.callee) && (call.method !== 'wait' || calleeOf(mod, call) === 'asyncio.wait');
 }
 
+/**
+ * The `self.x` receivers whose methods a class hands to a worker thread (OFFLOADERS, or the callable of
+ * `run_in_executor`), by class id, with the line of the first hand-off: `self.original` for
+ * `await to_thread.run_sync(self.original.get_schedules, ids)`.
+ */
+/** Where a class first hands a receiver's method to a worker thread, and which methods it hands. */
+interface Offloaded {
+  line: number;
+  methods: Set<string>;
+}
+
+/** The last names of the calls that hand a callable to a worker thread, to skip the rest without qualifying. */
+const OFFLOADER_NAMES = new Set([
+  ...[...OFFLOADERS.keys()].map((k) => k.slice(k.lastIndexOf('.') + 1)),
+  'run_in_executor',
+]);
+
+function offloadedReceivers(mod: ModuleIndex): Map<number, Map<string, Offloaded>> {
+  const out = new Map<number, Map<string, Offloaded>>();
+  for (const c of mod.model.calls) {
+    const last = c.method ?? c.callee;
+    if (!OFFLOADER_NAMES.has(last) || c.args.length === 0) continue;
+    const at = last === 'run_in_executor' ? 1 : OFFLOADERS.get(calleeOf(mod, c));
+    const arg = at === undefined ? undefined : c.args.filter((a) => !a.keyword)[at];
+    const m = arg && /^(self\.\w+)\.(\w+)$/.exec(arg.text);
+    const cls = m && enclosingClass(mod, c.scope);
+    if (!m || !cls) continue;
+    const byReceiver = out.get(cls.id) ?? new Map<string, Offloaded>();
+    const known = byReceiver.get(m[1]) ?? { line: c.span.line, methods: new Set<string>() };
+    known.methods.add(m[2]);
+    byReceiver.set(m[1], known);
+    out.set(cls.id, byReceiver);
+  }
+  return out;
+}
+
 export function blockingInAsync(mod: ModuleIndex): Finding[] {
   const findings: Finding[] = [];
   const entries = entryCoroutines(mod);
+  const offloaded = offloadedReceivers(mod);
   for (const scope of mod.model.scopes) {
     if (scope.kind !== 'function' || !scope.isAsync) continue;
     const lines = new Set<number>();
@@ -153,8 +202,19 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
         origin && ORIGIN_WAITS.has(`${origin}.${call.method}`)
           ? `an asyncio counterpart (asyncio.Event, asyncio.Queue) or await asyncio.to_thread(...)`
           : undefined;
+      // The class runs this receiver's other methods in a worker thread: they wait, by the author's account.
+      const handedOff =
+        call.receiver && call.method
+          ? offloadedAt(mod, offloaded, scope.parent, call.receiver, call.method)
+          : undefined;
       const counterpart =
-        lookup(BLOCKING_IN_ASYNC, q) ?? (origin ? BLOCKING_ORIGINS.get(origin) : undefined) ?? syncWait ?? pathIo;
+        lookup(BLOCKING_IN_ASYNC, q) ??
+        (origin ? BLOCKING_ORIGINS.get(origin) : undefined) ??
+        syncWait ??
+        pathIo ??
+        (handedOff !== undefined
+          ? `await asyncio.to_thread(...), as this class already does for \`${call.receiver}\`'s other methods (line ${handedOff + 1})`
+          : undefined);
       if (!counterpart || lines.has(call.span.line) || cannotBlock(q, call)) continue;
       lines.add(call.span.line);
       // In a one-shot entry coroutine, before it schedules anything, the loop has nothing else to run.
@@ -172,6 +232,24 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * The line where the class owning `parent` first hands a method of `receiver` to a worker thread, when
+ * it never hands `method` itself: a method the class runs in a thread in one branch and inline in another
+ * (`self.file.read` while the spooled file is still in memory) is the author's choice per case.
+ */
+function offloadedAt(
+  mod: ModuleIndex,
+  offloaded: Map<number, Map<string, Offloaded>>,
+  parent: number,
+  receiver: string,
+  method: string,
+): number | undefined {
+  if (offloaded.size === 0 || !receiver.startsWith('self.')) return undefined;
+  const cls = mod.model.scopes[parent];
+  const known = cls?.kind === 'class' ? offloaded.get(cls.id)?.get(receiver) : undefined;
+  return known && !known.methods.has(method) ? known.line : undefined;
 }
 
 export const blockingInAsyncRule: Rule = {
