@@ -278,6 +278,9 @@ export const ORIGIN_WAITS: Map<string, CallFact> = new Map([
     'threading.Condition.wait_for',
     'threading.Barrier.wait',
     'threading.Thread.join',
+    // Waits for the pool's work and threads unless called with wait=False (cannotBlock in blocking-in-async).
+    'concurrent.futures.ThreadPoolExecutor.shutdown',
+    'concurrent.futures.ProcessPoolExecutor.shutdown',
     'multiprocessing.Event.wait',
     'multiprocessing.Process.join',
     'asyncio.run_coroutine_threadsafe.result',

@@ -447,6 +447,12 @@ function madeBy(mod: ModuleIndex, scopeId: number, receiver: string): string | u
     return undefined;
   }
   const bound = bindingInChain(mod, scopeId, receiver);
+  // `ex = self._executors.pop(key, None)`: an item of a container whose declared type names its items.
+  const item = bound && takenItem(bound);
+  if (item) {
+    const held = elementType(declaredContainer(mod, bound.scope, item));
+    if (held) return qualify(mod, held);
+  }
   if (bound?.valueCallee) return qualify(mod, bound.valueCallee);
   // An alias of an imported module's member (`kernel32 = ctypes.windll.kernel32`) is that member.
   if (bound?.valueKind === 'attribute' && mod.imports.has(headOf(bound.value))) return qualify(mod, bound.value);
@@ -458,6 +464,70 @@ function madeBy(mod: ModuleIndex, scopeId: number, receiver: string): string | u
  * `Client | None` give `Client`; a union of classes, a generic (`list[Client]`) or anything else gives
  * nothing.
  */
+/** Calls that take one item out of a container: `d.pop(k)`, `d.get(k)`, `q.popleft()`. */
+const ITEM_TAKERS = /^(.+)\.(pop|get|setdefault|popleft|popitem)$/;
+
+/** The container an item is taken from (`self._executors` of `self._executors.pop(key)` or `self._executors[key]`). */
+function takenItem(w: Write): string | undefined {
+  if (w.valueKind === 'call' && w.valueCallee) return ITEM_TAKERS.exec(w.valueCallee)?.[1];
+  if (w.valueKind === 'subscript') return /^([A-Za-z_][\w.]*)\[/.exec(w.value)?.[1];
+  return undefined;
+}
+
+/**
+ * The annotation a container was declared with: `self.x` or `Cls.x` from the class's field (or an
+ * annotated binding in its methods), a bare name from the scope chain.
+ */
+function declaredContainer(mod: ModuleIndex, scopeId: number, container: string): string | undefined {
+  const attr = /^([A-Za-z_]\w*)\.(\w+)$/.exec(container);
+  if (!attr || attr[1] === 'self') return annotationOf(mod, scopeId, container);
+  // `SyncToAsync.context_to_thread_executor`: a class of this module and its field.
+  const cls = mod.classes.get(attr[1])?.[0];
+  return cls
+    ? bindingsIn(mod, cls.id)
+        .get(attr[2])
+        ?.find((w) => w.annotation)?.annotation
+    : undefined;
+}
+
+const MAPPINGS =
+  /^(?:typing\.|weakref\.|collections\.)?(Dict|dict|Mapping|MutableMapping|WeakKeyDictionary|WeakValueDictionary|defaultdict|OrderedDict)\[(.+)\]$/;
+const SEQUENCES = /^(?:typing\.|collections\.)?(List|list|Deque|deque|Set|set|Sequence|MutableSequence)\[(.+)\]$/;
+
+/**
+ * What a container annotation says its items are: the value type of a mapping (`dict[str, Executor]`,
+ * `WeakKeyDictionary[Ctx, ThreadPoolExecutor]`), the item type of a sequence or set. One class or nothing.
+ */
+export function elementType(annotation: string | undefined): string | undefined {
+  if (!annotation) return undefined;
+  const t = annotation.replace(/^(['"])(.*)\1$/, '$2').replace(/\s+/g, '');
+  const mapping = MAPPINGS.exec(t);
+  if (mapping) {
+    const parts = topLevelParts(mapping[2]);
+    return parts.length === 2 ? declaredName(parts[1]) : undefined;
+  }
+  const sequence = SEQUENCES.exec(t);
+  return sequence ? declaredName(sequence[2]) : undefined;
+}
+
+/** `a, b[c, d], e` → `a`, `b[c, d]`, `e`: the comma-separated parts outside brackets. */
+function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '(') depth++;
+    else if (c === ']' || c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(text.slice(from));
+  return parts;
+}
+
 export function declaredName(annotation: string | undefined): string | undefined {
   if (!annotation) return undefined;
   let t = annotation.replace(/^(['"])(.*)\1$/, '$2');
@@ -476,6 +546,14 @@ export function declaredName(annotation: string | undefined): string | undefined
  * name as written; callers qualify it or look it up among the analysed classes.
  */
 export function declaredType(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
+  return declaredName(annotationOf(mod, scopeId, receiver));
+}
+
+/**
+ * The annotation a name or `self.x` was declared with: a parameter's or an annotated binding's in the scope
+ * chain, and for `self.x` the class's field or an annotated binding in one of its methods.
+ */
+function annotationOf(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
   const attr = /^self\.(\w+)$/.exec(receiver);
   if (attr) {
     const cls = enclosingClass(mod, scopeId);
@@ -483,17 +561,17 @@ export function declaredType(mod: ModuleIndex, scopeId: number, receiver: string
     const field = bindingsIn(mod, cls.id)
       .get(attr[1])
       ?.find((w) => w.annotation);
-    if (field) return declaredName(field.annotation);
-    return declaredName(selfAttrBindings(mod, cls, receiver).find((w) => w.annotation)?.annotation);
+    if (field) return field.annotation;
+    return selfAttrBindings(mod, cls, receiver).find((w) => w.annotation)?.annotation;
   }
   if (!/^[A-Za-z_]\w*$/.test(receiver)) return undefined;
   for (let id = scopeId; id >= 0; id = mod.model.scopes[id].parent) {
     const scope = mod.model.scopes[id];
     if (scope.kind === 'class' && id !== scopeId) continue;
     const param = scope.params.find((p) => p.name === receiver);
-    if (param) return declaredName(param.annotation);
+    if (param) return param.annotation;
     const bound = bindingsIn(mod, id).get(receiver);
-    if (bound) return declaredName(bound.find((w) => w.annotation)?.annotation);
+    if (bound) return bound.find((w) => w.annotation)?.annotation;
     if (scope.kind !== 'module' && localNames(mod, scope).has(receiver)) return undefined;
   }
   return undefined;

@@ -89,6 +89,9 @@ const SYNC_WAITS = new Set([...ORIGIN_WAITS.keys()].map((k) => k.slice(k.lastInd
 function cannotBlock(q: string, call: Call): boolean {
   if (q === 'time.sleep') return /^0*(\.0*)?$/.test(call.args[0]?.text ?? '');
   if (q === 'socket.getaddrinfo') return call.args.some((a) => a.text.includes('AI_NUMERICHOST'));
+  // `executor.shutdown(wait=False)` (or `shutdown(False)`) returns without waiting for the pool.
+  if (call.method === 'shutdown')
+    return call.args.some((a) => (a.keyword === 'wait' || !a.keyword) && a.text === 'False');
   return false;
 }
 
@@ -200,7 +203,9 @@ export function blockingInAsync(mod: ModuleIndex): Finding[] {
       // A threading Event's or a queue.Queue's wait blocks the whole loop; asyncio's own are awaited.
       const syncWait =
         origin && ORIGIN_WAITS.has(`${origin}.${call.method}`)
-          ? `an asyncio counterpart (asyncio.Event, asyncio.Queue) or await asyncio.to_thread(...)`
+          ? call.method === 'shutdown'
+            ? `await asyncio.to_thread(${call.callee}), or \`${call.callee}(wait=False)\` when nothing needs the pool's work finished first`
+            : `an asyncio counterpart (asyncio.Event, asyncio.Queue) or await asyncio.to_thread(...)`
           : undefined;
       // The class runs this receiver's other methods in a worker thread: they wait, by the author's account.
       const handedOff =
