@@ -164,6 +164,23 @@ function containerKind(mod: ModuleIndex, cls: Scope, attr: string): ContainerKin
   return kind;
 }
 
+/** A new empty container: `[]`, `{}`, `set()`, `dict()`, `list()`, `deque()`. */
+const EMPTY_CONTAINER = /^(\[\]|\{\}|(set|dict|list|(collections\.)?deque|(collections\.)?OrderedDict)\(\))$/;
+
+/**
+ * Is the last store to `state` in `m` before `offset` a new empty container (`self._trash = set()`)? A loop
+ * there walks the container just made, not the one other methods filled: at most what another thread
+ * added in between, which is a different defect (the loop meant the old container) from a race.
+ */
+function justEmptied(mod: ModuleIndex, m: Scope, state: string, offset: number): boolean {
+  let last: { start: number; value: string } | undefined;
+  for (const w of mod.writesByScope.get(m.id) ?? []) {
+    if (w.start >= offset || !w.targets.some((t) => t.text === state)) continue;
+    if (!last || w.start > last.start) last = { start: w.start, value: w.value.replace(/\s+/g, '') };
+  }
+  return !!last && EMPTY_CONTAINER.test(last.value);
+}
+
 /**
  * Does the method start a thread after `offset`: `start()` on a receiver made by `threading.Thread` or
  * `Timer`, or by a Thread subclass of the analysed files (`self._thread = Worker(...)`)?
@@ -246,6 +263,8 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
         if (!match || guardAt(guards, r.start) || (closed && r.start >= closed.at && closed.covers(match[1]))) continue;
         // A loop that ends before this method starts the class's thread happens before the thread runs.
         if (!onOwnThread && startsLater(mod, m, r.end)) continue;
+        // A loop over a container this method has just replaced with an empty one walks that new container.
+        if (justEmptied(mod, m, match[1], r.start)) continue;
         const kind = containerKind(mod, cls, match[1]);
         if (!kind) continue;
         // Callers' loops race with the other callers and with the own thread; the own thread's with callers.
