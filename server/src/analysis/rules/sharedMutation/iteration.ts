@@ -81,10 +81,7 @@ function unconditionalAppender(
   except: number,
   guardsOf: (m: Scope) => Guard[],
 ): Scope | undefined {
-  return methods.find((m) => {
-    if (m.id === except || isConstruction(m.name)) return false;
-    const guards = guardsOf(m);
-    if (guards.length === 0) return false;
+  return lockingMethod(methods, except, guardsOf, (m, guards) => {
     const returns = (mod.flowsByScope.get(m.id) ?? []).filter((f) => f.kind === 'return');
     const calls = mod.callsByScope.get(m.id) ?? [];
     // The parameters this method calls: the callables it runs itself.
@@ -117,10 +114,22 @@ function lockedMutator(
   except: number,
   guardsOf: (m: Scope) => Guard[],
 ): Scope | undefined {
+  return lockingMethod(methods, except, guardsOf, (m, guards) =>
+    mutatesAt(mod, m, attr, (offset) => guardAt(guards, offset) !== undefined),
+  );
+}
+
+/** The first method, other than `except` and construction, that takes a lock somewhere and passes `test`. */
+function lockingMethod(
+  methods: Scope[],
+  except: number,
+  guardsOf: (m: Scope) => Guard[],
+  test: (m: Scope, guards: Guard[]) => boolean,
+): Scope | undefined {
   return methods.find((m) => {
     if (m.id === except || isConstruction(m.name)) return false;
     const guards = guardsOf(m);
-    return guards.length > 0 && mutatesAt(mod, m, attr, (offset) => guardAt(guards, offset) !== undefined);
+    return guards.length > 0 && test(m, guards);
   });
 }
 
