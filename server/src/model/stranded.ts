@@ -188,7 +188,9 @@ function bodyOf(text: string, keyword: Node, headerEnd: number, indent: number, 
       const node = cursor.currentNode;
       if (node.startIndex >= limit) break;
       if (node.startIndex >= headerEnd) {
-        if (node.type !== 'comment' && startsLine(text, node) && node.startPosition.column <= indent) break;
+        // The column test first: in deeply nested text most nodes sit right of the header, and startsLine
+        // reads the whole indentation before them.
+        if (node.startPosition.column <= indent && node.type !== 'comment' && startsLine(text, node)) break;
         first ??= node;
       }
       end = Math.max(end, node.endIndex);
