@@ -9,7 +9,7 @@
 import type { Arg, Call } from '../model/types';
 import { INHERIT_ONLY_FACTORIES, UNPICKLABLE_FACTORIES } from './knowledge';
 import { classOfValue, valueCalleeOf } from './origins';
-import { bindingInChain, localNames, type ModuleIndex, qualify } from './resolve';
+import { bindingInChain, localNames, type ModuleIndex, qualify, topLevelParts } from './resolve';
 import { partialCall } from './targets';
 
 export function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg, pool: boolean): string | undefined {
@@ -37,24 +37,6 @@ export function unpicklableArg(mod: ModuleIndex, call: Call, arg: Arg, pool: boo
 /** Objects no task can carry; multiprocessing's queues and locks only reach a Process by inheritance. */
 function unpicklableFactory(qualified: string, pool: boolean): boolean {
   return UNPICKLABLE_FACTORIES.has(qualified) || (pool && INHERIT_ONLY_FACTORIES.has(qualified));
-}
-
-/** Top-level comma-separated parts of a tuple or list text, without its brackets. */
-function parts(inner: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let from = 0;
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(inner.slice(from, i).trim());
-      from = i + 1;
-    }
-  }
-  out.push(inner.slice(from).trim());
-  return out.filter((p) => p.length > 0);
 }
 
 /** Index just past the bracketed group opening at `from`, or -1 when it does not close. */
@@ -102,7 +84,7 @@ function unpicklableText(mod: ModuleIndex, call: Call, text: string, depth: numb
   const element = comprehensionElement(t);
   if (element) return unpicklableText(mod, call, element, depth + 1, pool);
   if (/^[[(].*[\])]$/s.test(t)) {
-    for (const p of parts(t.slice(1, -1))) {
+    for (const p of topLevelParts(t.slice(1, -1))) {
       const what = unpicklableText(mod, call, p, depth + 1, pool);
       if (what) return what;
     }
@@ -172,7 +154,7 @@ export function unpicklableItems(mod: ModuleIndex, call: Call, arg: Arg, pool: b
     return undefined;
   }
   const element = comprehensionElement(text);
-  const candidates = element ? [element] : /^[[(].*[\])]$/s.test(text) ? parts(text.slice(1, -1)) : [];
+  const candidates = element ? [element] : /^[[(].*[\])]$/s.test(text) ? topLevelParts(text.slice(1, -1)) : [];
   for (const c of candidates) {
     const what = unpicklableText(mod, call, c, 1, pool);
     if (what) return name ? `each item of \`${name}\` (${what})` : what;

@@ -608,3 +608,21 @@ function constantTruth(mod: ModuleIndex, expr: string): boolean | undefined {
   const v = writes[0].value.trim();
   return v === 'True' ? true : v === 'False' ? false : undefined;
 }
+
+/** Top-level comma-separated parts of a bracket's inner text (`a, b[c, d]` → `a`, `b[c, d]`), trimmed, empty ones dropped. */
+export function topLevelParts(inner: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(inner.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  out.push(inner.slice(from).trim());
+  return out.filter((p) => p.length > 0);
+}

@@ -33,6 +33,7 @@ import {
   paramNames,
   qualify,
   resolveFunction,
+  topLevelParts,
 } from '../resolve';
 
 const MAX_DEPTH = 3;
@@ -508,24 +509,6 @@ export function elementType(annotation: string | undefined): string | undefined 
   }
   const sequence = SEQUENCES.exec(t);
   return sequence ? declaredName(sequence[2]) : undefined;
-}
-
-/** `a, b[c, d], e` → `a`, `b[c, d]`, `e`: the comma-separated parts outside brackets. */
-function topLevelParts(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '[' || c === '(') depth++;
-    else if (c === ']' || c === ')') depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push(text.slice(from, i));
-      from = i + 1;
-    }
-  }
-  parts.push(text.slice(from));
-  return parts;
 }
 
 export function declaredName(annotation: string | undefined): string | undefined {
