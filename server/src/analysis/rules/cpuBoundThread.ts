@@ -2,7 +2,9 @@
  * Rule `cpu-bound-thread`: a CPU-bound target handed to threads so that two
  * or more run at once (a loop or comprehension of spawns, a pool's `map`,
  * several submissions). Pure-Python bytecode holds the GIL, so the threads
- * take turns and the work gets no faster.
+ * take turns and the work gets no faster. One CPU-bound thread beside a thread
+ * that waits on I/O is information: it delays that thread's responses (the
+ * convoy effect), though nothing is serialised.
  *
  * Advice, in order of fit: ProcessPoolExecutor when the target (a module-level
  * function) and its arguments can be pickled; NumPy when it is a numeric loop;
@@ -70,7 +72,8 @@ export function cpuBoundThread(
   const findings: Finding[] = [];
   const threadSitesByScope = new Map<number, number>();
   // Sibling CPU-bound spawns in one scope run together (an awaited spawn finishes before the next
-  // statement runs, so it overlaps nothing); a CPU thread next to an I/O thread is not serialised work.
+  // statement runs, so it overlaps nothing); a CPU thread next to an I/O thread is not serialised work,
+  // only a convoy (convoyFinding).
   // Each thread site's first CPU-bound target (with its index among the site's targets), found once.
   const cpuTargets = new Map<SpawnSite, { index: number; target: ThreadTarget }>();
   for (const s of sites) {
@@ -90,7 +93,11 @@ export function cpuBoundThread(
     const { index, target } = cpu;
     const siblings = !site.call.awaited && (threadSitesByScope.get(site.call.scope) ?? 0) > 1;
     const together = site.concurrent || target.spawns.length > 1 || siblings;
-    if (!together) continue;
+    if (!together) {
+      const waiter = site.call.awaited ? undefined : waitingSibling(site, sites, targets, keyOf);
+      if (waiter) findings.push(convoyFinding(site, target, waiter));
+      continue;
+    }
     const picklable = isPicklableTarget(site.targets[index]);
     const advice = [
       picklable
@@ -123,6 +130,47 @@ export function cpuBoundThread(
     );
   }
   return findings;
+}
+
+/**
+ * The I/O-bound target of another thread the same function starts (not awaited): it runs beside the CPU
+ * thread, so it waits for the GIL each time its I/O completes.
+ */
+function waitingSibling(
+  site: SpawnSite,
+  sites: SpawnSite[],
+  targets: Map<string, ThreadTarget>,
+  keyOf: (s: SpawnSite) => string[],
+): ThreadTarget | undefined {
+  for (const other of sites) {
+    if (other === site || other.runsIn !== 'thread' || other.call.awaited || other.call.scope !== site.call.scope)
+      continue;
+    for (const key of keyOf(other)) {
+      const t = targets.get(key);
+      if (t?.classification === 'io') return t;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * One CPU-bound thread beside a thread that waits on I/O: no work is serialised, but the waiting thread
+ * is slowed. CPython hands the GIL to a thread whose I/O completed only when the CPU thread reaches its
+ * switch interval (5 ms by default), so every response the I/O thread handles waits up to that long: the
+ * convoy effect. Information, since the program may not care about that latency.
+ */
+function convoyFinding(site: SpawnSite, target: ThreadTarget, waiter: ThreadTarget): Finding {
+  const why = target.reasons.find((r) => r.kind === 'cpu')?.text ?? 'it runs pure-Python code';
+  const summary = `\`${target.name}\` is CPU-bound (${why}) and runs beside \`${waiter.name}\`, which waits on I/O: each time its I/O completes, that thread waits for the GIL until the switch interval (5 ms by default) makes this one let go, so its responses lag.`;
+  return {
+    rule: 'cpu-bound-thread',
+    severity: 'info',
+    span: site.call.span,
+    message: `${summary} Run the CPU work in a process (ProcessPoolExecutor or multiprocessing), or on a free-threaded build (3.13t/3.14t).`,
+    summary,
+    fixes: [],
+    data: { target: target.name, targetLine: target.span.line },
+  };
 }
 
 export const cpuBoundThreadRule: Rule = {
