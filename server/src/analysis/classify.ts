@@ -149,9 +149,15 @@ function factOf(
     // `result` also name string, dict and other non-blocking methods, so those need a telling receiver name.
     const telling = call.method === 'wait' || call.method === 'wait_for' || WAITABLE_NAME.test(last);
     if (waits && telling) return waits;
+    // `conn.wait_for_responses(...)`, `client.wait_until_ready()`: a method whose name says it waits.
+    if (WAITING_NAME.test(call.method)) return NAMED_WAIT;
   }
   return undefined;
 }
+
+/** Method names that say the call waits: `wait_for_responses`, `wait_until_ready`, `wait_for_completion`. */
+const WAITING_NAME = /^wait_(for|until)_\w+$/;
+const NAMED_WAIT: CallFact = { kind: 'io', weight: 1.5, why: 'waits, as its name says' };
 
 /**
  * The call a bound-method alias stands for: `read = src.read` bound earlier in the function, then
@@ -181,6 +187,50 @@ function isAbstract(ref: FunctionRef): boolean {
   const calls = ref.mod.callsByScope.get(ref.scope.id) ?? [];
   const writes = ref.mod.writesByScope.get(ref.scope.id) ?? [];
   return writes.length === 0 && calls.length > 0 && calls.every((c) => c.callee === 'NotImplementedError');
+}
+
+/**
+ * A thread target's evidence. An abstract method (`def start(self): raise NotImplementedError()`) does
+ * nothing itself: the thread runs a subclass's override, so the overrides the analysed files define are
+ * its evidence, each reason naming the override it comes from.
+ */
+export function targetEvidence(ctx: ClassifyContext, ref: FunctionRef): Evidence {
+  const own = evidenceOf(ctx, ref);
+  if (!isAbstract(ref)) return own;
+  const overrides = overridesOf(ctx.project, ref);
+  if (overrides.length === 0) return own;
+  const e = empty();
+  for (const o of overrides) {
+    const sub = evidenceOf(ctx, o);
+    const cls = o.mod.model.scopes[o.scope.parent];
+    merge(e, sub, 1, `${cls.name}.${o.scope.name}`, o.scope.span.line);
+  }
+  // The reasons say "called at" the override's own line; name the override instead.
+  for (const r of e.reasons) r.text = r.text.replace(/, called at line \d+\)$/, ', an override)');
+  return e;
+}
+
+/** The methods of the analysed files' subclasses (three levels down) that override `ref`. */
+function overridesOf(project: ProjectIndex, ref: FunctionRef): FunctionRef[] {
+  const base = ref.mod.model.scopes[ref.scope.parent];
+  if (base?.kind !== 'class') return [];
+  const classes: Scope[] = [base];
+  const out: FunctionRef[] = [];
+  for (let level = 0; level < 3; level++) {
+    let grew = false;
+    for (const mod of project.modules) {
+      for (const cls of [...mod.classes.values()].flat()) {
+        if (classes.includes(cls)) continue;
+        if (!cls.bases.some((b) => classes.includes(classAcross(mod, b)?.cls as Scope))) continue;
+        classes.push(cls);
+        grew = true;
+        const m = mod.functionsIn.get(cls.id)?.get(ref.scope.name);
+        if (m && !isAbstract({ mod, scope: m })) out.push({ mod, scope: m });
+      }
+    }
+    if (!grew) break;
+  }
+  return out;
 }
 
 /** Carried facts this module derives (carry.ts): what a call does, the callbacks it runs. */

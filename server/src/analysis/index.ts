@@ -8,7 +8,7 @@
  */
 import type { ModuleModel } from '../model/types';
 import { epochOf, noteTable } from './carry';
-import { decide, type Evidence, evidenceOf, newClassifyContext, reasonsFor } from './classify';
+import { decide, type Evidence, newClassifyContext, reasonsFor, targetEvidence } from './classify';
 import { type LockBinding, lockBindings } from './locks';
 import { executorBindings } from './origins/bindings';
 import { funcKey, indexProject, type ModuleIndex, type ProjectIndex } from './resolve';
@@ -87,7 +87,7 @@ function buildTargets(
         const k = funcKey(ref);
         let t = targets.get(k);
         if (!t) {
-          const e = site.kind === 'timer' ? timerWait(evidenceOf(cctx, ref), site) : evidenceOf(cctx, ref);
+          const e = site.kind === 'timer' ? timerWait(targetEvidence(cctx, ref), site) : targetEvidence(cctx, ref);
           const classification = decide(e);
           const cls = ref.mod.model.scopes[ref.scope.parent];
           t = {
@@ -220,7 +220,7 @@ export function classifyFunction(
       (owner ? mod.model.scopes[s.parent]?.name === owner : mod.model.scopes[s.parent]?.kind !== 'class'),
   );
   if (!scope) return undefined;
-  const e = evidenceOf(newClassifyContext(project, config), { mod, scope });
+  const e = targetEvidence(newClassifyContext(project, config), { mod, scope });
   const classification = decide(e);
   return { classification, reasons: reasonsFor(e, classification) };
 }

@@ -125,7 +125,8 @@ export const CALLS: Map<string, CallFact> = new Map([
     'pymysql.connect',
     'pymongo.MongoClient',
   ]),
-  ...facts('io', 1, IO_WAIT, ['select.select', 'input']),
+  ...facts('io', 1, 'waits until a file or socket is ready (the GIL is released meanwhile)', ['select.select']),
+  ...facts('io', 1, 'waits for the user to type a line', ['input']),
   ...facts('io', 3, IO_RUNNER, ['asyncio.run', 'asyncore.loop', 'uvicorn.run', 'asyncio.Runner.run']),
   // Apple's run loop, as PyObjC exports it from CoreFoundation and from the frameworks built on it.
   ...facts(
@@ -494,9 +495,9 @@ export const CHEAP_METHODS = new Set([
 export const COMPUTE_MODULES =
   /^(math|cmath|random|re|collections|itertools|functools|operator|heapq|bisect|statistics|decimal|fractions|string|struct|array|datetime|copy|json|textwrap|unicodedata)\./;
 
-/** Receiver names that suggest a queue, event, socket, process or database handle, for WAIT_METHODS. */
+/** Receiver names that suggest a queue, event, socket, process, thread or database handle, for WAIT_METHODS. */
 export const WAITABLE_NAME =
-  /(queue|inbox|outbox|jobs|tasks|q|event|cond|barrier|sock|socket|conn|connection|future|fut|proc|process|cursor|cur|db)s?$/i;
+  /(queue|inbox|outbox|jobs|tasks|q|event|cond|barrier|sock|socket|conn|connection|future|fut|proc|process|thread|cursor|cur|db)s?$/i;
 
 /** Methods that do I/O whatever their receiver is called (paths, file objects). */
 export const IO_METHODS: Map<string, CallFact> = new Map([

@@ -6,9 +6,19 @@
  * copy shares, which the race analysis needs.
  */
 import type { Arg, Call, Scope } from '../model/types';
+import { resolveCallee } from './callGraph';
 import { type CarryKey, carryKey, keepCarried, peekCarried } from './carry';
+import { paramsReaching, takenFrom } from './handoff';
 import { EXECUTOR_FACTORIES, POOL_METHODS } from './knowledge';
-import { calleeOf, classAcross, classOfValue, isThreadClass, paramClass, returnedClosures } from './origins';
+import {
+  calleeOf,
+  classAcross,
+  classOfValue,
+  instanceClass,
+  isThreadClass,
+  paramClass,
+  returnedClosures,
+} from './origins';
 import { type ExecutorBinding, executorAt, lastCallAt } from './origins/bindings';
 import {
   bindingInChain,
@@ -106,11 +116,13 @@ function resolveText(
     // only `copy` method is not what `self.s3.meta.client.copy` runs).
     const scope = mod.model.scopes[scopeId];
     const own = classOfValue(mod, scopeId, objectText) ?? mod.classes.get(objectText)?.[0];
+    // Failing the local answers, the resolver calls use (origins.ts instanceClass): `self.registry.refresh`
+    // is the method of the class `self.registry` is bound to, a chain step by step.
     const cls = own
       ? { mod, cls: own }
       : scope.kind === 'function' && scope.params.some((p) => p.name === objectText)
         ? paramClass(project, mod, scope, objectText)
-        : undefined;
+        : instanceClass(project, mod, scope, objectText);
     const m = cls ? methodOf(cls.mod, cls.cls, name) : undefined;
     return cls && m ? [{ mod: cls.mod, scope: m }] : [];
   }
@@ -538,6 +550,8 @@ interface Wrapper {
   /** The `*args` parameter the spawn forwards as the target's arguments, if any. */
   forwards?: string;
   site: SpawnSite;
+  /** Hands the parameter over through a container (handoff.ts); only a callable argument makes a spawn. */
+  handoff?: boolean;
 }
 
 /** The wrappers among a module's spawn sites: the target argument is a parameter of the spawning function. */
@@ -548,7 +562,10 @@ function wrappersIn(mod: ModuleIndex, sites: SpawnSite[]): Wrapper[] {
     const scope = mod.model.scopes[site.call.scope];
     if (arg?.kind !== 'identifier' || scope.kind !== 'function' || site.targets.length > 0) continue;
     const index = scope.params.findIndex((p) => p.name === arg.text && !p.splat);
-    if (index < 0) continue;
+    if (index < 0) {
+      out.push(...handoffWrappers(mod, scope, arg.text, site));
+      continue;
+    }
     // `Thread(target=fn, args=args)` or `pool.submit(fn, *args)` with `*args` a parameter: the wrapper's
     // callers' extra arguments are the target's.
     // The first splat parameter is `*args` (a `**kwargs` comes last).
@@ -564,57 +581,87 @@ function wrappersIn(mod: ModuleIndex, sites: SpawnSite[]): Wrapper[] {
 }
 
 /**
+ * The methods that hand a callable to this spawn through one of the class's containers (handoff.ts): the
+ * spawn runs `name`, an item the method `scope` took from `self._queue`, and each method whose parameter
+ * reaches that container is a wrapper for that parameter.
+ */
+function handoffWrappers(mod: ModuleIndex, scope: Scope, name: string, site: SpawnSite): Wrapper[] {
+  const cls = enclosingClass(mod, scope.id);
+  const container = cls && takenFrom(mod, scope, name, site.call.start);
+  if (!cls || !container) return [];
+  const out: Wrapper[] = [];
+  for (const [method, indices] of paramsReaching(mod, cls, container)) {
+    if (method === scope) continue;
+    for (const index of indices)
+      out.push({ mod, scope: method, param: method.params[index].name, index, site, handoff: true });
+  }
+  return out;
+}
+
+/**
  * Calls of spawn wrappers, as spawn sites of their own: `spawn(work, 10)` after `def spawn(fn, *args):
  * Thread(target=fn, args=args).start()` starts `work` on a thread, with `10` as its argument. Wrappers
  * are found once per run over every module (a wrapper's callers may live in any module), one level deep:
  * a wrapper of a wrapper is not followed. Decided afresh in every run, never carried.
  */
 export function wrapperSpawns(project: ProjectIndex, sites: Map<ModuleIndex, SpawnSite[]>): void {
-  const wrappers = new Map<Scope, Wrapper>();
-  for (const [mod, list] of sites) for (const w of wrappersIn(mod, list)) wrappers.set(w.scope, w);
+  // A handoff method can pass on more than one parameter (`schedule(delay, fn)`): each is a wrapper.
+  const wrappers = new Map<Scope, Wrapper[]>();
+  for (const [mod, list] of sites) {
+    for (const w of wrappersIn(mod, list)) {
+      const same = (wrappers.get(w.scope) ?? []).filter((o) => o.index !== w.index);
+      wrappers.set(w.scope, [...same, w]);
+    }
+  }
   if (wrappers.size === 0) return;
-  const names = new Set([...wrappers.values()].map((w) => w.scope.name));
+  const names = new Set([...wrappers.keys()].map((scope) => scope.name));
   for (const mod of project.modules) {
     const found: SpawnSite[] = [];
     for (const call of mod.model.calls) {
-      const name = call.calleeKind === 'identifier' ? call.callee : call.receiver === 'self' ? call.method : undefined;
+      const name = call.calleeKind === 'identifier' ? call.callee : call.method;
       if (!name || !names.has(name)) continue;
       let fn: Scope | undefined;
       let shift = 0;
       if (call.calleeKind === 'identifier') {
         const ref = resolveFunction(project, mod, call.scope, name);
         fn = ref?.scope;
-      } else {
+      } else if (call.receiver === 'self') {
         const cls = enclosingClass(mod, call.scope);
         fn = cls ? methodOf(mod, cls, name) : undefined;
         shift = 1;
+      } else {
+        // A method of another object (`self._cluster.scheduler.schedule(0, fn)`): the receiver's class decides.
+        fn = resolveCallee(project, mod, mod.model.scopes[call.scope], call)?.scope;
+        shift = 1;
       }
-      const w = fn && wrappers.get(fn);
-      if (!w || w.site.call.scope === call.scope) continue;
-      const positionalArgs = call.args.filter((a) => !a.keyword);
-      if (positionalArgs.some((a, i) => a.splat && i <= w.index - shift)) continue;
-      const arg = call.args.find((a) => a.keyword === w.param) ?? positionalArgs[w.index - shift];
-      if (!arg || arg.splat) continue;
-      const targets = resolveCallable(project, mod, call.scope, arg, call);
-      const vars = loopVars(mod, call);
-      const concurrent = w.site.concurrent || vars.length > 0;
-      const taskArgs = w.forwards ? positionalArgs.slice(w.index - shift + 1) : [];
-      const site: SpawnSite = {
-        mod,
-        call,
-        kind: w.site.kind,
-        runsIn: w.site.runsIn,
-        targetArg: arg,
-        targets,
-        concurrent,
-        sharedParams: new Set(),
-        selfShared: arg.kind === 'attribute' && concurrent,
-        taskArgs,
-        executor: w.site.executor,
-        executorCall: w.site.executorCall,
-      };
-      if (targets.length === 1) site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);
-      found.push(site);
+      for (const w of (fn && wrappers.get(fn)) || []) {
+        if (w.site.call.scope === call.scope) continue;
+        const positionalArgs = call.args.filter((a) => !a.keyword);
+        if (positionalArgs.some((a, i) => a.splat && i <= w.index - shift)) continue;
+        const arg = call.args.find((a) => a.keyword === w.param) ?? positionalArgs[w.index - shift];
+        if (!arg || arg.splat) continue;
+        const targets = resolveCallable(project, mod, call.scope, arg, call);
+        if (w.handoff && targets.length === 0) continue;
+        const vars = loopVars(mod, call);
+        const concurrent = w.site.concurrent || vars.length > 0;
+        const taskArgs = w.forwards ? positionalArgs.slice(w.index - shift + 1) : [];
+        const site: SpawnSite = {
+          mod,
+          call,
+          kind: w.site.kind,
+          runsIn: w.site.runsIn,
+          targetArg: arg,
+          targets,
+          concurrent,
+          sharedParams: new Set(),
+          selfShared: arg.kind === 'attribute' && concurrent,
+          taskArgs,
+          executor: w.site.executor,
+          executorCall: w.site.executorCall,
+        };
+        if (targets.length === 1) site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);
+        found.push(site);
+      }
     }
     if (found.length > 0) sites.set(mod, [...(sites.get(mod) ?? []), ...found]);
   }

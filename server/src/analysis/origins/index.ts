@@ -65,6 +65,8 @@ interface Site {
   keywords: Map<string, Arg>;
   /** The site passes arguments the engine cannot list (`*args`, `args=some_tuple`). */
   opaque: boolean;
+  /** The site passes `**kwargs`, which may bind any parameter no other argument binds. */
+  keywordSplat?: boolean;
 }
 
 /** The class each `fnId:param` holds at every site (null: unknown), for the run. */
@@ -96,17 +98,21 @@ function paramClassUncached(
   depth: number,
 ): ClassRef | undefined {
   const parent = mod.model.scopes[fn.parent];
-  // Methods are called through instances, which this does not follow yet.
-  if (fn.kind !== 'function' || !parent || parent.kind === 'class') return undefined;
+  if (fn.kind !== 'function' || !parent) return undefined;
+  // Other methods are called through instances, which this does not follow yet; `__init__` through the
+  // class's constructions, whose arguments bind the parameters after `self` (paramNames leaves it out).
+  const construction = parent.kind === 'class' && fn.name === '__init__';
+  if (parent.kind === 'class' && !construction) return undefined;
   const params = paramNames(mod, fn);
   const index = params.indexOf(param);
   if (index < 0) return undefined;
-  const sites = sitesOf(project, mod, fn);
+  const sites = construction ? constructionsOf(mod, parent) : sitesOf(project, mod, fn);
   if (!sites || sites.length === 0) return undefined;
   let cls: ClassRef | undefined;
   for (const site of sites) {
     if (site.opaque) return undefined;
     const arg = site.keywords.get(param) ?? site.positional[index];
+    if (!arg && site.keywordSplat) return undefined;
     const here = arg ? classOfArg(project, mod, site.call.scope, arg, depth) : undefined;
     if (!here || (cls && here.cls !== cls.cls)) return undefined;
     cls = here;
@@ -124,7 +130,15 @@ function classOfArg(
 ): ClassRef | undefined {
   if (arg.splat) return undefined;
   if (arg.kind === 'call' && arg.callee) return classAcross(mod, arg.callee);
+  // `self.session.cluster.control_connection`: the chain's class, attribute by attribute.
+  if (arg.kind === 'attribute' && /^[\w.]+$/.test(arg.text))
+    return instanceClass(project, mod, mod.model.scopes[scopeId], arg.text);
   if (arg.kind !== 'identifier') return undefined;
+  // `ControlConnection(self, ...)` in a method hands over the instance of the method's class.
+  if (arg.text === 'self') {
+    const owner = enclosingClass(mod, scopeId);
+    return owner ? { mod, cls: owner } : undefined;
+  }
   const w = bindingInChain(mod, scopeId, arg.text);
   if (w) return w.valueCallee ? classAcross(mod, w.valueCallee) : undefined;
   const scope = mod.model.scopes[scopeId];
@@ -165,10 +179,23 @@ function sitesOf(project: ProjectIndex, mod: ModuleIndex, fn: Scope): Site[] | u
   return sites;
 }
 
+/** The module's calls that construct `cls` by its name (`Pool(self, 4)`): the sites of its `__init__`. */
+function constructionsOf(mod: ModuleIndex, cls: Scope): Site[] {
+  const sites: Site[] = [];
+  for (const call of mod.model.calls) {
+    if (call.calleeKind === 'identifier' && call.callee === cls.name && mod.classes.get(cls.name)?.[0] === cls)
+      sites.push(siteOf(call, call.args));
+  }
+  return sites;
+}
+
 function siteOf(call: Call, args: Arg[]): Site {
   const site: Site = { call, positional: [], keywords: new Map(), opaque: false };
   for (const a of args) {
-    if (a.splat) site.opaque = true;
+    // A `**kwargs` splat binds only the parameters the other arguments leave free (any other would be a
+    // TypeError); a `*args` splat shifts every position after it.
+    if (a.splat === '**') site.keywordSplat = true;
+    else if (a.splat) site.opaque = true;
     else if (a.keyword) site.keywords.set(a.keyword, a);
     else site.positional.push(a);
   }
@@ -237,7 +264,9 @@ export function instanceClass(
   }
   if (expr.startsWith('self.') && /^self\.\w+$/.test(expr)) {
     const owner = enclosingClass(mod, scope.id);
-    return owner ? (attrClass({ mod, cls: owner }, expr.slice(5)) ?? declaredClass(mod, scope.id, expr)) : undefined;
+    return owner
+      ? (attrClass(project, { mod, cls: owner }, expr.slice(5)) ?? declaredClass(mod, scope.id, expr))
+      : undefined;
   }
   // A call used in place (`Registry().touch()`, `make_client().send()`): the class made, or returned.
   const made = calledName(expr);
@@ -247,7 +276,7 @@ export function instanceClass(
   const m = /^(.+)\.(\w+)$/.exec(expr);
   if (!m || !/^[\w.]+$/.test(m[1]) || m[1].split('.').length > 4 || mod.classes.has(m[1])) return undefined;
   const holder = instanceClass(project, mod, scope, m[1]);
-  return holder ? attrClass(holder, m[2]) : undefined;
+  return holder ? attrClass(project, holder, m[2]) : undefined;
 }
 
 /**
@@ -283,10 +312,12 @@ export function calledName(expr: string): string | undefined {
  * The class `self.<attr>` holds, from the first binding of it to a class in the methods of `owner`, or
  * else from its annotation.
  */
-function attrClass(owner: ClassRef, attr: string): ClassRef | undefined {
+function attrClass(project: ProjectIndex, owner: ClassRef, attr: string): ClassRef | undefined {
   for (const w of selfAttrBindings(owner.mod, owner.cls, `self.${attr}`)) {
     const found = w.valueCallee ? classAcross(owner.mod, w.valueCallee) : undefined;
     if (found) return found;
+    const held = heldParamClass(project, owner.mod, w);
+    if (held) return held;
   }
   const field = bindingsIn(owner.mod, owner.cls.id)
     .get(attr)
@@ -295,6 +326,19 @@ function attrClass(owner: ClassRef, attr: string): ClassRef | undefined {
     field?.annotation ?? selfAttrBindings(owner.mod, owner.cls, `self.${attr}`).find((w) => w.annotation)?.annotation,
   );
   return name ? classAcross(owner.mod, name) : undefined;
+}
+
+/**
+ * `self._cluster = cluster` (or `weakref.proxy(cluster)`, which forwards every attribute to the object) in
+ * `__init__`: the class every construction hands that parameter (paramClass).
+ */
+function heldParamClass(project: ProjectIndex, mod: ModuleIndex, w: Write): ClassRef | undefined {
+  const scope = mod.model.scopes[w.scope];
+  if (scope?.name !== '__init__') return undefined;
+  const value = w.value.replace(/\s+/g, '');
+  const name = /^(?:weakref\.proxy\()?([A-Za-z_]\w*)\)?$/.exec(value)?.[1];
+  if (!name || (value.startsWith('weakref.proxy(') ? !value.endsWith(')') : value !== name)) return undefined;
+  return scope.params.some((p) => p.name === name) ? paramClass(project, mod, scope, name) : undefined;
 }
 
 /**
@@ -384,6 +428,8 @@ export function calleeOf(mod: ModuleIndex, call: Call): string {
     const shadowed = scope.kind !== 'module' && mod.imports.has(head) && localNames(mod, scope).has(head);
     const unimported = head !== call.callee && !mod.imports.has(head);
     q = shadowed || unimported ? `${LOCAL_MARK}${call.callee}` : qualify(mod, call.callee);
+    const held = unimported ? moduleHeldByClass(mod, call) : undefined;
+    if (held) q = held;
     const inline = /^multiprocessing\.get_context\(.*\)\.(\w+)$/.exec(q);
     if (inline) q = `multiprocessing.${inline[1]}`;
     else if (
@@ -397,6 +443,21 @@ export function calleeOf(mod: ModuleIndex, call: Call): string {
     mod.callees[call.id] = q;
   }
   return q;
+}
+
+/**
+ * `self._time.sleep(0.2)` where the class body says `_time = time` (a module kept as a class attribute so
+ * that tests can swap it) and no method rebinds `self._time`: the module's own `time.sleep`.
+ */
+function moduleHeldByClass(mod: ModuleIndex, call: Call): string | undefined {
+  const m = /^self\.(\w+)\.([\w.]+)$/.exec(call.callee);
+  const cls = m ? enclosingClass(mod, call.scope) : undefined;
+  if (!m || !cls) return undefined;
+  const bound = bindingsIn(mod, cls.id).get(m[1]);
+  const name = bound?.length === 1 ? bound[0].value.trim() : '';
+  if (!/^[A-Za-z_][\w.]*$/.test(name) || !mod.imports.has(headOf(name))) return undefined;
+  if (selfAttrBindings(mod, cls, `self.${m[1]}`).length > 0) return undefined;
+  return qualify(mod, `${name}.${m[2]}`);
 }
 
 /** The qualified callee a write's value is a call of (`lock = threading.Lock()`), remembered by write id. */

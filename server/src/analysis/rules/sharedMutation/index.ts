@@ -6,7 +6,7 @@
  * iteration over containers other threads change (iteration.ts). The README's shared-mutation section
  * is its user documentation.
  */
-import type { Call, Region } from '../../../model/types';
+import type { Call, Region, Scope } from '../../../model/types';
 import { lockNameFor, newModuleLock, wrapInWith } from '../../fixes';
 import type { LockBinding } from '../../locks';
 import { type MemoKey, memo, memoKey } from '../../memo';
@@ -16,7 +16,7 @@ import type { SpawnSite } from '../../targets';
 import type { Config, Finding, Fix, LockInfo, ThreadTarget } from '../../types';
 import type { Rule } from '../registry';
 import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
-import { iterationRaces, registryIterations } from './iteration';
+import { iterationRaces, registryIterations, spawnedWriterIterations } from './iteration';
 import { libraryRoots } from './library';
 import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline } from './lockDiscipline';
 import { queueChecks } from './queueChecks';
@@ -39,11 +39,14 @@ export const sharedMutationRule: Rule = {
     const hitsByMod = racyHits(reach.visits, config, locksOf);
     return ({ mod, locks, lockInfos }) => {
       const guarded = guardedWrites(mod, locks, config);
+      const iterations = iterationRaces(mod, locks, config);
+      const reported = new Set(iterations.map((f) => f.span.line));
       return [
         // Lock-discipline findings come first: on a shared line their message says why the lock failed.
         ...lockDiscipline(mod, locks, guarded),
         ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locks, guarded),
-        ...iterationRaces(mod, locks, config),
+        ...iterations,
+        ...spawnedWriterIterations(mod, (scope) => spawnedOn(reach.visits, mod, scope), locks, config, reported),
         ...queueChecks(mod, locks, config),
         ...lostStops(mod, locks, config),
         ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),
@@ -62,6 +65,20 @@ function onThread(visits: Map<string, Visit[]>, mod: ModuleIndex, scopeId: numbe
   return (visits.get(funcKey({ mod, scope })) ?? []).some(
     (v) => !v.entry.hint && (!v.entry.window || inWindow(v.entry.window, offset)),
   );
+}
+
+/** The spawned threads (not the spawning code's windows) whose walk reaches a function. */
+function spawnedOn(
+  visits: Map<string, Visit[]>,
+  mod: ModuleIndex,
+  scope: Scope,
+): { name: string; concurrent: boolean }[] {
+  const out: { name: string; concurrent: boolean }[] = [];
+  for (const v of visits.get(funcKey({ mod, scope })) ?? []) {
+    if (!v.entry.spawned || v.entry.window || out.some((o) => o.name === v.entry.name)) continue;
+    out.push({ name: v.entry.name, concurrent: v.entry.concurrent });
+  }
+  return out;
 }
 
 function threadRoots(sites: Map<ModuleIndex, SpawnSite[]>, targets: Map<string, ThreadTarget>): Visit[] {

@@ -311,6 +311,106 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
   return findings;
 }
 
+/** A spawned thread: its display name, and whether copies of it run at once. */
+type Thread = { name: string; concurrent: boolean };
+
+/** The spawned threads that run a function. */
+export type SpawnedOn = (scope: Scope) => Thread[];
+
+/**
+ * Loops over a class's dict, set or deque on one thread while a method that a spawned thread runs changes
+ * it. Unlike iterationRaces, the class need show no intent of its own: the thread is seen (a target, a
+ * scheduler's task, a method it reaches through the objects it holds). The loop runs on the threads that
+ * reach it, or, in a public method no spawned thread reaches, on its callers' threads; it races when the
+ * changing thread is another one, or several copies of it run at once. Loops under a lock, loops before the
+ * method starts the thread, loops over a container just replaced and construction are left out, as there.
+ */
+export function spawnedWriterIterations(
+  mod: ModuleIndex,
+  spawnedOn: SpawnedOn,
+  locks: LockBinding[],
+  config: Config,
+  /** Lines where iterationRaces already reported a loop. */
+  reported: Set<number>,
+): Finding[] {
+  if (config.assumeThreads === 'never') return [];
+  const findings: Finding[] = [];
+  for (const cls of [...mod.classes.values()].flat()) {
+    const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function' && !m.isAsync);
+    // The methods a spawned thread runs, once per class: most classes have none, and are skipped.
+    const threaded = methods
+      .filter((m) => !isConstruction(m.name))
+      .map((m) => ({ m, on: spawnedOn(m) }))
+      .filter((t) => t.on.length > 0);
+    if (threaded.length === 0) continue;
+    const lock = locks.find(
+      (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
+    )?.name;
+    for (const m of methods) {
+      if (isConstruction(m.name)) continue;
+      const own = spawnedOn(m);
+      // A public method no spawned thread reaches is called by the class's users, on their threads.
+      const loopThreads = own.length > 0 ? own : isPublicMethod(m.name) ? [{ name: '', concurrent: false }] : [];
+      if (loopThreads.length === 0) continue;
+      const guards = guardsIn(mod, m, locks, config);
+      for (const r of mod.regionsByScope.get(m.id) ?? []) {
+        if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
+        const match = ITERATED.exec(r.expr);
+        if (!match || guardAt(guards, r.start)) continue;
+        const state = match[1];
+        const kind = containerKind(mod, cls, state);
+        if (!kind || kind === 'list' || justEmptied(mod, m, state, r.start)) continue;
+        if (own.length === 0 && startsLater(mod, m, r.end)) continue;
+        const pair = racingPair(threaded, loopThreads, (t) => mutatesAt(mod, t.m, state, () => true));
+        const span = loopSpan(mod, r);
+        if (!pair || reported.has(span.line)) continue;
+        const { writer, thread, looping } = pair;
+        const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
+        const failure = kind === 'deque' ? 'deque mutated during iteration' : `${kind} changed size during iteration`;
+        const where = looping.name ? `on the thread running \`${looping.name}\`` : "on its callers' threads";
+        const other = looping.name === thread.name ? 'another copy of ' : '';
+        const changer =
+          thread.name === `${cls.name}.${writer.m.name}` && !other
+            ? `\`${writer.m.name}\`, a thread's target, changes it`
+            : `\`${writer.m.name}\`, which ${other}the thread running \`${thread.name}\` reaches, changes it`;
+        findings.push({
+          rule: 'shared-mutation',
+          severity: 'warning',
+          span,
+          message: `\`${cls.name}.${m.name}\` iterates \`${state}\` ${where} while ${changer}; the loop can fail with "${failure}". Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
+          fixes: [],
+          data: { state, lock, threads: [thread.name] },
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/**
+ * A method that changes the state on a spawned thread, with that thread and the loop's thread it races:
+ * two different threads when there are (the pairing a message names first), else two copies of one thread
+ * that runs several at once.
+ */
+function racingPair(
+  threaded: { m: Scope; on: Thread[] }[],
+  loopThreads: Thread[],
+  changes: (t: { m: Scope }) => boolean,
+): { writer: { m: Scope }; thread: Thread; looping: Thread } | undefined {
+  const writers = threaded.filter(changes);
+  for (const same of [false, true]) {
+    for (const writer of writers) {
+      for (const thread of writer.on) {
+        const looping = loopThreads.find((l) =>
+          same ? l.name === thread.name && thread.concurrent : l.name !== thread.name,
+        );
+        if (looping) return { writer, thread, looping };
+      }
+    }
+  }
+  return undefined;
+}
+
 function listFinding(
   mod: ModuleIndex,
   r: Region,
