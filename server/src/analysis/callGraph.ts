@@ -11,7 +11,8 @@
  * every run, since what the parameter holds is read from other functions' statements.
  */
 import type { Call, Scope } from '../model/types';
-import { type CarryKey, carried, carryKey, STALE } from './carry';
+import { type CarryKey, carried, carryKey, noteVolatile, STALE, volatileCount } from './carry';
+import { type MemoKey, memo, memoKey } from './memo';
 import { classAcross, instanceClass } from './origins';
 import {
   type CarriedRef,
@@ -43,11 +44,18 @@ export function resolveCallee(
 ): FunctionRef | undefined {
   // Each call is resolved once per run (the walk and the classifier ask about the same calls many times).
   const cached = mod.resolved[call.id];
-  if (cached !== undefined) return cached ?? undefined;
+  if (cached !== undefined) {
+    // A resolution that read what a parameter holds keeps saying so to every fact derived from it.
+    if (memo(mod, VOLATILE, () => new Set<number>()).has(call.id)) noteVolatile();
+    return cached ?? undefined;
+  }
+  const before = volatileCount();
   // What a parameter holds is read from other functions' statements: decided afresh in every run.
   if (onParam(scope, call)) {
     const fresh = resolveCalleeUncached(project, mod, scope, call);
     mod.resolved[call.id] = fresh ?? null;
+    noteVolatile();
+    memo(mod, VOLATILE, () => new Set<number>()).add(call.id);
     return fresh;
   }
   // Carried from an earlier run as the callee's path and scope object, good while that scope is in its model.
@@ -59,8 +67,12 @@ export function resolveCallee(
     (r) => (r ? carryRef(r) : null),
   );
   mod.resolved[call.id] = ref ?? null;
+  if (volatileCount() !== before) memo(mod, VOLATILE, () => new Set<number>()).add(call.id);
   return ref;
 }
+
+/** This run's calls whose resolution read what a parameter holds (carry.ts noteVolatile). */
+const VOLATILE: MemoKey<Set<number>> = memoKey('volatileCalls');
 
 function resolveCalleeUncached(
   project: ProjectIndex,

@@ -104,6 +104,22 @@ export const STALE: unique symbol = Symbol('stale');
  * (`revive` answers STALE when it does not); otherwise computed, and kept in its stored form unless `keep`
  * answers undefined (facts that depend on far-away statements are never carried).
  */
+/**
+ * Reads of what other functions' statements decide (the class a parameter holds, from every call site):
+ * no slot records them, so a fact derived from one must not be carried. Counted per process; a derivation
+ * compares the count before and after (volatileCount).
+ */
+let volatileReads = 0;
+
+/** Notes a read that other functions' statements decide. */
+export function noteVolatile(): void {
+  volatileReads++;
+}
+
+export function volatileCount(): number {
+  return volatileReads;
+}
+
 export function carried<S, T>(
   slot: Slot | undefined,
   key: CarryKey<S>,
@@ -116,8 +132,9 @@ export function carried<S, T>(
     const value = revive(stored);
     if (value !== STALE) return value;
   }
+  const before = volatileReads;
   const value = compute();
-  if (slot) {
+  if (slot && volatileReads === before) {
     const kept = keep(value);
     if (kept !== undefined) slot[key.field] = kept;
   }

@@ -13,7 +13,7 @@
  */
 import type { Call, Scope } from '../model/types';
 import { onParam, resolveCallee } from './callGraph';
-import { type CarryKey, carried, carryKey, keepCarried, peekCarried, type Slot, STALE } from './carry';
+import { type CarryKey, carried, carryKey, keepCarried, peekCarried, type Slot, STALE, volatileCount } from './carry';
 import {
   CALLS,
   type CallFact,
@@ -310,6 +310,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     return own.e;
   }
   ctx.active.add(k);
+  const volatileAtStart = volatileCount();
   const e = empty();
   let leaf = true;
   // False when a fact of this function was decided afresh (a call on a parameter): its evidence is not carried.
@@ -327,6 +328,12 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   // Calls whose work the engine cannot see (an unresolved method, a callback): a loop around one is no
   // evidence of CPU work, since each pass may as well wait.
   const opaque = new Set<number>();
+  // Loops that sleep on every pass, and the calls that wait directly (not through a helper) other than
+  // those naps: a loop of the first kind without the second is a poller on a timer (addLoops), and a
+  // helper it calls runs once per nap, like a helper called once. Those helpers' merges wait for the end.
+  const naps = napLoops(mod, calls);
+  const directWaits: Call[] = [];
+  const perNap: { sub: Evidence; name: string; line: number; call: Call; finishing: boolean }[] = [];
   for (const call of calls) {
     const slot = slotFor(mod, call, call.scope);
     // A call on a parameter may resolve differently when another function changes (origins.ts): not carried.
@@ -353,6 +360,7 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
         kind: fact.kind,
       });
       if (fact.kind !== 'cpu') offloaded.add(call.id);
+      if (fact.kind !== 'cpu' && !isNap(mod, call)) directWaits.push(call);
       continue;
     }
     if (fact) continue;
@@ -393,7 +401,9 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
     // counts in full when the call repeats (inside a loop here) or when it is heavy on its own.
     const repeated = loopsOf(mod, call.regions, call.start).length > 0;
     const finishing = !repeated && loopEnd >= 0 && call.start >= loopEnd;
-    merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line, repeated || sub.heavy > 0 ? 1 : ONCE_CPU, !finishing);
+    if (repeated && loopsOf(mod, call.regions, call.start).some((l) => naps.has(l.id)))
+      perNap.push({ sub, name: callee.scope.name, line, call, finishing });
+    else merge(e, sub, HELPER_DISCOUNT, callee.scope.name, line, repeated || sub.heavy > 0 ? 1 : ONCE_CPU, !finishing);
     const callbacks = carriedCallbacks(ctx, mod, scope, call, callee, slot);
     // A helper the loop calls for each item that runs what it is handed makes this loop a dispatcher too,
     // unless what it is handed here is known (a function of this code, read below).
@@ -415,6 +425,12 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
       waits ||= work.io + work.native > work.cpu;
     }
     if (waits) offloaded.add(call.id);
+  }
+  for (const { sub, name, line, call, finishing } of perNap) {
+    const poller = loopsOf(mod, call.regions, call.start).some(
+      (l) => naps.has(l.id) && !directWaits.some((w) => w.regions.includes(l.id)),
+    );
+    merge(e, sub, HELPER_DISCOUNT, name, line, poller ? ONCE_CPU : 1, !finishing);
   }
   // `for msg in consumer` where `consumer` is an instance of an analysed class whose `__next__` (or
   // `__iter__`) waits: every step of the loop waits.
@@ -440,7 +456,8 @@ export function evidenceOf(ctx: ClassifyContext, ref: FunctionRef, depth = 0): E
   addLoops(mod, scope, calls, offloaded, opaque, e, waitingIterators);
   ctx.active.delete(k);
   ctx.memo.set(k, e);
-  if (leaf && leafOnly) keepCarried(scopeSlot, EVIDENCE, { line: scope.span.line, e });
+  if (leaf && leafOnly && volatileCount() === volatileAtStart)
+    keepCarried(scopeSlot, EVIDENCE, { line: scope.span.line, e });
   return e;
 }
 
@@ -569,6 +586,20 @@ function isCheap(mod: ModuleIndex, scope: Scope, call: Call, origins: () => Map<
   return !!origin && COMPUTE_MODULES.test(origin);
 }
 
+/** `time.sleep(interval)` with a non-zero interval: a nap, as opposed to `sleep(0)`, which only yields. */
+function isNap(mod: ModuleIndex, call: Call): boolean {
+  return calleeOf(mod, call) === 'time.sleep' && !/^0*\.?0*$/.test(call.args[0]?.text ?? '0');
+}
+
+/** The loops of a function with a nap somewhere in their body: the ids of their regions. */
+function napLoops(mod: ModuleIndex, calls: Call[]): Set<number> {
+  const out = new Set<number>();
+  for (const call of calls) {
+    if (isNap(mod, call)) for (const loop of loopsOf(mod, call.regions, call.start)) out.add(loop.id);
+  }
+  return out;
+}
+
 function addLoops(
   mod: ModuleIndex,
   scope: Scope,
@@ -593,7 +624,7 @@ function addLoops(
       continue;
     }
     if (!offloaded.has(call.id)) continue;
-    const nap = calleeOf(mod, call) === 'time.sleep' && !/^0*\.?0*$/.test(call.args[0]?.text ?? '0');
+    const nap = isNap(mod, call);
     for (const loop of loopsOf(mod, call.regions, call.start)) (nap ? sleeping : waitsForWork).add(loop.id);
     for (const loop of loopsOf(mod, call.regions, call.start)) waiting.add(loop.id);
     // A wait in a `while` condition (`while not stop.wait(1):`) runs before every iteration too.

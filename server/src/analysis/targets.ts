@@ -7,7 +7,7 @@
  */
 import type { Arg, Call, Scope } from '../model/types';
 import { resolveCallee } from './callGraph';
-import { type CarryKey, carryKey, keepCarried, peekCarried } from './carry';
+import { type CarryKey, carryKey, keepCarried, peekCarried, volatileCount } from './carry';
 import { paramsReaching, takenFrom } from './handoff';
 import { EXECUTOR_FACTORIES, POOL_METHODS } from './knowledge';
 import {
@@ -433,11 +433,14 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
       sites.push(again);
       continue;
     }
+    const before = volatileCount();
     const site = spawnSite(project, mod, call, bindings);
-    // A target named through a parameter (`Thread(target=worker.run)`) resolves from other functions'
-    // statements (origins.ts): decided afresh in every run, never carried.
+    // A target named through a parameter (`Thread(target=worker.run)`, or `self.catalog.reload` where
+    // `__init__` stored a parameter) resolves from other functions' statements (origins.ts): decided
+    // afresh in every run, never carried.
     const scope = mod.model.scopes[call.scope];
-    const viaParam = call.args.some((a) => scope.params.some((p) => a.text.startsWith(`${p.name}.`)));
+    const viaParam =
+      volatileCount() !== before || call.args.some((a) => scope.params.some((p) => a.text.startsWith(`${p.name}.`)));
     if (viaParam) {
       if (site) sites.push(site);
       continue;

@@ -17,6 +17,7 @@
  * resolve (classify.ts and reach.ts skip carrying facts that used them).
  */
 import type { Arg, Call, Scope, Write } from '../../model/types';
+import { noteVolatile } from '../carry';
 import { CONTEXT_MEMBERS } from '../knowledge';
 import { type MemoKey, memoKey, memo as memoOf } from '../memo';
 import type { FunctionRef, ProjectIndex } from '../resolve';
@@ -80,6 +81,8 @@ export function paramClass(
   param: string,
   depth = 0,
 ): ClassRef | undefined {
+  // What the parameter holds is read from other functions' statements: whatever depends on it is not carried.
+  noteVolatile();
   const memo = memoOf(mod, PARAM_CLASSES, () => new Map());
   const key = `${fn.id}:${param}`;
   if (memo.has(key)) return memo.get(key) ?? undefined;
@@ -179,7 +182,11 @@ function sitesOf(project: ProjectIndex, mod: ModuleIndex, fn: Scope): Site[] | u
   return sites;
 }
 
-/** The module's calls that construct `cls` by its name (`Pool(self, 4)`): the sites of its `__init__`. */
+/**
+ * The module's calls that construct `cls` by its name (`Pool(self, 4)`): the sites of its `__init__`.
+ * Constructions in other modules are not read: in the study, the objects they made placed thread targets
+ * the classifier could not read and promoted a benign teardown race to a warning.
+ */
 function constructionsOf(mod: ModuleIndex, cls: Scope): Site[] {
   const sites: Site[] = [];
   for (const call of mod.model.calls) {
@@ -241,6 +248,9 @@ export function isThreadClass(mod: ModuleIndex, cls: Scope, depth = 0): boolean 
  * of the enclosing class; a chain `a.b.c`, step by step, each attribute as its holder's class binds it.
  * `self.x` bound only to other values, and anything else, is unknown.
  */
+/** How many local aliases (`client = self.client`) instanceClass is following at once. */
+let aliasDepth = 0;
+
 export function instanceClass(
   project: ProjectIndex,
   mod: ModuleIndex,
@@ -260,6 +270,16 @@ export function instanceClass(
         returnedBy(project, mod, w.scope, w.valueCallee) ??
         declaredClass(mod, scope.id, expr)
       );
+    // `client = self.client`: the class of the chain the name was bound to.
+    // A rebinding through itself (`node = node.parent`) says nothing, and chains of aliases stop at four.
+    if (w && w.valueKind === 'attribute' && /^[\w.]+$/.test(w.value) && headOf(w.value) !== expr && aliasDepth < 4) {
+      aliasDepth++;
+      try {
+        return instanceClass(project, mod, mod.model.scopes[w.scope], w.value) ?? declaredClass(mod, scope.id, expr);
+      } finally {
+        aliasDepth--;
+      }
+    }
     return (w ? undefined : loopElementClass(project, mod, scope, expr)) ?? declaredClass(mod, scope.id, expr);
   }
   if (expr.startsWith('self.') && /^self\.\w+$/.test(expr)) {

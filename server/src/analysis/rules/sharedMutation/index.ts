@@ -46,7 +46,7 @@ export const sharedMutationRule: Rule = {
         ...lockDiscipline(mod, locks, guarded),
         ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locks, guarded),
         ...iterations,
-        ...spawnedWriterIterations(mod, (scope) => spawnedOn(reach.visits, mod, scope), locks, config, reported),
+        ...spawnedWriterIterations(mod, (m, scope) => spawnedOn(reach.visits, m, scope), locksOf, config, reported),
         ...queueChecks(mod, locks, config),
         ...lostStops(mod, locks, config),
         ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),

@@ -11,8 +11,16 @@
 import type { Region, Scope, Span } from '../../../model/types';
 import { MUTATING_METHODS, PROCESS_REGISTRIES } from '../../knowledge';
 import { afterForkHooks, callerLocks, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
-import { classAcross, isThreadClass, originOf, selfAttrBindings, valueCalleeOf } from '../../origins';
-import { bindingInChain, type ModuleIndex, mentions } from '../../resolve';
+import {
+  type ClassRef,
+  classAcross,
+  instanceClass,
+  isThreadClass,
+  originOf,
+  selfAttrBindings,
+  valueCalleeOf,
+} from '../../origins';
+import { bindingInChain, enclosingClass, type ModuleIndex, mentions } from '../../resolve';
 import type { Config, Finding } from '../../types';
 import { classIntent, isConstruction, isPublicMethod, onOwnerThread, ownGuardsIn } from './library';
 import { closedAfter } from './teardown';
@@ -314,74 +322,110 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
 /** A spawned thread: its display name, and whether copies of it run at once. */
 type Thread = { name: string; concurrent: boolean };
 
-/** The spawned threads that run a function. */
-export type SpawnedOn = (scope: Scope) => Thread[];
+/** The spawned threads that run a function of a module. */
+export type SpawnedOn = (mod: ModuleIndex, scope: Scope) => Thread[];
+
+/** `self.x`, `client.auth_data`, `self._conn.pending`, optionally through `.items()`/`.values()`/`.keys()`. */
+const CHAIN_ITERATED = /^([A-Za-z_][\w.]*)\.(\w+)(\.(items|values|keys)\(\))?$/;
+
+/** The callers' threads of a public function or method, which no spawned thread reaches. */
+const CALLERS: Thread = { name: '', concurrent: false };
 
 /**
- * Loops over a class's dict, set or deque on one thread while a method that a spawned thread runs changes
- * it. Unlike iterationRaces, the class need show no intent of its own: the thread is seen (a target, a
- * scheduler's task, a method it reaches through the objects it holds). The loop runs on the threads that
- * reach it, or, in a public method no spawned thread reaches, on its callers' threads; it races when the
- * changing thread is another one, or several copies of it run at once. Loops under a lock, loops before the
- * method starts the thread, loops over a container just replaced and construction are left out, as there.
+ * Loops over a dict, set or deque that an object keeps in an attribute, on one thread, while a method of
+ * that object's class changes it on another, where at least one of the two is a spawned thread that the
+ * walk saw (a target, a scheduler's task, a method such a thread reaches through the objects it holds).
+ * Unlike iterationRaces, the class need show no intent of its own. The loop may be in the class itself
+ * (`self.x`) or in code holding the object (`client.auth_data`, placed by instanceClass). A loop runs on
+ * the threads that reach it, or, in a public function or method no spawned thread reaches, on its
+ * callers' threads; so does a change. Loops under a lock, loops before their function starts the thread,
+ * loops over a container just replaced and construction are left out, as in iterationRaces.
  */
 export function spawnedWriterIterations(
   mod: ModuleIndex,
   spawnedOn: SpawnedOn,
-  locks: LockBinding[],
+  locksOf: (mod: ModuleIndex) => LockBinding[],
   config: Config,
   /** Lines where iterationRaces already reported a loop. */
   reported: Set<number>,
 ): Finding[] {
   if (config.assumeThreads === 'never') return [];
   const findings: Finding[] = [];
-  for (const cls of [...mod.classes.values()].flat()) {
-    const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function' && !m.isAsync);
-    // The methods a spawned thread runs, once per class: most classes have none, and are skipped.
-    const threaded = methods
-      .filter((m) => !isConstruction(m.name))
-      .map((m) => ({ m, on: spawnedOn(m) }))
-      .filter((t) => t.on.length > 0);
-    if (threaded.length === 0) continue;
-    const lock = locks.find(
-      (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
-    )?.name;
-    for (const m of methods) {
-      if (isConstruction(m.name)) continue;
-      const own = spawnedOn(m);
-      // A public method no spawned thread reaches is called by the class's users, on their threads.
-      const loopThreads = own.length > 0 ? own : isPublicMethod(m.name) ? [{ name: '', concurrent: false }] : [];
-      if (loopThreads.length === 0) continue;
-      const guards = guardsIn(mod, m, locks, config);
-      for (const r of mod.regionsByScope.get(m.id) ?? []) {
-        if (r.kind !== 'for' && r.kind !== 'comprehension') continue;
-        const match = ITERATED.exec(r.expr);
-        if (!match || guardAt(guards, r.start)) continue;
-        const state = match[1];
-        const kind = containerKind(mod, cls, state);
-        if (!kind || kind === 'list' || justEmptied(mod, m, state, r.start)) continue;
-        if (own.length === 0 && startsLater(mod, m, r.end)) continue;
-        const pair = racingPair(threaded, loopThreads, (t) => mutatesAt(mod, t.m, state, () => true));
-        const span = loopSpan(mod, r);
-        if (!pair || reported.has(span.line)) continue;
-        const { writer, thread, looping } = pair;
-        const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
-        const failure = kind === 'deque' ? 'deque mutated during iteration' : `${kind} changed size during iteration`;
-        const where = looping.name ? `on the thread running \`${looping.name}\`` : "on its callers' threads";
-        const other = looping.name === thread.name ? 'another copy of ' : '';
-        const changer =
-          thread.name === `${cls.name}.${writer.m.name}` && !other
-            ? `\`${writer.m.name}\`, a thread's target, changes it`
-            : `\`${writer.m.name}\`, which ${other}the thread running \`${thread.name}\` reaches, changes it`;
-        findings.push({
-          rule: 'shared-mutation',
-          severity: 'warning',
-          span,
-          message: `\`${cls.name}.${m.name}\` iterates \`${state}\` ${where} while ${changer}; the loop can fail with "${failure}". Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
-          fixes: [],
-          data: { state, lock, threads: [thread.name] },
-        });
-      }
+  const writersByClass = new Map<Scope, { m: Scope; on: Thread[] }[]>();
+  const writersOf = (owner: ClassRef) => {
+    let list = writersByClass.get(owner.cls);
+    if (!list) {
+      list = (owner.mod.children.get(owner.cls.id) ?? [])
+        .filter((m) => m.kind === 'function' && !m.isAsync && !isConstruction(m.name))
+        .map((m) => {
+          const on = spawnedOn(owner.mod, m);
+          return { m, on: on.length > 0 ? on : isPublicMethod(m.name) ? [CALLERS] : [] };
+        })
+        .filter((t) => t.on.length > 0);
+      writersByClass.set(owner.cls, list);
+    }
+    return list;
+  };
+  for (const scope of mod.model.scopes) {
+    if (scope.kind !== 'function' || scope.isAsync || isConstruction(scope.name)) continue;
+    const loops = (mod.regionsByScope.get(scope.id) ?? []).filter(
+      (r) => (r.kind === 'for' || r.kind === 'comprehension') && CHAIN_ITERATED.test(r.expr),
+    );
+    if (loops.length === 0) continue;
+    const parent = mod.model.scopes[scope.parent];
+    const own = spawnedOn(mod, scope);
+    const isPublic = parent?.kind === 'class' ? isPublicMethod(scope.name) : !scope.name.startsWith('_');
+    const loopThreads = own.length > 0 ? own : isPublic && parent?.kind !== 'function' ? [CALLERS] : [];
+    if (loopThreads.length === 0) continue;
+    const guards = guardsIn(mod, scope, locksOf(mod), config);
+    for (const r of loops) {
+      const match = CHAIN_ITERATED.exec(r.expr)!;
+      const [, object, attr] = match;
+      if (guardAt(guards, r.start)) continue;
+      const owner: ClassRef | undefined =
+        object === 'self'
+          ? parent?.kind === 'class'
+            ? { mod, cls: parent }
+            : undefined
+          : mod.project && /^[\w.]+$/.test(object)
+            ? instanceClass(mod.project, mod, scope, object)
+            : undefined;
+      if (!owner) continue;
+      const state = `self.${attr}`;
+      const kind = containerKind(owner.mod, owner.cls, state);
+      if (!kind || kind === 'list' || justEmptied(mod, scope, `${object}.${attr}`, r.start)) continue;
+      if (own.length === 0 && startsLater(mod, scope, r.end)) continue;
+      const pair = racingPair(writersOf(owner), loopThreads, (t) => mutatesAt(owner.mod, t.m, state, () => true));
+      const span = loopSpan(mod, r);
+      if (!pair || reported.has(span.line)) continue;
+      const { writer, thread, looping } = pair;
+      const lock =
+        object === 'self'
+          ? locksOf(mod).find((b) => b.mutex && b.name.startsWith('self.') && enclosingClass(mod, b.scope) === parent)
+              ?.name
+          : undefined;
+      const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
+      const failure = kind === 'deque' ? 'deque mutated during iteration' : `${kind} changed size during iteration`;
+      const where = looping.name ? `on the thread running \`${looping.name}\`` : "on its callers' threads";
+      const other = looping.name === thread.name ? 'another copy of ' : '';
+      const changer = !thread.name
+        ? `\`${owner.cls.name}.${writer.m.name}\` changes it on its callers' threads`
+        : thread.name === `${owner.cls.name}.${writer.m.name}` && !other
+          ? `\`${writer.m.name}\`, a thread's target, changes it`
+          : `\`${writer.m.name}\`, which ${other}the thread running \`${thread.name}\` reaches, changes it`;
+      const who = parent?.kind === 'class' ? `${parent.name}.${scope.name}` : scope.name;
+      findings.push({
+        rule: 'shared-mutation',
+        severity: 'warning',
+        span,
+        message: `\`${who}\` iterates \`${object}.${attr}\` ${where} while ${changer}; the loop can fail with "${failure}". Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
+        fixes: [],
+        data: {
+          state: object === 'self' ? state : `${owner.cls.name}.${attr}`,
+          lock,
+          threads: [thread.name || 'callers'],
+        },
+      });
     }
   }
   return findings;
