@@ -46,7 +46,7 @@ export function resolveCallee(
   const cached = mod.resolved[call.id];
   if (cached !== undefined) {
     // A resolution that read what a parameter holds keeps saying so to every fact derived from it.
-    if (memo(mod, VOLATILE, () => new Set<number>()).has(call.id)) noteVolatile();
+    if (volatileCalls(mod).has(call.id)) noteVolatile();
     return cached ?? undefined;
   }
   const before = volatileCount();
@@ -55,7 +55,7 @@ export function resolveCallee(
     const fresh = resolveCalleeUncached(project, mod, scope, call);
     mod.resolved[call.id] = fresh ?? null;
     noteVolatile();
-    memo(mod, VOLATILE, () => new Set<number>()).add(call.id);
+    volatileCalls(mod).add(call.id);
     return fresh;
   }
   // Carried from an earlier run as the callee's path and scope object, good while that scope is in its model.
@@ -67,12 +67,16 @@ export function resolveCallee(
     (r) => (r ? carryRef(r) : null),
   );
   mod.resolved[call.id] = ref ?? null;
-  if (volatileCount() !== before) memo(mod, VOLATILE, () => new Set<number>()).add(call.id);
+  if (volatileCount() !== before) volatileCalls(mod).add(call.id);
   return ref;
 }
 
 /** This run's calls whose resolution read what a parameter holds (carry.ts noteVolatile). */
 const VOLATILE: MemoKey<Set<number>> = memoKey('volatileCalls');
+
+function volatileCalls(mod: ModuleIndex): Set<number> {
+  return memo(mod, VOLATILE, () => new Set<number>());
+}
 
 function resolveCalleeUncached(
   project: ProjectIndex,

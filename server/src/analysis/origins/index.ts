@@ -188,10 +188,11 @@ function sitesOf(project: ProjectIndex, mod: ModuleIndex, fn: Scope): Site[] | u
  * the classifier could not read and promoted a benign teardown race to a warning.
  */
 function constructionsOf(mod: ModuleIndex, cls: Scope): Site[] {
+  // A class the module's name does not denote (a second class of that name) is not what its calls make.
+  if (mod.classes.get(cls.name)?.[0] !== cls) return [];
   const sites: Site[] = [];
   for (const call of mod.model.calls) {
-    if (call.calleeKind === 'identifier' && call.callee === cls.name && mod.classes.get(cls.name)?.[0] === cls)
-      sites.push(siteOf(call, call.args));
+    if (call.calleeKind === 'identifier' && call.callee === cls.name) sites.push(siteOf(call, call.args));
   }
   return sites;
 }
@@ -355,10 +356,9 @@ function attrClass(project: ProjectIndex, owner: ClassRef, attr: string): ClassR
 function heldParamClass(project: ProjectIndex, mod: ModuleIndex, w: Write): ClassRef | undefined {
   const scope = mod.model.scopes[w.scope];
   if (scope?.name !== '__init__') return undefined;
-  const value = w.value.replace(/\s+/g, '');
-  const name = /^(?:weakref\.proxy\()?([A-Za-z_]\w*)\)?$/.exec(value)?.[1];
-  if (!name || (value.startsWith('weakref.proxy(') ? !value.endsWith(')') : value !== name)) return undefined;
-  return scope.params.some((p) => p.name === name) ? paramClass(project, mod, scope, name) : undefined;
+  const m = /^(?:weakref\.proxy\(([A-Za-z_]\w*)\)|([A-Za-z_]\w*))$/.exec(w.value.replace(/\s+/g, ''));
+  const name = m?.[1] ?? m?.[2];
+  return name && scope.params.some((p) => p.name === name) ? paramClass(project, mod, scope, name) : undefined;
 }
 
 /**
