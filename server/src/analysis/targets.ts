@@ -379,7 +379,7 @@ function workerClasses(mod: ModuleIndex): { cls: Scope; runsIn: 'thread' | 'proc
     if (depth >= 5) return undefined;
     for (const b of cls.bases) {
       const q = qualify(mod, b);
-      if (q === 'threading.Thread') return 'thread';
+      if (q === 'threading.Thread' || q === 'threading.Timer') return 'thread';
       if (PROCESS_BASES.has(q)) return 'process';
       const base = mod.classes.get(b)?.[0];
       const via = base ? baseOf(base, depth + 1) : undefined;
@@ -460,8 +460,11 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
   }
   const subclassSite = (call: Call, at: ModuleIndex, cls: Scope, runsIn: 'thread' | 'process') => {
     const run = methodOf(at, cls, 'run');
-    if (!run) return;
     const init = methodOf(at, cls, '__init__');
+    // The callables the constructor was given and `run` calls back (`PeriodicTimer(10, flush)`, whose
+    // run calls `self.function()`) run on the new thread too.
+    const held = runsIn === 'thread' ? heldCallables(project, mod, call, at, cls, run, init) : [];
+    if (!run && held.length === 0) return;
     const vars = loopVars(mod, call);
     // A Process subclass's instance, with what its constructor was given, is what spawn pickles.
     const site: SpawnSite = {
@@ -469,7 +472,7 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
       call,
       kind: runsIn === 'thread' ? 'thread-subclass' : 'process',
       runsIn,
-      targets: [{ mod: at, scope: run }],
+      targets: [...(run ? [{ mod: at, scope: run }] : []), ...held],
       concurrent: vars.length > 0,
       sharedParams: new Set(),
       selfShared: false,
@@ -495,6 +498,66 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
     if (runsIn) subclassSite(call, made.mod, made.cls, runsIn);
   }
   return sites;
+}
+
+/**
+ * The callables a Thread subclass's constructor call hands over that the thread calls back: `run` calls
+ * `self.function(...)` and `__init__` stored a parameter there (`self.function = function`), as
+ * `threading.Timer` does; a Timer subclass that keeps Timer's own `__init__` (or `run`) holds
+ * `function`, its second argument. Each is resolved where the constructor is called.
+ */
+function heldCallables(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  call: Call,
+  at: ModuleIndex,
+  cls: Scope,
+  run: Scope | undefined,
+  init: Scope | undefined,
+): FunctionRef[] {
+  const timer = timerBased(at, cls);
+  // Attribute name -> the constructor parameter it holds, with the parameter's position among the
+  // arguments (`self` not counted).
+  const holds = new Map<string, { name: string; index: number }>();
+  if (init) {
+    const params = init.params;
+    for (const w of at.writesByScope.get(init.id) ?? []) {
+      if (w.kind !== 'assign' || w.targets.length !== 1) continue;
+      const t = w.targets[0];
+      if (t.kind !== 'attribute' || t.object !== 'self' || !t.key) continue;
+      const index = params.findIndex((p, i) => i > 0 && !p.splat && p.name === w.value.trim());
+      if (index > 0) holds.set(t.key, { name: params[index].name, index: index - 1 });
+    }
+  } else if (timer) holds.set('function', { name: 'function', index: 1 });
+  if (holds.size === 0) return [];
+  const called = new Set<string>();
+  if (run) {
+    for (const c of at.callsByScope.get(run.id) ?? []) {
+      if (c.receiver === 'self' && c.method && holds.has(c.method)) called.add(c.method);
+    }
+  } else if (timer && holds.has('function')) called.add('function');
+  const out: FunctionRef[] = [];
+  const pos = positional(call);
+  for (const attr of called) {
+    const p = holds.get(attr);
+    if (!p) continue;
+    const arg = keyword(call, p.name) ?? pos[p.index];
+    if (!arg || arg.text === 'None') continue;
+    for (const ref of resolveCallable(project, mod, call.scope, arg, call)) {
+      if (!out.some((o) => o.mod === ref.mod && o.scope === ref.scope)) out.push(ref);
+    }
+  }
+  return out;
+}
+
+/** Is this class `threading.Timer` or built on it (within its module)? */
+function timerBased(mod: ModuleIndex, cls: Scope, depth = 0): boolean {
+  if (depth > 4) return false;
+  return cls.bases.some((b) => {
+    if (qualify(mod, b) === 'threading.Timer') return true;
+    const base = mod.classes.get(b)?.[0];
+    return !!base && timerBased(mod, base, depth + 1);
+  });
 }
 
 /** The spawn site a call is, if any. */

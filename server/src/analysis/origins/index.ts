@@ -234,7 +234,9 @@ export function classAcross(mod: ModuleIndex, name: string, depth = 0): ClassRef
 /** Does the class derive from threading.Thread, through bases in any analysed module? */
 export function isThreadClass(mod: ModuleIndex, cls: Scope, depth = 0): boolean {
   for (const base of cls.bases) {
-    if (qualify(mod, base) === 'threading.Thread') return true;
+    // A Timer is a Thread that calls its function once the interval passes.
+    const q = qualify(mod, base);
+    if (q === 'threading.Thread' || q === 'threading.Timer') return true;
     const found = depth < 5 ? classAcross(mod, base) : undefined;
     if (found && found.cls !== cls && isThreadClass(found.mod, found.cls, depth + 1)) return true;
   }
