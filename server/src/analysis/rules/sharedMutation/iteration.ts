@@ -62,15 +62,37 @@ function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: nu
 }
 
 /** Does the method add to or remove from `attr` at an offset where `at` holds? */
-function mutatesAt(mod: ModuleIndex, m: Scope, attr: string, at: (offset: number) => boolean): boolean {
+function mutatesAt(
+  mod: ModuleIndex,
+  m: Scope,
+  attr: string,
+  at: (offset: number) => boolean,
+  insertsOnRead = false,
+): boolean {
+  // A defaultdict adds the key a subscript reads: `self.d[k][j] = v` and `self.d[k].append(v)` add `k`
+  // when it is missing, so they change `self.d` itself.
+  const entry = `${attr}[`;
   return (
     (mod.callsByScope.get(m.id) ?? []).some(
-      (c) => c.receiver === attr && c.method && MUTATING_METHODS.has(c.method) && at(c.start),
+      (c) =>
+        at(c.start) &&
+        ((c.receiver === attr && c.method && MUTATING_METHODS.has(c.method)) ||
+          (insertsOnRead && !!c.receiver?.startsWith(entry))),
     ) ||
     (mod.writesByScope.get(m.id) ?? []).some(
-      (w) => at(w.start) && w.targets.some((t) => t.kind === 'subscript' && t.object === attr),
+      (w) =>
+        at(w.start) &&
+        w.targets.some(
+          (t) => t.kind === 'subscript' && (t.object === attr || (insertsOnRead && !!t.object?.startsWith(entry))),
+        ),
     )
   );
+}
+
+/** Is `attr` (`self.x`) bound only to `collections.defaultdict(...)` in the class's methods? */
+function isDefaultDict(mod: ModuleIndex, cls: Scope, attr: string): boolean {
+  const writes = selfAttrBindings(mod, cls, attr);
+  return writes.length > 0 && writes.every((w) => valueCalleeOf(mod, w) === 'collections.defaultdict');
 }
 
 /**
@@ -395,7 +417,10 @@ export function spawnedWriterIterations(
       const kind = containerKind(owner.mod, owner.cls, state);
       if (!kind || kind === 'list' || justEmptied(mod, scope, `${object}.${attr}`, r.start)) continue;
       if (own.length === 0 && startsLater(mod, scope, r.end)) continue;
-      const pair = racingPair(writersOf(owner), loopThreads, (t) => mutatesAt(owner.mod, t.m, state, () => true));
+      const inserts = kind === 'dictionary' && isDefaultDict(owner.mod, owner.cls, state);
+      const pair = racingPair(writersOf(owner), loopThreads, (t) =>
+        mutatesAt(owner.mod, t.m, state, () => true, inserts),
+      );
       const span = loopSpan(mod, r);
       if (!pair || reported.has(span.line)) continue;
       const { writer, thread, looping } = pair;
@@ -414,11 +439,16 @@ export function spawnedWriterIterations(
           ? `\`${writer.m.name}\`, a thread's target, changes it`
           : `\`${writer.m.name}\`, which ${other}the thread running \`${thread.name}\` reaches, changes it`;
       const who = parent?.kind === 'class' ? `${parent.name}.${scope.name}` : scope.name;
+      // Say how a method that only reads entries changes the dictionary.
+      const added =
+        inserts && !mutatesAt(owner.mod, writer.m, state, () => true)
+          ? ` (\`${object}.${attr}\` is a defaultdict: looking up a missing key adds it)`
+          : '';
       findings.push({
         rule: 'shared-mutation',
         severity: 'warning',
         span,
-        message: `\`${who}\` iterates \`${object}.${attr}\` ${where} while ${changer}; the loop can fail with "${failure}". Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
+        message: `\`${who}\` iterates \`${object}.${attr}\` ${where} while ${changer}${added}; the loop can fail with "${failure}". Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
         fixes: [],
         data: {
           state: object === 'self' ? state : `${owner.cls.name}.${attr}`,
