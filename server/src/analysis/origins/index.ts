@@ -102,14 +102,17 @@ function paramClassUncached(
 ): ClassRef | undefined {
   const parent = mod.model.scopes[fn.parent];
   if (fn.kind !== 'function' || !parent) return undefined;
-  // Other methods are called through instances, which this does not follow yet; `__init__` through the
-  // class's constructions, whose arguments bind the parameters after `self` (paramNames leaves it out).
+  // `__init__` is called through the class's constructions, other methods through instances the module
+  // places on the class; their arguments bind the parameters after `self` (paramNames leaves it out).
   const construction = parent.kind === 'class' && fn.name === '__init__';
-  if (parent.kind === 'class' && !construction) return undefined;
   const params = paramNames(mod, fn);
   const index = params.indexOf(param);
   if (index < 0) return undefined;
-  const sites = construction ? constructionsOf(mod, parent) : sitesOf(project, mod, fn);
+  const sites = construction
+    ? constructionsOf(mod, parent)
+    : parent.kind === 'class'
+      ? methodSitesOf(project, mod, fn)
+      : sitesOf(project, mod, fn);
   if (!sites || sites.length === 0) return undefined;
   let cls: ClassRef | undefined;
   for (const site of sites) {
@@ -178,6 +181,28 @@ function sitesOf(project: ProjectIndex, mod: ModuleIndex, fn: Scope): Site[] | u
     const first = call.method ? CALLABLE_FIRST.get(call.method) : CALLABLE_FIRST.get(call.callee);
     if (first === undefined || at !== first || arg.keyword) return undefined;
     sites.push(siteOf(call, call.args.slice(at + 1)));
+  }
+  return sites;
+}
+
+/**
+ * The module's calls of a method through a receiver placed on its class (`registry.remove(name)`,
+ * `self.ExpireTask.run(self)`, instanceClass). Calls of the same name on receivers of other classes, or
+ * that cannot be placed, are not its sites. Undefined when the bound method is handed on
+ * (`callback=self.remove`): whoever calls it then passes arguments this cannot see.
+ */
+function methodSitesOf(project: ProjectIndex, mod: ModuleIndex, fn: Scope): Site[] | undefined {
+  const sites: Site[] = [];
+  const suffix = `.${fn.name}`;
+  for (const call of mod.model.calls) {
+    if (call.args.some((a) => a.kind === 'attribute' && a.text.endsWith(suffix))) {
+      const handed = call.args.find((a) => a.kind === 'attribute' && a.text.endsWith(suffix))!;
+      const holder = instanceClass(project, mod, mod.model.scopes[call.scope], handed.text.slice(0, -suffix.length));
+      if (holder && methodOf(holder.mod, holder.cls, fn.name) === fn) return undefined;
+    }
+    if (call.method !== fn.name || !call.receiver) continue;
+    const owner = instanceClass(project, mod, mod.model.scopes[call.scope], call.receiver);
+    if (owner && methodOf(owner.mod, owner.cls, fn.name) === fn) sites.push(siteOf(call, call.args));
   }
   return sites;
 }
@@ -342,6 +367,9 @@ function attrClass(project: ProjectIndex, owner: ClassRef, attr: string): ClassR
     const held = heldParamClass(project, owner.mod, w);
     if (held) return held;
   }
+  // A class defined in the class body (`self.ExpireTask.run(self)` calls the nested class's static method).
+  const nested = (owner.mod.children.get(owner.cls.id) ?? []).find((c) => c.kind === 'class' && c.name === attr);
+  if (nested) return { mod: owner.mod, cls: nested };
   const field = bindingsIn(owner.mod, owner.cls.id)
     .get(attr)
     ?.find((w) => w.annotation);

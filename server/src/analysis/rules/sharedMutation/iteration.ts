@@ -20,7 +20,7 @@ import {
   selfAttrBindings,
   valueCalleeOf,
 } from '../../origins';
-import { bindingInChain, enclosingClass, type ModuleIndex, mentions } from '../../resolve';
+import { bindingInChain, enclosingClass, type ModuleIndex, mentions, methodOf } from '../../resolve';
 import type { Config, Finding } from '../../types';
 import { classIntent, isConstruction, isPublicMethod, onOwnerThread, ownGuardsIn } from './library';
 import { closedAfter } from './teardown';
@@ -68,23 +68,24 @@ function mutatesAt(
   attr: string,
   at: (offset: number) => boolean,
   insertsOnRead = false,
+  /** Other names of the same state: properties that hand it back (`self.metrics` for `self._metrics`). */
+  aliases: string[] = [],
 ): boolean {
+  const names = [attr, ...aliases];
   // A defaultdict adds the key a subscript reads: `self.d[k][j] = v` and `self.d[k].append(v)` add `k`
   // when it is missing, so they change `self.d` itself.
-  const entry = `${attr}[`;
+  const entry = (text: string | undefined) => insertsOnRead && !!text && names.some((n) => text.startsWith(`${n}[`));
   return (
     (mod.callsByScope.get(m.id) ?? []).some(
       (c) =>
         at(c.start) &&
-        ((c.receiver === attr && c.method && MUTATING_METHODS.has(c.method)) ||
-          (insertsOnRead && !!c.receiver?.startsWith(entry))),
+        ((!!c.receiver && names.includes(c.receiver) && !!c.method && MUTATING_METHODS.has(c.method)) ||
+          entry(c.receiver)),
     ) ||
     (mod.writesByScope.get(m.id) ?? []).some(
       (w) =>
         at(w.start) &&
-        w.targets.some(
-          (t) => t.kind === 'subscript' && (t.object === attr || (insertsOnRead && !!t.object?.startsWith(entry))),
-        ),
+        w.targets.some((t) => t.kind === 'subscript' && ((!!t.object && names.includes(t.object)) || entry(t.object))),
     )
   );
 }
@@ -350,6 +351,42 @@ export type SpawnedOn = (mod: ModuleIndex, scope: Scope) => Thread[];
 /** `self.x`, `client.auth_data`, `self._conn.pending`, optionally through `.items()`/`.values()`/`.keys()`. */
 const CHAIN_ITERATED = /^([A-Za-z_][\w.]*)\.(\w+)(\.(items|values|keys)\(\))?$/;
 
+/**
+ * Wrappers that walk the container they are given without copying it: `six.iteritems(self.x)` is
+ * `self.x.items()`, `enumerate(self.x)` and `iter(self.x)` walk `self.x` itself.
+ */
+const NO_COPY_WRAPPER = /^(?:six\.iter(?:items|values|keys)|enumerate|iter)\(([A-Za-z_][\w.]*)\)$/;
+
+/** The chain a loop walks, with wrappers that do not copy taken off. */
+function iteratedChain(expr: string): RegExpExecArray | null {
+  const compact = expr.replace(/\s+/g, '');
+  const inner = NO_COPY_WRAPPER.exec(compact)?.[1];
+  return CHAIN_ITERATED.exec(inner ?? compact);
+}
+
+/**
+ * The attribute a property of the class hands back (`@property def metrics(self): return self._metrics`),
+ * so a loop over `obj.metrics` walks `obj._metrics`; other names stay as they are.
+ */
+function throughProperty(owner: ClassRef, attr: string): string {
+  const m = methodOf(owner.mod, owner.cls, attr);
+  return (m && propertyHolds(owner.mod, m)) ?? attr;
+}
+
+/** The attribute a property hands back when its one return is `self.<name>`. */
+function propertyHolds(mod: ModuleIndex, m: Scope): string | undefined {
+  if (m.kind !== 'function' || !m.decorators.some((d) => /(^|\.)property$/.test(d))) return undefined;
+  const returns = (mod.flowsByScope.get(m.id) ?? []).filter((f) => f.kind === 'return');
+  return returns.length === 1 ? /^self\.(\w+)$/.exec(returns[0].value.trim())?.[1] : undefined;
+}
+
+/** The properties of the class that hand back `self.<attr>`, as `self.<property>` texts. */
+function propertyAliases(owner: ClassRef, attr: string): string[] {
+  return (owner.mod.children.get(owner.cls.id) ?? [])
+    .filter((m) => propertyHolds(owner.mod, m) === attr)
+    .map((m) => `self.${m.name}`);
+}
+
 /** The callers' threads of a public function or method, which no spawned thread reaches. */
 const CALLERS: Thread = { name: '', concurrent: false };
 
@@ -391,7 +428,7 @@ export function spawnedWriterIterations(
   for (const scope of mod.model.scopes) {
     if (scope.kind !== 'function' || scope.isAsync || isConstruction(scope.name)) continue;
     const loops = (mod.regionsByScope.get(scope.id) ?? []).filter(
-      (r) => (r.kind === 'for' || r.kind === 'comprehension') && CHAIN_ITERATED.test(r.expr),
+      (r) => (r.kind === 'for' || r.kind === 'comprehension') && iteratedChain(r.expr) !== null,
     );
     if (loops.length === 0) continue;
     const parent = mod.model.scopes[scope.parent];
@@ -401,8 +438,7 @@ export function spawnedWriterIterations(
     if (loopThreads.length === 0) continue;
     const guards = guardsIn(mod, scope, locksOf(mod), config);
     for (const r of loops) {
-      const match = CHAIN_ITERATED.exec(r.expr)!;
-      const [, object, attr] = match;
+      const [, object, written] = iteratedChain(r.expr)!;
       if (guardAt(guards, r.start)) continue;
       const owner: ClassRef | undefined =
         object === 'self'
@@ -413,13 +449,15 @@ export function spawnedWriterIterations(
             ? instanceClass(mod.project, mod, scope, object)
             : undefined;
       if (!owner) continue;
+      const attr = throughProperty(owner, written);
       const state = `self.${attr}`;
       const kind = containerKind(owner.mod, owner.cls, state);
-      if (!kind || kind === 'list' || justEmptied(mod, scope, `${object}.${attr}`, r.start)) continue;
+      if (!kind || kind === 'list' || justEmptied(mod, scope, `${object}.${written}`, r.start)) continue;
       if (own.length === 0 && startsLater(mod, scope, r.end)) continue;
       const inserts = kind === 'dictionary' && isDefaultDict(owner.mod, owner.cls, state);
+      const aliases = propertyAliases(owner, attr);
       const pair = racingPair(writersOf(owner), loopThreads, (t) =>
-        mutatesAt(owner.mod, t.m, state, () => true, inserts),
+        mutatesAt(owner.mod, t.m, state, () => true, inserts, aliases),
       );
       const span = loopSpan(mod, r);
       if (!pair || reported.has(span.line)) continue;
@@ -441,14 +479,14 @@ export function spawnedWriterIterations(
       const who = parent?.kind === 'class' ? `${parent.name}.${scope.name}` : scope.name;
       // Say how a method that only reads entries changes the dictionary.
       const added =
-        inserts && !mutatesAt(owner.mod, writer.m, state, () => true)
-          ? ` (\`${object}.${attr}\` is a defaultdict: looking up a missing key adds it)`
+        inserts && !mutatesAt(owner.mod, writer.m, state, () => true, false, aliases)
+          ? ` (\`${object}.${written}\` is a defaultdict: looking up a missing key adds it)`
           : '';
       findings.push({
         rule: 'shared-mutation',
         severity: 'warning',
         span,
-        message: `\`${who}\` iterates \`${object}.${attr}\` ${where} while ${changer}${added}; the loop can fail with "${failure}". Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
+        message: `\`${who}\` iterates \`${object}.${written}\` ${where} while ${changer}${added}; the loop can fail with "${failure}". Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
         fixes: [],
         data: {
           state: object === 'self' ? state : `${owner.cls.name}.${attr}`,
