@@ -61,30 +61,46 @@ function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: nu
   );
 }
 
+/** How a change to a container is looked for (mutatesAt). */
+interface ChangeLookup {
+  /** A defaultdict adds the key a subscript reads: `self.d[k][j] = v` and `self.d[k].append(v)` add `k`. */
+  insertsOnRead?: boolean;
+  /** Other names of the same state: properties that hand it back (`self.metrics` for `self._metrics`). */
+  aliases?: string[];
+  /**
+   * Only removals (a list's remove, pop, clear, `del l[i]`): a loop over a list raises nothing, but skips
+   * an item when one before its position goes, so a listener misses its event. An insertion before the
+   * position makes the loop visit an item twice, duplicated work like a benign race's; an append lands
+   * after it and replacing an item moves nothing.
+   */
+  removals?: boolean;
+}
+
+/** List changes that remove items. */
+const REMOVING_METHODS = new Set(['remove', 'pop', 'clear']);
+
 /** Does the method add to or remove from `attr` at an offset where `at` holds? */
 function mutatesAt(
   mod: ModuleIndex,
   m: Scope,
   attr: string,
   at: (offset: number) => boolean,
-  insertsOnRead = false,
-  /** Other names of the same state: properties that hand it back (`self.metrics` for `self._metrics`). */
-  aliases: string[] = [],
+  how: ChangeLookup = {},
 ): boolean {
-  const names = [attr, ...aliases];
-  // A defaultdict adds the key a subscript reads: `self.d[k][j] = v` and `self.d[k].append(v)` add `k`
-  // when it is missing, so they change `self.d` itself.
-  const entry = (text: string | undefined) => insertsOnRead && !!text && names.some((n) => text.startsWith(`${n}[`));
+  const names = [attr, ...(how.aliases ?? [])];
+  const methods = how.removals ? REMOVING_METHODS : MUTATING_METHODS;
+  const entry = (text: string | undefined) =>
+    !!how.insertsOnRead && !!text && names.some((n) => text.startsWith(`${n}[`));
   return (
     (mod.callsByScope.get(m.id) ?? []).some(
       (c) =>
         at(c.start) &&
-        ((!!c.receiver && names.includes(c.receiver) && !!c.method && MUTATING_METHODS.has(c.method)) ||
-          entry(c.receiver)),
+        ((!!c.receiver && names.includes(c.receiver) && !!c.method && methods.has(c.method)) || entry(c.receiver)),
     ) ||
     (mod.writesByScope.get(m.id) ?? []).some(
       (w) =>
         at(w.start) &&
+        (!how.removals || w.op === 'del') &&
         w.targets.some((t) => t.kind === 'subscript' && ((!!t.object && names.includes(t.object)) || entry(t.object))),
     )
   );
@@ -387,6 +403,42 @@ function propertyAliases(owner: ClassRef, attr: string): string[] {
     .map((m) => `self.${m.name}`);
 }
 
+/**
+ * Is every instance of the class a local of the function that made it, never handed on? Then each thread
+ * works on instances of its own (`sink = Sink(sock)` in two thread targets makes two sinks), and one
+ * thread's loop cannot meet another's change. An instance is handed on when the local is passed to a
+ * call, stored, returned or yielded, or when the class's methods pass or store `self` or a bound method.
+ */
+function confinedInstances(owner: ClassRef): boolean {
+  const project = owner.mod.project;
+  if (!project) return false;
+  for (const m of owner.mod.children.get(owner.cls.id) ?? []) {
+    for (const c of owner.mod.callsByScope.get(m.id) ?? []) {
+      if (c.args.some((a) => a.text === 'self' || /^self\.\w+$/.test(a.text))) return false;
+    }
+    for (const w of owner.mod.writesByScope.get(m.id) ?? []) if (w.value.trim() === 'self') return false;
+  }
+  let made = 0;
+  for (const mod of project.modules) {
+    if (!mod.model.calls.some((c) => c.callee.endsWith(owner.cls.name))) continue;
+    for (const call of mod.model.calls) {
+      if (call.calleeKind !== 'identifier' && call.calleeKind !== 'attribute') continue;
+      if (!call.callee.endsWith(owner.cls.name) || classAcross(mod, call.callee)?.cls !== owner.cls) continue;
+      made++;
+      const scope = mod.model.scopes[call.scope];
+      const local = call.assignedTo;
+      if (scope.kind !== 'function' || !local || !/^[A-Za-z_]\w*$/.test(local)) return false;
+      if ((mod.callsByScope.get(scope.id) ?? []).some((c) => c.args.some((a) => mentions(a.text, local)))) return false;
+      if ((mod.writesByScope.get(scope.id) ?? []).some((w) => w.start !== call.start && mentions(w.value, local)))
+        return false;
+      if ((mod.flowsByScope.get(scope.id) ?? []).some((f) => mentions(f.value, local))) return false;
+      // A nested function could keep the local alive past the call.
+      if ((mod.children.get(scope.id) ?? []).some((c) => c.kind === 'function' || c.kind === 'lambda')) return false;
+    }
+  }
+  return made > 0;
+}
+
 /** The callers' threads of a public function or method, which no spawned thread reaches. */
 const CALLERS: Thread = { name: '', concurrent: false };
 
@@ -452,16 +504,18 @@ export function spawnedWriterIterations(
       const attr = throughProperty(owner, written);
       const state = `self.${attr}`;
       const kind = containerKind(owner.mod, owner.cls, state);
-      if (!kind || kind === 'list' || justEmptied(mod, scope, `${object}.${written}`, r.start)) continue;
+      if (!kind || justEmptied(mod, scope, `${object}.${written}`, r.start)) continue;
       if (own.length === 0 && startsLater(mod, scope, r.end)) continue;
       const inserts = kind === 'dictionary' && isDefaultDict(owner.mod, owner.cls, state);
       const aliases = propertyAliases(owner, attr);
       const pair = racingPair(writersOf(owner), loopThreads, (t) =>
-        mutatesAt(owner.mod, t.m, state, () => true, inserts, aliases),
+        mutatesAt(owner.mod, t.m, state, () => true, { insertsOnRead: inserts, aliases, removals: kind === 'list' }),
       );
       const span = loopSpan(mod, r);
       if (!pair || reported.has(span.line)) continue;
       const { writer, thread, looping } = pair;
+      // Spawned threads that each make their own instances share none of them.
+      if (looping.name && thread.name && confinedInstances(owner)) continue;
       const lock =
         object === 'self'
           ? locksOf(mod).find((b) => b.mutex && b.name.startsWith('self.') && enclosingClass(mod, b.scope) === parent)
@@ -469,6 +523,11 @@ export function spawnedWriterIterations(
           : undefined;
       const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
       const failure = kind === 'deque' ? 'deque mutated during iteration' : `${kind} changed size during iteration`;
+      // A list raises nothing: removing an item before the loop's position moves the rest back by one.
+      const outcome =
+        kind === 'list'
+          ? 'the loop raises nothing, but skips an item when one before its position is removed'
+          : `the loop can fail with "${failure}"`;
       const where = looping.name ? `on the thread running \`${looping.name}\`` : "on its callers' threads";
       const other = looping.name === thread.name ? 'another copy of ' : '';
       const changer = !thread.name
@@ -479,14 +538,14 @@ export function spawnedWriterIterations(
       const who = parent?.kind === 'class' ? `${parent.name}.${scope.name}` : scope.name;
       // Say how a method that only reads entries changes the dictionary.
       const added =
-        inserts && !mutatesAt(owner.mod, writer.m, state, () => true, false, aliases)
+        inserts && !mutatesAt(owner.mod, writer.m, state, () => true, { aliases })
           ? ` (\`${object}.${written}\` is a defaultdict: looking up a missing key adds it)`
           : '';
       findings.push({
         rule: 'shared-mutation',
         severity: 'warning',
         span,
-        message: `\`${who}\` iterates \`${object}.${written}\` ${where} while ${changer}${added}; the loop can fail with "${failure}". Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
+        message: `\`${who}\` iterates \`${object}.${written}\` ${where} while ${changer}${added}; ${outcome}. Iterate over a copy taken under a lock that the changes hold too (\`${copy}\`).`,
         fixes: [],
         data: {
           state: object === 'self' ? state : `${owner.cls.name}.${attr}`,
