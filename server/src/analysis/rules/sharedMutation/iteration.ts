@@ -68,7 +68,7 @@ interface ChangeLookup {
   /** Other names of the same state: properties that hand it back (`self.metrics` for `self._metrics`). */
   aliases?: string[];
   /**
-   * Only removals (a list's remove, pop, clear, `del l[i]`): a loop over a list raises nothing, but skips
+   * Only removals (a list's remove, pop(i), clear, `del l[i]`): a loop over a list raises nothing, but skips
    * an item when one before its position goes, so a listener misses its event. An insertion before the
    * position makes the loop visit an item twice, duplicated work like a benign race's; an append lands
    * after it and replacing an item moves nothing.
@@ -95,7 +95,13 @@ function mutatesAt(
     (mod.callsByScope.get(m.id) ?? []).some(
       (c) =>
         at(c.start) &&
-        ((!!c.receiver && names.includes(c.receiver) && !!c.method && methods.has(c.method)) || entry(c.receiver)),
+        ((!!c.receiver &&
+          names.includes(c.receiver) &&
+          !!c.method &&
+          methods.has(c.method) &&
+          // `pop()` takes the last item, behind the loop's position: nothing moves.
+          !(how.removals && c.method === 'pop' && c.args.length === 0)) ||
+          entry(c.receiver)),
     ) ||
     (mod.writesByScope.get(m.id) ?? []).some(
       (w) =>
@@ -331,9 +337,29 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
             ? mutatorsOf(mod, onOwnThread ? api : [...api, ...ownThread], match[1], m.id)
             : undefined;
         if (kind === 'list') {
-          // A list is reported only against an append under the lock that nothing gates.
+          // A list is reported against an append under the lock that nothing gates, and against a method
+          // of the other side that removes items (mutatesAt `removals`), which makes the loop skip one.
           const appender = underLockRule ? unconditionalAppender(mod, methods, match[1], m.id, ownGuards) : undefined;
-          if (appender) findings.push(listFinding(mod, r, cls, m, match[1], appender, lock!, intent));
+          if (appender) {
+            findings.push(listFinding(mod, r, cls, m, match[1], appender, lock!, intent));
+            continue;
+          }
+          const remover =
+            (onOwnThread || byCallers) && inState
+              ? (onOwnThread ? api : [...api, ...ownThread]).find(
+                  (w) => w.id !== m.id && mutatesAt(mod, w, match[1], () => true, { removals: true }),
+                )
+              : undefined;
+          if (!remover) continue;
+          const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
+          findings.push({
+            rule: 'shared-mutation',
+            severity: 'warning',
+            span: loopSpan(mod, r),
+            message: `\`${cls.name}.${m.name}\` iterates \`${match[1]}\`${lock ? ` without \`${lock}\`` : ''} while \`${remover.name}\` removes items from it (${intent}); the loop raises nothing, but skips an item when one before its position is removed. Iterate over a copy taken under the lock (\`${copy}\`).`,
+            fixes: [],
+            data: { state: match[1], lock },
+          });
           continue;
         }
         const lockedWriter =
