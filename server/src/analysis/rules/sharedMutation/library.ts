@@ -29,7 +29,7 @@ import {
 } from '../../locks';
 import { type MemoKey, memo, memoKey } from '../../memo';
 import { calleeOf, classAcross, instanceClass, isThreadClass } from '../../origins';
-import { type ModuleIndex, methodOf, type ProjectIndex, qualify } from '../../resolve';
+import { type ModuleIndex, mentions, methodOf, type ProjectIndex, qualify } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config } from '../../types';
 import type { Entry, Visit } from './reach';
@@ -303,6 +303,74 @@ function lockedState(mod: ModuleIndex, methods: Scope[], locks: LockBinding[], c
         queue.push(next);
       }
     }
+  }
+  // An id drawn outside the lock and used under it (`mid = self._next_mid()`, then `with self._lock:
+  // self._pending[mid] = msg`): the method takes the lock because several threads call it, so the counter
+  // that gives the id is shared with the other calls, and two of them can draw the same id.
+  for (const m of methods) {
+    if (!isPublicMethod(m.name) || m.isAsync) continue;
+    const guards = ownGuardsIn(mod, m, locks, config);
+    if (guards.length > 0) for (const c of idsDrawnOutside(mod, m, guards, byName, locks, config)) out.add(c);
+  }
+  return out;
+}
+
+/**
+ * The counters (`self.x` updated in place with `+=`, `-=`, ...) whose value `m` takes outside its guards
+ * and then uses inside them: bumped and read in `m` itself, or in a private helper whose return value
+ * `m` binds to a local that a guarded statement mentions.
+ */
+function idsDrawnOutside(
+  mod: ModuleIndex,
+  m: Scope,
+  guards: Guard[],
+  byName: Map<string, Scope>,
+  locks: LockBinding[],
+  config: Config,
+): string[] {
+  const writes = mod.writesByScope.get(m.id) ?? [];
+  // Does a guarded statement use the value: the name itself, or a local built from it
+  // (`message = Message(mid)` before `with self._lock: self._queue.append(message)`)?
+  const guarded = (name: string) => {
+    const carriers = new Set([name]);
+    for (const w of writes) {
+      const t = w.targets[0];
+      if (w.targets.length === 1 && t.kind === 'identifier' && [...carriers].some((n) => mentions(w.value, n)))
+        carriers.add(t.text);
+    }
+    const uses = (text: string) => [...carriers].some((n) => mentions(text, n));
+    return (
+      writes.some(
+        (w) => guardAt(guards, w.start) !== undefined && (uses(w.value) || w.targets.some((t) => uses(t.text))),
+      ) ||
+      (mod.callsByScope.get(m.id) ?? []).some(
+        (c) => guardAt(guards, c.start) !== undefined && c.args.some((a) => uses(a.text)),
+      )
+    );
+  };
+  const out: string[] = [];
+  for (const counter of bumpedIn(mod, m, (offset) => guardAt(guards, offset) === undefined)) {
+    if (guarded(counter)) out.push(counter);
+  }
+  for (const c of mod.callsByScope.get(m.id) ?? []) {
+    const helper = c.receiver === 'self' && c.method?.startsWith('_') ? byName.get(c.method) : undefined;
+    const local = c.assignedTo;
+    if (!helper || !local || !/^[A-Za-z_]\w*$/.test(local) || guardAt(guards, c.start) || !guarded(local)) continue;
+    const own = ownGuardsIn(mod, helper, locks, config);
+    const returns = (mod.flowsByScope.get(helper.id) ?? []).filter((f) => f.kind === 'return');
+    for (const counter of bumpedIn(mod, helper, (offset) => guardAt(own, offset) === undefined)) {
+      if (returns.some((f) => mentions(f.value, counter))) out.push(counter);
+    }
+  }
+  return out;
+}
+
+/** The `self.x` a method updates in place (`+=`, `-=`, ...) where `at(offset)` holds. */
+function bumpedIn(mod: ModuleIndex, m: Scope, at: (offset: number) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const w of mod.writesByScope.get(m.id) ?? []) {
+    if (w.op === '=' || w.op === 'del' || !w.op.endsWith('=') || !at(w.start)) continue;
+    for (const t of w.targets) if (t.kind === 'attribute' && t.object === 'self') out.add(t.text);
   }
   return out;
 }
