@@ -18,7 +18,7 @@ import type { Rule } from '../registry';
 import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
 import { iterationRaces, registryIterations, spawnedWriterIterations } from './iteration';
 import { libraryRoots } from './library';
-import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline } from './lockDiscipline';
+import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline, unguardedThreadWrites } from './lockDiscipline';
 import { queueChecks } from './queueChecks';
 import { type Entry, inWindow, mergeSpans, type Visit, walkCalls } from './reach';
 import { lostStops } from './stopFlags';
@@ -44,6 +44,7 @@ export const sharedMutationRule: Rule = {
       return [
         // Lock-discipline findings come first: on a shared line their message says why the lock failed.
         ...lockDiscipline(mod, locks, guarded),
+        ...unguardedThreadWrites(mod, locks, config, guarded, (scope) => spawnedOn(reach.visits, mod, scope)),
         ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locks, guarded),
         ...iterations,
         ...spawnedWriterIterations(mod, (m, scope) => spawnedOn(reach.visits, m, scope), locksOf, config, reported),

@@ -138,3 +138,70 @@ export function lockDiscipline(mod: ModuleIndex, locks: LockBinding[], guarded: 
   }
   return findings;
 }
+
+/**
+ * A flag a lock's holder tests and sets in one locked step (`with _lock: if not _started: _started =
+ * True`), which a spawned thread writes without that lock (`_started = False` as the loop ends). The
+ * locked test can see the old value and act on it while the thread is changing it (a caller sees the loop
+ * still running as it ends, and starts none), and the thread's write can undo a test-and-set that just
+ * happened. Reported at the thread's unguarded write. `spawnedOn` names the spawned threads that run a
+ * function. Only module globals are followed: an object's `self.x` is also written by its constructor and
+ * by resets before or after its threads run, which this cannot tell apart (on the study's trees, the
+ * `self.x` version reported such writes in 20 places).
+ */
+export function unguardedThreadWrites(
+  mod: ModuleIndex,
+  locks: LockBinding[],
+  config: Config,
+  guarded: GuardedWrite[],
+  spawnedOn: (scope: Scope) => { name: string }[],
+): Finding[] {
+  // Globals tested and written under one lock in one function: name -> (lock, function).
+  const testedAndSet = new Map<string, { lock: string; fn: string }>();
+  const candidates = guarded.filter((g) => !g.cls && /^[A-Za-z_]\w*$/.test(g.state));
+  if (candidates.length === 0) return [];
+  const scopeOfSpan = new Map(mod.model.writes.map((w) => [w.span, w.scope]));
+  for (const g of candidates) {
+    if (testedAndSet.has(g.state)) continue;
+    const scope = mod.model.scopes[scopeOfSpan.get(g.span) ?? -1];
+    if (scope?.kind !== 'function') continue;
+    const guards = guardsIn(mod, scope, locks, config);
+    const tested = (mod.regionsByScope.get(scope.id) ?? []).some(
+      (r) =>
+        r.kind === 'if' &&
+        new RegExp(`(^|[^\\w.])${g.state}(?!\\w)`).test(r.expr) &&
+        g.locks.some((l) => heldAt(guards, r.start).includes(l)),
+    );
+    if (tested) testedAndSet.set(g.state, { lock: g.locks[0], fn: g.fn });
+  }
+  if (testedAndSet.size === 0) return [];
+  const findings: Finding[] = [];
+  for (const scope of mod.model.scopes) {
+    if (scope.kind !== 'function') continue;
+    const writes = mod.writesByScope.get(scope.id) ?? [];
+    if (writes.length === 0) continue;
+    let threads: { name: string }[] | undefined;
+    let guards: Guard[] | undefined;
+    for (const w of writes) {
+      if (w.kind !== 'assign' || w.op !== '=') continue;
+      for (const t of w.targets) {
+        if (t.kind !== 'identifier' || !mod.globals.get(scope.id)?.has(t.text)) continue;
+        const found = testedAndSet.get(t.text);
+        if (!found) continue;
+        guards ??= guardsIn(mod, scope, locks, config);
+        if (heldAt(guards, w.start).length > 0) continue;
+        threads ??= spawnedOn(scope);
+        if (threads.length === 0) continue;
+        findings.push({
+          rule: 'shared-mutation',
+          severity: 'warning',
+          span: w.span,
+          message: `\`${t.text}\` is tested and set under \`${found.lock}\` in \`${found.fn}\`, but the thread running \`${threads[0].name}\` writes it here without the lock: a test under the lock can act on the value this write is about to replace, and this write can undo a test-and-set that just happened. Make the decision and this write under \`${found.lock}\`, in one step.`,
+          fixes: [],
+          data: { state: t.text, lock: found.lock, threads: threads.map((x) => x.name) },
+        });
+      }
+    }
+  }
+  return findings;
+}
