@@ -15,6 +15,7 @@ import { funcKey, type ModuleIndex, methodOf } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config, Finding, Fix, LockInfo, ThreadTarget } from '../../types';
 import type { Rule } from '../registry';
+import { lostHandshakes } from './handshakes';
 import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
 import { iterationRaces, registryIterations, spawnedWriterIterations } from './iteration';
 import { libraryRoots } from './library';
@@ -50,6 +51,7 @@ export const sharedMutationRule: Rule = {
         ...spawnedWriterIterations(mod, (m, scope) => spawnedOn(reach.visits, m, scope), locksOf, config, reported),
         ...queueChecks(mod, locks, config),
         ...lostStops(mod, locks, config),
+        ...lostHandshakes(mod, locks, config),
         ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),
       ];
     };
