@@ -12,7 +12,7 @@ import { decide, type Evidence, newClassifyContext, reasonsFor, targetEvidence }
 import { type LockBinding, lockBindings } from './locks';
 import { executorBindings } from './origins/bindings';
 import { funcKey, indexProject, type ModuleIndex, type ProjectIndex } from './resolve';
-import { RULES } from './rules/registry';
+import { type ModuleFacts, RULES, type Rule } from './rules/registry';
 import { applySuppressions } from './suppress';
 import { findSpawns, isPicklableTarget, type SpawnSite, wrapperSpawns } from './targets';
 import type { Config, FileReport, Finding, LockInfo, ThreadTarget } from './types';
@@ -26,6 +26,7 @@ export function analyzeProject(
   config: Config,
   focus?: Set<string>,
   carry = false,
+  rules: readonly Rule[] = RULES,
 ): FileReport[] {
   const epoch = epochOf(models, config, carry);
   const project = indexProject(models, epoch);
@@ -58,17 +59,40 @@ export function analyzeProject(
   const targets = buildTargets(project, sites, cctx, targetsByMod);
   // Each rule does its project-wide work once, in registry order, and returns its per-module check.
   const facts = { project, config, cctx, locksOf, sites, targets };
-  const checks = RULES.map((rule) => rule.run(facts));
+  // A rule that fails, project-wide or on one file, is a defect of ours: it loses that rule's findings
+  // there and is reported as such, while every other rule and file is still checked.
+  const checks = rules.map((rule): { id: string; check: (m: ModuleFacts) => Finding[] } => {
+    try {
+      return { id: rule.id, check: rule.run(facts) };
+    } catch (error) {
+      return {
+        id: rule.id,
+        check: () => {
+          throw error;
+        },
+      };
+    }
+  });
   const reports: FileReport[] = [];
   for (const mod of project.modules) {
     if (focus && !focus.has(mod.model.path)) continue;
     const bindings = locksOf(mod);
     const m = { mod, locks: bindings, lockInfos: lockInfo(mod, bindings), sites: sites.get(mod) ?? [] };
-    let findings: Finding[] = checks.flatMap((check) => check(m));
+    const internalErrors: string[] = [];
+    let findings: Finding[] = checks.flatMap(({ id, check }) => {
+      try {
+        return check(m);
+      } catch (error) {
+        internalErrors.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+        return [];
+      }
+    });
     findings = applyConfig(applySuppressions(mod.model, onePerLine(findings)), config);
     findings.sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col || a.rule.localeCompare(b.rule));
     const threadTargets = (targetsByMod.get(mod) ?? []).sort((a, b) => a.span.line - b.span.line);
-    reports.push({ path: mod.model.path, findings, threadTargets, locks: m.lockInfos });
+    const report: FileReport = { path: mod.model.path, findings, threadTargets, locks: m.lockInfos };
+    if (internalErrors.length > 0) report.internalErrors = internalErrors;
+    reports.push(report);
   }
   return reports;
 }

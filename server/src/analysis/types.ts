@@ -128,6 +128,11 @@ export interface FileReport {
   locks: LockInfo[];
   /** A per-file problem that stopped analysis (unreadable, binary, not UTF-8, too large). */
   error?: string;
+  /**
+   * Rules that failed on this file with an internal error (a defect of gil-lens, not of the file): their
+   * findings are missing, the other rules' are reported.
+   */
+  internalErrors?: string[];
 }
 
 export type AssumeThreads = 'auto' | 'always' | 'never';

@@ -104,6 +104,11 @@ export async function analyse(files: PythonFile[], config: Config, io: Pick<CliI
     const reports = analyzeProject(models, config);
     reports.forEach((report, i) => {
       analysed[i].report = report;
+      for (const failure of report.internalErrors ?? []) {
+        io.stderr(
+          `gil-lens: ${analysed[i].path}: internal error in ${failure} (a gil-lens defect; please report it). That rule's findings for this file are missing; the rest are reported.\n`,
+        );
+      }
     });
   }
   return { checked, unreadable };

@@ -293,7 +293,9 @@ export class Session {
     try {
       // Facts are carried for documents being edited; one that is only open would keep them for nothing.
       const reports = analyzeProject(models, this.config(open), new Set([open.key]), open.edited);
-      return reports.find((r) => r.path === open.key) ?? emptyReport(open.key);
+      const report = reports.find((r) => r.path === open.key) ?? emptyReport(open.key);
+      for (const failure of report.internalErrors ?? []) this.deps.log(`${open.key}: internal error in ${failure}`);
+      return report;
     } catch (error) {
       this.fail(open, 'analysis', error);
       return emptyReport(open.key);
