@@ -195,8 +195,8 @@ function methodSitesOf(project: ProjectIndex, mod: ModuleIndex, fn: Scope): Site
   const sites: Site[] = [];
   const suffix = `.${fn.name}`;
   for (const call of mod.model.calls) {
-    if (call.args.some((a) => a.kind === 'attribute' && a.text.endsWith(suffix))) {
-      const handed = call.args.find((a) => a.kind === 'attribute' && a.text.endsWith(suffix))!;
+    const handed = call.args.find((a) => a.kind === 'attribute' && a.text.endsWith(suffix));
+    if (handed) {
       const holder = instanceClass(project, mod, mod.model.scopes[call.scope], handed.text.slice(0, -suffix.length));
       if (holder && methodOf(holder.mod, holder.cls, fn.name) === fn) return undefined;
     }

@@ -49,16 +49,7 @@ export function reachedFrom(mod: ModuleIndex, methods: Scope[], from: Scope[]): 
 }
 
 function mutatorsOf(mod: ModuleIndex, methods: Scope[], attr: string, except: number): Scope | undefined {
-  return methods.find(
-    (m) =>
-      m.id !== except &&
-      ((mod.callsByScope.get(m.id) ?? []).some(
-        (c) => c.receiver === attr && c.method && MUTATING_METHODS.has(c.method),
-      ) ||
-        (mod.writesByScope.get(m.id) ?? []).some((w) =>
-          w.targets.some((t) => t.kind === 'subscript' && t.object === attr),
-        )),
-  );
+  return methods.find((m) => m.id !== except && mutatesAt(mod, m, attr, () => true));
 }
 
 /** How a change to a container is looked for (mutatesAt). */
@@ -332,10 +323,9 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
         // Callers' loops race with the other callers and with the own thread; the own thread's with callers.
         // The own thread reads the container, so it is shared with callers whatever the intent's state is.
         const inState = onOwnThread || !found?.onlyState || found.onlyState.has(match[1]);
-        const writer =
-          (onOwnThread || byCallers) && inState
-            ? mutatorsOf(mod, onOwnThread ? api : [...api, ...ownThread], match[1], m.id)
-            : undefined;
+        // The methods of the other side: callers' methods for the own thread's loops, and both for callers'.
+        const others = (onOwnThread || byCallers) && inState ? (onOwnThread ? api : [...api, ...ownThread]) : [];
+        const writer = mutatorsOf(mod, others, match[1], m.id);
         if (kind === 'list') {
           // A list is reported against an append under the lock that nothing gates, and against a method
           // of the other side that removes items (mutatesAt `removals`), which makes the loop skip one.
@@ -344,12 +334,9 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
             findings.push(listFinding(mod, r, cls, m, match[1], appender, lock!, intent));
             continue;
           }
-          const remover =
-            (onOwnThread || byCallers) && inState
-              ? (onOwnThread ? api : [...api, ...ownThread]).find(
-                  (w) => w.id !== m.id && mutatesAt(mod, w, match[1], () => true, { removals: true }),
-                )
-              : undefined;
+          const remover = others.find(
+            (w) => w.id !== m.id && mutatesAt(mod, w, match[1], () => true, { removals: true }),
+          );
           if (!remover) continue;
           const copy = lock ? `with ${lock}: snapshot = list(${r.expr})` : `snapshot = list(${r.expr})`;
           findings.push({

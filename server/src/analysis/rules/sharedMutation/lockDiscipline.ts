@@ -12,7 +12,7 @@
  */
 import type { Scope, Span } from '../../../model/types';
 import { callerLocks, freshLockRegions, type Guard, guardAt, guardsIn, type LockBinding } from '../../locks';
-import { localNames, type ModuleIndex } from '../../resolve';
+import { localNames, type ModuleIndex, mentions } from '../../resolve';
 import type { Config, Finding } from '../../types';
 
 export interface GuardedWrite {
@@ -25,6 +25,8 @@ export interface GuardedWrite {
   cls?: string;
   locks: string[];
   fn: string;
+  /** The function that makes the write. */
+  scope: number;
   span: Span;
 }
 
@@ -70,7 +72,7 @@ export function guardedWrites(mod: ModuleIndex, locks: LockBinding[], config: Co
         const owner = root === 'self' && cls?.kind === 'class' ? cls.name : cellOwner(mod, scope, t.text);
         // A lock held through a local variable has no name that means the same thing in another function.
         const locks = [...heldAt(guards, w.start), ...byCallers].filter((l) => l.includes('.') || !locals.has(l));
-        if (locks.length > 0) out.push({ state, cls: owner, locks, fn, span: w.span });
+        if (locks.length > 0) out.push({ state, cls: owner, locks, fn, scope: scope.id, span: w.span });
       }
     }
   }
@@ -160,17 +162,12 @@ export function unguardedThreadWrites(
   const testedAndSet = new Map<string, { lock: string; fn: string }>();
   const candidates = guarded.filter((g) => !g.cls && /^[A-Za-z_]\w*$/.test(g.state));
   if (candidates.length === 0) return [];
-  const scopeOfSpan = new Map(mod.model.writes.map((w) => [w.span, w.scope]));
   for (const g of candidates) {
     if (testedAndSet.has(g.state)) continue;
-    const scope = mod.model.scopes[scopeOfSpan.get(g.span) ?? -1];
-    if (scope?.kind !== 'function') continue;
+    const scope = mod.model.scopes[g.scope];
     const guards = guardsIn(mod, scope, locks, config);
     const tested = (mod.regionsByScope.get(scope.id) ?? []).some(
-      (r) =>
-        r.kind === 'if' &&
-        new RegExp(`(^|[^\\w.])${g.state}(?!\\w)`).test(r.expr) &&
-        g.locks.some((l) => heldAt(guards, r.start).includes(l)),
+      (r) => r.kind === 'if' && mentions(r.expr, g.state) && g.locks.some((l) => heldAt(guards, r.start).includes(l)),
     );
     if (tested) testedAndSet.set(g.state, { lock: g.locks[0], fn: g.fn });
   }
