@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Syntax } from '../engine';
+import { type StringTable, shareStrings } from '../model/shareStrings';
 import { type ModelOutcome, type ModelRequest, modelOrSkip } from './modelFile';
 
 /** The worker bundle's file name; esbuild.mjs writes it next to the other bundles. */
@@ -81,8 +82,9 @@ export async function modelFiles(syntax: Syntax, files: ModelRequest[], options:
   const everyOutcome = new Promise<void>((resolve) => {
     allLanded = resolve;
   });
+  const strings: StringTable = new Map();
   const land = (index: number, outcome: ModelOutcome) => {
-    outcomes[index] = outcome;
+    outcomes[index] = shareStrings(outcome, strings);
     if (++landed === files.length) allLanded();
     options.onOutcome?.(index, outcome);
     // Claiming past the end stops every thread after the file it is on.
