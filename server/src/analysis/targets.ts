@@ -16,6 +16,7 @@ import {
   classOfValue,
   instanceClass,
   isThreadClass,
+  originOf,
   paramClass,
   returnedClosures,
 } from './origins';
@@ -356,7 +357,15 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
         executor: binding,
       };
     }
-    // An executor we cannot see (a parameter, an attribute set elsewhere): trust the name.
+    // A pool made elsewhere and handed in (`def stage(ex, xs): ex.map(crunch, xs)`, called with a thread
+    // pool): what made it decides before any name does.
+    const origin = originOf(mod, call.scope, call.receiver);
+    const handed = origin ? EXECUTOR_FACTORIES.get(origin) : undefined;
+    if (handed) {
+      const runsIn = handed === 'process-pool' ? 'process' : 'thread';
+      return { kind: handed, runsIn, targetArg: pos[0], targetIndex: call.args.indexOf(pos[0]), many };
+    }
+    // An executor we cannot see (an attribute set elsewhere, a parameter no call site shows): trust the name.
     // `map` is a common method name, so it needs a receiver actually called an executor.
     const executorNamed =
       call.method === 'submit' ? THREAD_POOL_NAME.test(call.receiver) : /executor/i.test(call.receiver);

@@ -10,7 +10,9 @@
  * `run_in_executor`, `apply_async`). A parameter's class is known only when every site in the module
  * passes an instance of the same class; any other use of the function (a callback handed elsewhere, a
  * site that passes something else or nothing) leaves it unknown, and unknown stays unknown: no name
- * guess stands in for it.
+ * guess stands in for it. Factories follow the same sites (`paramOrigin`: `def stage(ex, xs)` called with
+ * the thread pool a `with` opened) and what the analysed files' functions return (`inbox = make_inbox()`,
+ * which returns `queue.Queue()`).
  *
  * The answers are per run (memoised on the module index) and never carried
  * between keystrokes: they depend on statements far from the call they
@@ -113,17 +115,169 @@ function paramClassUncached(
     : parent.kind === 'class'
       ? methodSitesOf(project, mod, fn)
       : sitesOf(project, mod, fn);
+  return agreed(
+    sites,
+    param,
+    index,
+    (site, arg) => classOfArg(project, mod, site.call.scope, arg, depth),
+    (a, b) => a.cls === b.cls,
+  );
+}
+
+/**
+ * What the argument for one parameter is, the same at every site: `argValue` reads one site's argument.
+ * No sites, a site whose arguments cannot be listed, one that leaves the parameter to its default, or two
+ * sites that disagree, and there is no answer.
+ */
+function agreed<T>(
+  sites: Site[] | undefined,
+  param: string,
+  index: number,
+  argValue: (site: Site, arg: Arg) => T | undefined,
+  same: (a: T, b: T) => boolean,
+): T | undefined {
   if (!sites || sites.length === 0) return undefined;
-  let cls: ClassRef | undefined;
+  let found: T | undefined;
   for (const site of sites) {
     if (site.opaque) return undefined;
     const arg = site.keywords.get(param) ?? site.positional[index];
     if (!arg && site.keywordSplat) return undefined;
-    const here = arg ? classOfArg(project, mod, site.call.scope, arg, depth) : undefined;
-    if (!here || (cls && here.cls !== cls.cls)) return undefined;
-    cls = here;
+    const here = arg ? argValue(site, arg) : undefined;
+    if (here === undefined || (found !== undefined && !same(found, here))) return undefined;
+    found = here;
   }
-  return cls;
+  return found;
+}
+
+/** The qualified factory each `fnId:param` holds at every site (null: unknown), for the run. */
+const PARAM_ORIGINS: MemoKey<Map<string, string | null>> = memoKey('paramOrigins');
+
+/**
+ * The factory that made what a parameter of `fn` holds at every site that calls or spawns it:
+ * `def stage(ex, xs): ex.map(crunch, xs)` called as `stage(pool, xs)` after `with ThreadPoolExecutor() as
+ * pool` gives `concurrent.futures.ThreadPoolExecutor`, and `async def pump(q)` given `make_inbox()`, which
+ * returns `queue.Queue(...)`, gives `queue.Queue`. Undefined unless every site agrees.
+ */
+export function paramOrigin(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  fn: Scope,
+  param: string,
+  depth = 0,
+): string | undefined {
+  noteVolatile();
+  const memo = memoOf(mod, PARAM_ORIGINS, () => new Map());
+  const key = `${fn.id}:${param}`;
+  if (memo.has(key)) return memo.get(key) ?? undefined;
+  memo.set(key, null);
+  const parent = mod.model.scopes[fn.parent];
+  const index = paramNames(mod, fn).indexOf(param);
+  let found: string | undefined;
+  if (depth <= MAX_DEPTH && fn.kind === 'function' && parent && index >= 0 && fn.name !== '__init__') {
+    const sites = parent.kind === 'class' ? methodSitesOf(project, mod, fn) : sitesOf(project, mod, fn);
+    found = agreed(
+      sites,
+      param,
+      index,
+      (site, arg) => argOrigin(project, mod, site.call.scope, arg, depth + 1),
+      (a, b) => a === b,
+    );
+  }
+  memo.set(key, found ?? null);
+  return found;
+}
+
+function argOrigin(project: ProjectIndex, mod: ModuleIndex, scopeId: number, arg: Arg, depth: number) {
+  if (arg.splat) return undefined;
+  if (arg.kind === 'call' && arg.callee) return callOrigin(project, mod, scopeId, arg.callee, depth);
+  if (arg.kind === 'identifier' || arg.kind === 'attribute') return valueOrigin(project, mod, scopeId, arg.text, depth);
+  return undefined;
+}
+
+/**
+ * The factory a call's value comes from: a function of the analysed files hands back what its returns
+ * agree on (`def make_inbox(): return queue.Queue()`); anything else is its own qualified name.
+ */
+function callOrigin(project: ProjectIndex, mod: ModuleIndex, scopeId: number, callee: string, depth: number) {
+  const fn = /^[A-Za-z_]\w*$/.test(callee) ? resolveFunction(project, mod, scopeId, callee) : undefined;
+  if (fn?.scope.kind === 'function') {
+    // What it returns is read from another function's statements.
+    noteVolatile();
+    return depth <= MAX_DEPTH ? returnOrigin(project, fn, depth + 1) : undefined;
+  }
+  return qualify(mod, callee);
+}
+
+/** The factory every `return` of each function agrees on, per module and run (null: none). */
+const RETURN_ORIGINS: MemoKey<Map<number, string | null>> = memoKey('returnOrigins');
+
+function returnOrigin(project: ProjectIndex, fn: FunctionRef, depth: number): string | undefined {
+  const memo = memoOf(fn.mod, RETURN_ORIGINS, () => new Map());
+  const known = memo.get(fn.scope.id);
+  if (known !== undefined) return known ?? undefined;
+  memo.set(fn.scope.id, null);
+  let found: string | undefined;
+  for (const flow of fn.mod.flowsByScope.get(fn.scope.id) ?? []) {
+    // A generator hands back a generator, whatever it yields.
+    if (flow.kind !== 'return') {
+      found = undefined;
+      break;
+    }
+    const value = flow.value.trim();
+    const here =
+      flow.valueKind === 'call' && flow.valueCallee
+        ? callOrigin(project, fn.mod, fn.scope.id, flow.valueCallee, depth)
+        : flow.valueKind === 'identifier' || flow.valueKind === 'attribute'
+          ? valueOrigin(project, fn.mod, fn.scope.id, value, depth)
+          : undefined;
+    if (here === undefined || (found !== undefined && found !== here)) {
+      found = undefined;
+      break;
+    }
+    found = here;
+  }
+  memo.set(fn.scope.id, found ?? null);
+  return found;
+}
+
+/**
+ * The factory a name or `self.x` was made by in a scope: a binding (`conn = sqlite3.connect(p)`, one
+ * element of `a, b = f(), g()`), a `with F() as x`, a declared type, or what the enclosing function's
+ * callers pass for it.
+ */
+function valueOrigin(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  scopeId: number,
+  name: string,
+  depth: number,
+): string | undefined {
+  const made = madeBy(mod, scopeId, name, depth);
+  if (made) return made;
+  const declared = declaredType(mod, scopeId, name);
+  if (declared) return qualify(mod, declared);
+  if (!/^[A-Za-z_]\w*$/.test(name)) return undefined;
+  for (let id = scopeId; id >= 0; id = mod.model.scopes[id].parent) {
+    const scope = mod.model.scopes[id];
+    if (scope.kind === 'class' && id !== scopeId) continue;
+    const alias = withAlias(mod, id, name);
+    if (alias) return alias;
+    if (scope.kind === 'function' && paramNames(mod, scope).includes(name))
+      return paramOrigin(project, mod, scope, name, depth);
+    if (scope.kind !== 'module' && localNames(mod, scope).has(name)) return undefined;
+  }
+  return undefined;
+}
+
+/** `with F(...) as name` in the scope: the qualified `F`. */
+function withAlias(mod: ModuleIndex, scopeId: number, name: string): string | undefined {
+  for (const r of mod.regionsByScope.get(scopeId) ?? []) {
+    if (r.kind !== 'with') continue;
+    for (const item of r.items) {
+      if (item.alias === name && item.isCall) return qualify(mod, item.expr.slice(0, item.expr.indexOf('(')));
+    }
+  }
+  return undefined;
 }
 
 /** The class an argument's value is an instance of: `Stats()`, a name bound to one, or a parameter that holds one. */
@@ -543,29 +697,39 @@ export function selfAttrBindings(mod: ModuleIndex, cls: Scope, attr: string): Wr
  * an enclosing one or at module level, or `self.conn` bound to `sqlite3.connect(...)` in a method of the class.
  */
 export function originOf(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
-  const made = madeBy(mod, scopeId, receiver);
+  if (mod.project) return valueOrigin(mod.project, mod, scopeId, receiver, 0);
+  const made = madeBy(mod, scopeId, receiver, 0);
   if (made) return made;
   const declared = declaredType(mod, scopeId, receiver);
   return declared ? qualify(mod, declared) : undefined;
 }
 
-function madeBy(mod: ModuleIndex, scopeId: number, receiver: string): string | undefined {
+function madeBy(mod: ModuleIndex, scopeId: number, receiver: string, depth: number): string | undefined {
+  const made = (at: number, callee: string) =>
+    mod.project ? callOrigin(mod.project, mod, at, callee, depth) : qualify(mod, callee);
   if (receiver.startsWith('self.')) {
     const cls = enclosingClass(mod, scopeId);
     for (const m of cls ? (mod.children.get(cls.id) ?? []) : []) {
       const callee = bindingOf(mod, m.id, receiver)?.valueCallee;
-      if (callee) return qualify(mod, callee);
+      if (callee) return made(m.id, callee);
     }
     return undefined;
   }
   const bound = bindingInChain(mod, scopeId, receiver);
+  // `inbox, out = make_inbox(), asyncio.Queue()`: the element in the name's place.
+  if (bound?.valueKind === 'expression_list' && bound.targets.length > 1) {
+    const at = bound.targets.findIndex((t) => t.kind === 'identifier' && t.text === receiver);
+    const element = at >= 0 ? topLevelParts(bound.value)[at] : undefined;
+    const callee = element ? calledName(element) : undefined;
+    return callee && bound.targets.length === topLevelParts(bound.value).length ? made(bound.scope, callee) : undefined;
+  }
   // `ex = self._executors.pop(key, None)`: an item of a container whose declared type names its items.
   const item = bound && takenItem(bound);
   if (item) {
     const held = elementType(declaredContainer(mod, bound.scope, item));
     if (held) return qualify(mod, held);
   }
-  if (bound?.valueCallee) return qualify(mod, bound.valueCallee);
+  if (bound?.valueCallee) return made(bound.scope, bound.valueCallee);
   // An alias of an imported module's member (`kernel32 = ctypes.windll.kernel32`) is that member.
   if (bound?.valueKind === 'attribute' && mod.imports.has(headOf(bound.value))) return qualify(mod, bound.value);
   return undefined;
