@@ -302,12 +302,23 @@ function heldByHelper(
     const cls: Scope | undefined = mod.model.scopes[scope.parent];
     helper = cls?.kind === 'class' ? mod.functionsIn.get(cls.id)?.get(callee.slice(5)) : undefined;
   }
-  if (!helper || helper === scope || !helper.decorators.some((d) => CONTEXT_MANAGER.test(d))) return undefined;
+  if (!helper || helper === scope) return undefined;
+  // `with self.lock():` where `def lock(self): return self._lock`: a getter hands out the lock itself.
+  if (!helper.decorators.some((d) => CONTEXT_MANAGER.test(d))) return returnedLock(mod, helper, bindings, config);
   for (const r of mod.regionsByScope.get(helper.id) ?? []) {
     if (r.kind !== 'with') continue;
     for (const item of r.items) if (!item.isCall && isMutex(bindings, item.expr, config)) return item.expr;
   }
   return undefined;
+}
+
+/** The one mutex every `return` of a function hands back (`return self._lock`), if that is all they return. */
+function returnedLock(mod: ModuleIndex, fn: Scope, bindings: LockBinding[], config: Config): string | undefined {
+  const flows = mod.flowsByScope.get(fn.id) ?? [];
+  const values = new Set(flows.map((f) => (f.kind === 'return' ? f.value.trim() : '')));
+  if (values.size !== 1) return undefined;
+  const [lock] = values;
+  return lock && isMutex(bindings, lock, config) ? lock : undefined;
 }
 
 export function guardAt(guards: Guard[], offset: number): Guard | undefined {

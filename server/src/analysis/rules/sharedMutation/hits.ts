@@ -28,7 +28,7 @@ import { boundToList } from '../../origins/bindings';
 import { bindingOf, isDead, localNames, type ModuleIndex, mentions, moduleNames, slotFor } from '../../resolve';
 import type { Config, Finding, Fix } from '../../types';
 import type { Visit } from './reach';
-import { inWindow, isSharedExpr, sortedText } from './reach';
+import { headName, inWindow, isSharedExpr, sortedText } from './reach';
 import { closedAfter } from './teardown';
 
 /**
@@ -92,7 +92,7 @@ function stateOf(
   if (t.kind === 'identifier') {
     if (f.globalsDeclared.has(t.text) || scope.kind === 'module') return t.text;
     // Closure cells belong to one call of the enclosing function: shared only between the copies it spawns.
-    if (f.nonlocalsDeclared.has(t.text) && visit.entry.spawned) return t.text;
+    if (f.nonlocalsDeclared.has(t.text) && visit.entry.spawned && !visit.ctx.cellsOwn) return t.text;
     return undefined;
   }
   if (!t.object) return undefined;
@@ -103,6 +103,8 @@ function stateOf(
   if (t.kind === 'attribute' && t.object === 'self' && t.key && threadLocalProperty(mod, scope, t.key, locks))
     return undefined;
   const objectText = t.object;
+  // `opts = dict(opts)` before `opts["retries"] -= 1`: the parameter now names this call's own copy.
+  if (visit.ctx.sharedParams.size > 0 && copiedBefore(mod, scope, headName(objectText, 0), at)) return undefined;
   if (isSharedExpr(mod, scope, visit.ctx, objectText, modNames, f.locals))
     return t.kind === 'attribute' ? t.text : t.object;
   // `rec = table[k]` then `rec["n"] += 1`: the local is another name for an object the shared state holds.
@@ -113,6 +115,7 @@ function stateOf(
   const root = objectText.split(/[.[]/)[0];
   if (
     visit.entry.spawned &&
+    !visit.ctx.cellsOwn &&
     !f.locals.has(root) &&
     scope.parent > 0 &&
     mod.model.scopes[scope.parent].kind === 'function' &&
@@ -121,6 +124,18 @@ function stateOf(
     return t.kind === 'attribute' ? t.text : t.object;
   }
   return undefined;
+}
+
+/** A copy (`dict(x)`, `list(x)`, `x.copy()`, `copy.deepcopy(x)`) or a new display bound to `name` before `at`. */
+function copiedBefore(mod: ModuleIndex, scope: Scope, name: string, at: number): boolean {
+  return (mod.writesByScope.get(scope.id) ?? []).some((w) => {
+    if (w.end > at || w.op !== '=' || w.targets.length !== 1) return false;
+    const t = w.targets[0];
+    if (t.kind !== 'identifier' || t.text !== name) return false;
+    if (DISPLAYS.has(w.valueKind)) return true;
+    const callee = w.valueKind === 'call' ? w.valueCallee : undefined;
+    return !!callee && (COPIES.has(callee) || /(^|\.)(copy|deepcopy)$/.test(callee));
+  });
 }
 
 /**

@@ -24,6 +24,8 @@ export interface GuardedWrite {
    */
   cls?: string;
   locks: string[];
+  /** For `d["n"]` and `d[0]`: the constant key. Writes to two different constant keys touch different entries. */
+  entry?: string;
   fn: string;
   /** The function that makes the write. */
   scope: number;
@@ -72,12 +74,16 @@ export function guardedWrites(mod: ModuleIndex, locks: LockBinding[], config: Co
         const owner = root === 'self' && cls?.kind === 'class' ? cls.name : cellOwner(mod, scope, t.text);
         // A lock held through a local variable has no name that means the same thing in another function.
         const locks = [...heldAt(guards, w.start), ...byCallers].filter((l) => l.includes('.') || !locals.has(l));
-        if (locks.length > 0) out.push({ state, cls: owner, locks, fn, scope: scope.id, span: w.span });
+        const entry = t.kind === 'subscript' && t.key && CONSTANT_KEY.test(t.key) ? t.key : undefined;
+        if (locks.length > 0) out.push({ state, cls: owner, locks, entry, fn, scope: scope.id, span: w.span });
       }
     }
   }
   return out;
 }
+
+/** A string or integer literal used as a key. */
+const CONSTANT_KEY = /^(?:(['"])[^'"]*\1|-?\d+)$/;
 
 /** Shared-state writes inside a with-block: where a useless lock's finding belongs. */
 function writesIn(mod: ModuleIndex, scopeId: number, start: number, end: number): Span[] {
@@ -125,8 +131,14 @@ export function lockDiscipline(mod: ModuleIndex, locks: LockBinding[], guarded: 
   }
   for (const writes of byState.values()) {
     for (const w of writes) {
-      // Two writes conflict when no lock is held at both; every write in such a pair is unprotected.
-      const other = writes.find((o) => o !== w && !o.locks.some((l) => w.locks.includes(l)));
+      // Two writes conflict when no lock is held at both; every write in such a pair is unprotected. Entries
+      // at two different constant keys (`progress["rendered"]`, `progress["pending"]`) are different state.
+      const other = writes.find(
+        (o) =>
+          o !== w &&
+          !o.locks.some((l) => w.locks.includes(l)) &&
+          (w.entry === undefined || o.entry === undefined || w.entry === o.entry),
+      );
       if (!other) continue;
       findings.push({
         rule: 'shared-mutation',

@@ -40,6 +40,11 @@ export interface ThreadContext {
   heldBy?: string;
   /** Parameters holding a value of this copy's own (the spawning loop's variable): keys no other copy uses. */
   ownParams?: Set<string>;
+  /**
+   * Called by the function it is nested in: its closure cells are that call's own locals, made afresh by
+   * each call, so they are not shared (a nested function handed to threads is another matter).
+   */
+  cellsOwn?: boolean;
 }
 
 export interface Entry {
@@ -112,7 +117,7 @@ function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
     : entry.spawned
       ? entry.name
       : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
-  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${ctx.ownParams ? sortedText(ctx.ownParams) : ''}|${who}`;
+  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${ctx.ownParams ? sortedText(ctx.ownParams) : ''}|${ctx.cellsOwn ? 'own' : ''}|${who}`;
 }
 
 /** A set's members sorted and joined by commas, as a template literal writes an array; most sets are empty. */
@@ -193,7 +198,11 @@ function calleeContext(
   } else if (call.receiver) {
     selfShared = shared(call.receiver);
   }
-  return { sharedParams, selfShared, sharedAttrs, heldBy: heldBy ?? caller.ctx.heldBy };
+  // So are a sibling's, or its own in a recursive call, when the caller got its cells that way.
+  const parent = callee.mod === caller.ref.mod ? callee.scope.parent : -1;
+  const cellsOwn =
+    parent === caller.ref.scope.id || (caller.ctx.cellsOwn && parent === caller.ref.scope.parent) ? true : undefined;
+  return { sharedParams, selfShared, sharedAttrs, heldBy: heldBy ?? caller.ctx.heldBy, cellsOwn };
 }
 
 export function walkCalls(
