@@ -50,9 +50,11 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
       if (cls?.bases.some((b) => qualify(mod, b) === 'threading.local')) kind = 'local';
     }
     if (!kind) continue;
-    const slots = /Semaphore\((?:value=)?(\d+)/.exec(w.value);
-    // A semaphore is a mutex only with one slot; Semaphore(0) is a signal, Semaphore(4) admits four.
-    const mutex = kind !== 'local' && !(kind.endsWith('Semaphore') && slots && Number(slots[1]) !== 1);
+    // A semaphore is a mutex only with one slot, which only `Semaphore()` and `Semaphore(1)` prove:
+    // Semaphore(0) is a signal, Semaphore(4) admits four, and Semaphore(limit) admits whatever it is given.
+    const slots = /Semaphore\(\s*(?:value\s*=\s*)?([^,)]*)/.exec(w.value)?.[1].trim();
+    const mutex =
+      kind !== 'local' && !(kind.endsWith('Semaphore') && slots !== undefined && slots !== '' && slots !== '1');
     const shared = kind === 'Condition' ? /Condition\((?:lock=)?([\w.]+)\)/.exec(w.value)?.[1] : undefined;
     const name = w.targets[0].text;
     const scope = mod.model.scopes[w.scope];

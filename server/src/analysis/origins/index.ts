@@ -299,8 +299,11 @@ function classOfArg(
     const owner = enclosingClass(mod, scopeId);
     return owner ? { mod, cls: owner } : undefined;
   }
-  const w = bindingInChain(mod, scopeId, arg.text);
-  if (w) return w.valueCallee ? classAcross(mod, w.valueCallee) : undefined;
+  const w = bindingOrElement(mod, scopeId, arg.text);
+  if (w) {
+    const callee = boundCallee(w, arg.text);
+    return callee ? classAcross(mod, callee) : undefined;
+  }
   const scope = mod.model.scopes[scopeId];
   if (scope.kind === 'function' && paramNames(mod, scope).includes(arg.text))
     return paramClass(project, mod, scope, arg.text, depth + 1);
@@ -445,12 +448,11 @@ export function instanceClass(
   if (plain && scope.kind === 'function' && scope.params.some((p) => p.name === expr))
     return paramClass(project, mod, scope, expr) ?? declaredClass(mod, scope.id, expr);
   if (plain) {
-    const w = bindingInChain(mod, scope.id, expr);
-    if (w?.valueCallee && !mod.classes.has(w.valueCallee))
+    const w = bindingOrElement(mod, scope.id, expr);
+    const callee = w && boundCallee(w, expr);
+    if (w && callee && !mod.classes.has(callee))
       return (
-        classAcross(mod, w.valueCallee) ??
-        returnedBy(project, mod, w.scope, w.valueCallee) ??
-        declaredClass(mod, scope.id, expr)
+        classAcross(mod, callee) ?? returnedBy(project, mod, w.scope, callee) ?? declaredClass(mod, scope.id, expr)
       );
     // `client = self.client`: the class of the chain the name was bound to.
     // A rebinding through itself (`node = node.parent`) says nothing, and chains of aliases stop at four.
@@ -677,9 +679,42 @@ export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {
 /** The class an expression's value is an instance of, when it was bound to `ClassName(...)`. */
 export function classOfValue(mod: ModuleIndex, scopeId: number, expr: string): Scope | undefined {
   if (expr === 'self') return enclosingClass(mod, scopeId);
-  const w = bindingInChain(mod, scopeId, expr);
-  const callee = w?.valueCallee;
+  const w = bindingOrElement(mod, scopeId, expr);
+  const callee = w && boundCallee(w, expr);
   return callee ? mod.classes.get(callee)?.[0] : undefined;
+}
+
+/**
+ * The write that binds `name` in the scope chain: a plain binding (bindingInChain), or else one element of
+ * a tuple assignment (`box, stop = Box(), threading.Event()`), which plain bindings leave out.
+ */
+export function bindingOrElement(mod: ModuleIndex, scopeId: number, name: string): Write | undefined {
+  const plain = bindingInChain(mod, scopeId, name);
+  if (plain || !/^[A-Za-z_]\w*$/.test(name)) return plain;
+  for (let id = scopeId; id >= 0; id = mod.model.scopes[id].parent) {
+    const scope = mod.model.scopes[id];
+    if (scope.kind === 'class') continue;
+    let found: Write | undefined;
+    for (const w of mod.writesByScope.get(id) ?? []) {
+      if (w.kind !== 'assign' || w.valueKind !== 'expression_list' || w.targets.length < 2) continue;
+      if (w.targets.some((t) => t.kind === 'identifier' && t.text === name)) found = w;
+    }
+    if (found) return found;
+    if (scope.kind !== 'module' && localNames(mod, scope).has(name)) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The callee whose result a binding gives `name`: the call of `x = make()`, or for `a, b = make(), Other()`
+ * the call in the name's place (when the two sides have as many items).
+ */
+export function boundCallee(w: Write, name: string): string | undefined {
+  if (w.valueCallee) return w.targets.length === 1 ? w.valueCallee : undefined;
+  if (w.valueKind !== 'expression_list' || w.targets.length < 2) return undefined;
+  const at = w.targets.findIndex((t) => t.kind === 'identifier' && t.text === name);
+  const parts = topLevelParts(w.value);
+  return at >= 0 && parts.length === w.targets.length ? calledName(parts[at]) : undefined;
 }
 
 /** Every plain binding of `self.x` (`attr` is the whole `self.x` text) in the methods of `cls`, method by method. */
@@ -715,13 +750,11 @@ function madeBy(mod: ModuleIndex, scopeId: number, receiver: string, depth: numb
     }
     return undefined;
   }
-  const bound = bindingInChain(mod, scopeId, receiver);
+  const bound = bindingOrElement(mod, scopeId, receiver);
   // `inbox, out = make_inbox(), asyncio.Queue()`: the element in the name's place.
-  if (bound?.valueKind === 'expression_list' && bound.targets.length > 1) {
-    const at = bound.targets.findIndex((t) => t.kind === 'identifier' && t.text === receiver);
-    const element = at >= 0 ? topLevelParts(bound.value)[at] : undefined;
-    const callee = element ? calledName(element) : undefined;
-    return callee && bound.targets.length === topLevelParts(bound.value).length ? made(bound.scope, callee) : undefined;
+  if (bound?.valueKind === 'expression_list') {
+    const callee = boundCallee(bound, receiver);
+    return callee ? made(bound.scope, callee) : undefined;
   }
   // `ex = self._executors.pop(key, None)`: an item of a container whose declared type names its items.
   const item = bound && takenItem(bound);
