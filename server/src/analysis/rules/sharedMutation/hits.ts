@@ -237,6 +237,16 @@ const ORDERING = /(^|[^<>])[<>]=?(?![<>])/;
 
 /** Is a write to `t` a race by itself (RMW) or after a test (check-then-act)? */
 function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: FnFacts): Hit['what'] | undefined {
+  if (w.kind === 'delete') {
+    // `if k in d: del d[k]`: two threads pass the test and the second `del` raises KeyError.
+    const tested = f.ifs.some(
+      (r) =>
+        ((w.start >= r.thenStart && w.end <= r.thenEnd) || (r.thenExits && r.end <= w.start)) &&
+        !!t.object &&
+        testsMembership(r.expr, t.object, t.key),
+    );
+    return tested ? 'check-then-act' : undefined;
+  }
   if (w.kind === 'augmented') {
     // `lst += items` on a list extends it in place and rebinds the same object: no update is lost.
     if (w.op === '+=' && t.kind !== 'subscript' && (/^\[/.test(w.value) || boundToList(mod, scope, t)))
@@ -577,8 +587,11 @@ function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
   const out: Candidate[] = [];
   const inFunction = scope.kind !== 'module';
   for (const w of mod.writesByScope.get(scope.id) ?? []) {
-    if (w.kind === 'delete' || isDead(mod, w.start)) continue;
+    if (isDead(mod, w.start)) continue;
     for (const t of w.targets) {
+      // `del d[k]` races only as the act of a membership test (raceKind); deleting a name or an attribute
+      // is not followed.
+      if (w.kind === 'delete' && t.kind !== 'subscript') continue;
       // A plain name a function binds without `global` or `nonlocal` is its own local: never shared (stateOf).
       if (inFunction && t.kind === 'identifier' && !f.globalsDeclared.has(t.text) && !f.nonlocalsDeclared.has(t.text))
         continue;
@@ -702,6 +715,10 @@ export function racyWrites(
       const what = raceKindOf(mod, scope, c, f);
       if (!what || !c.stmt) continue;
       if (entry.only && !entry.only.has(what)) continue;
+      // `if k in d: del d[k]` is reported only where threads are seen to run it. Inferred entries met it
+      // mostly as registries' `unregister(name)` and objects removing their own entry (`del
+      // server.channels[self.fd]`), where two threads deleting one key is not how the code is used.
+      if (c.write?.kind === 'delete' && !entry.spawned) continue;
       // Library entries report only the instance state their class's evidence covers (library.ts Intent).
       if (entry.onlyState && state.startsWith('self.') && !entry.onlyState.has(selfRoot(state))) continue;
       const existing = hits.get(c.start);

@@ -32,7 +32,7 @@ import { calleeOf, classAcross, instanceClass, isThreadClass } from '../../origi
 import { type ModuleIndex, mentions, methodOf, type ProjectIndex, qualify } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config } from '../../types';
-import type { Entry, Visit } from './reach';
+import { type Entry, isMetaclass, type Visit } from './reach';
 
 const CONSTRUCTION = new Set([
   '__init__',
@@ -458,12 +458,41 @@ export function libraryRoots(
     // the spawns show. Library mode infers entries for code that others call, so it skips tests.
     if (!always && isTestModule(mod.model.moduleName)) continue;
     const locks = locksOf(mod);
+    const modSites = sites.get(mod) ?? [];
+    const aware = threadAware(
+      mod,
+      locks,
+      modSites.some((s) => s.runsIn === 'thread'),
+    );
     for (const cls of [...mod.classes.values()].flat()) {
       const intent: Intent | undefined = always
         ? { because: `\`${cls.name}\` may be used from several threads (assume-threads = "always")` }
         : classIntent(mod, cls, locks, config);
-      if (!intent) continue;
       const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
+      // Class-level state is one per process, like a module global: a singleton's `__new__` and a
+      // metaclass's methods run for every construction, in whichever thread constructs. Like public module
+      // functions, they report check-then-act and lazy initialisation of that state.
+      for (const m of methods) {
+        if (m.isAsync || (m.name !== '__new__' && !(isMetaclass(mod, cls) && isPublicMethod(m.name)))) continue;
+        const runs =
+          m.name === '__new__' || m.name === '__call__'
+            ? 'runs for every construction and keeps its state on the class, one per process'
+            : 'is a metaclass method, which keeps its state on the class, one per process';
+        const because = intent
+          ? intent.because
+          : aware
+            ? `${runs}, in a module that uses threads, so callers' threads may run it at once`
+            : `${runs}; under a free-threaded build (3.13t/3.14t) callers' threads can run it at the same time`;
+        const entry: Entry = {
+          name: `${cls.name}.${m.name}`,
+          concurrent: true,
+          because,
+          only: always ? undefined : MODULE_PATTERNS,
+          hint: !always && !intent && !aware,
+        };
+        roots.push(visit(mod, m, entry, false));
+      }
+      if (!intent) continue;
       // Methods every in-class caller locks around are reached from those callers, with the lock held.
       const locked = callerLocks(mod, cls, locks, config);
       for (const m of methods) {
@@ -502,12 +531,6 @@ export function libraryRoots(
         roots.push(visit(mod, m, entry, true));
       }
     }
-    const modSites = sites.get(mod) ?? [];
-    const aware = threadAware(
-      mod,
-      locks,
-      modSites.some((s) => s.runsIn === 'thread'),
-    );
     // A function this module hands to its own threads is analysed from those spawns, which say how many
     // copies run; calling it public API as well would contradict them (one writer thread is no race).
     const spawned = new Set<Scope>();

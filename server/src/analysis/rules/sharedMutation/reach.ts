@@ -23,6 +23,7 @@ import {
   moduleNames,
   type ProjectIndex,
   paramNames,
+  qualify,
   resolveFunction,
   slotFor,
 } from '../../resolve';
@@ -141,7 +142,7 @@ export function isSharedExpr(
   const root = headName(expr, 0);
   // An object made in place (`Ledger().touch()`, `make_client().send()`) is this call's own, not shared.
   if (calledName(expr) === root) return false;
-  if (root === 'cls' && scope.decorators.includes('classmethod')) return true;
+  if (root === classParam(mod, scope)) return true;
   if (root === 'self') {
     if (expr === 'self') return ctx.selfShared;
     const attr = headName(expr, 5);
@@ -151,6 +152,28 @@ export function isSharedExpr(
   if (locals.has(root)) return false;
   if (mod.classes.has(root)) return true;
   return moduleNames.has(root) && !mod.imports.has(root) && scope.kind !== 'module';
+}
+
+/**
+ * The parameter that holds a class rather than an instance: the first of a classmethod, of `__new__` and
+ * `__init_subclass__`, and of any method of a metaclass (a class deriving from `type`), whose `cls` is
+ * each class made with it. Their attributes are class-level state, one per process like a module global.
+ */
+export function classParam(mod: ModuleIndex, scope: Scope): string | undefined {
+  if (scope.kind !== 'function') return undefined;
+  const first = scope.params[0]?.name;
+  if (!first || first.startsWith('*')) return undefined;
+  if (scope.decorators.includes('classmethod') || scope.name === '__new__' || scope.name === '__init_subclass__')
+    return first;
+  const cls = mod.model.scopes[scope.parent];
+  return cls?.kind === 'class' && isMetaclass(mod, cls) && !scope.decorators.includes('staticmethod')
+    ? first
+    : undefined;
+}
+
+/** A class deriving from `type` (directly, or through `abc.ABCMeta`). */
+export function isMetaclass(mod: ModuleIndex, cls: Scope): boolean {
+  return cls.bases.some((b) => b === 'type' || qualify(mod, b) === 'abc.ABCMeta');
 }
 
 /** The text from `from` up to the first `.`, `[` or `(`: the name an expression starts with (`a` of `a.b[c]`). */
