@@ -254,11 +254,17 @@ const CONTEXT_MANAGER = /(^|\.)contextmanager$/;
  * analysed module it imports). The answer is the lock as the method names it (`self._lock`).
  */
 function decoratorLock(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], config: Config): string | undefined {
-  if (scope.decorators.length === 0 || mod.model.scopes[scope.parent]?.kind !== 'class') return undefined;
+  if (scope.decorators.length === 0) return undefined;
+  const method = mod.model.scopes[scope.parent]?.kind === 'class';
   for (const text of scope.decorators) {
     const name = text.replace(/^@/, '').replace(/\(.*$/s, '').trim();
     const found = decoratorFunction(mod, name);
     if (!found) continue;
+    if (!method) {
+      const held = heldByWrapper(found);
+      if (held) return held;
+      continue;
+    }
     for (const wrapper of found.mod.children.get(found.scope.id) ?? []) {
       const self = wrapper.kind === 'function' ? wrapper.params[0]?.name : undefined;
       if (!self) continue;
@@ -274,6 +280,40 @@ function decoratorLock(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
   }
   return undefined;
 }
+
+/**
+ * For a function's decorator (`@synchronized` where `def synchronized(fn): lock = threading.Lock(); def
+ * wrapper(*a): with lock: return fn(*a)`): the mutex its wrapper holds, made in the decorator (one per
+ * decorated function) or at its module's level. Named so that no other function's lock has the same name.
+ */
+function heldByWrapper(deco: FunctionRef): string | undefined {
+  const madeIn = (scopeId: number, expr: string) =>
+    (deco.mod.writesByScope.get(scopeId) ?? []).some(
+      (w) =>
+        w.targets.length === 1 &&
+        w.targets[0].text === expr &&
+        !!w.valueCallee &&
+        MUTEX_FACTORIES.has(qualify(deco.mod, w.valueCallee)) &&
+        !/Semaphore\(\s*[^)\s1]/.test(w.value),
+    );
+  for (const wrapper of deco.mod.children.get(deco.scope.id) ?? []) {
+    if (wrapper.kind !== 'function') continue;
+    for (const r of deco.mod.regionsByScope.get(wrapper.id) ?? []) {
+      if (r.kind !== 'with') continue;
+      for (const item of r.items) {
+        if (item.isCall || !/^[A-Za-z_]\w*$/.test(item.expr)) continue;
+        if (madeIn(deco.scope.id, item.expr)) return `${deco.scope.name}.<locals>.${item.expr}`;
+        if (madeIn(0, item.expr)) return `${deco.mod.model.moduleName}.${item.expr}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Factories of locks that admit one holder (a semaphore only with one slot, checked by the caller). */
+const MUTEX_FACTORIES = new Set(
+  [...LOCK_FACTORIES].filter(([, kind]) => kind !== 'local' && kind !== 'Condition').map(([q]) => q),
+);
 
 function decoratorFunction(mod: ModuleIndex, name: string): FunctionRef | undefined {
   // A bare name resolves as any call does (this module, then its imports); `util.synchronized` by module.

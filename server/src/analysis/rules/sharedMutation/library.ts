@@ -535,6 +535,9 @@ export function libraryRoots(
     // copies run; calling it public API as well would contradict them (one writer thread is no race).
     const spawned = new Set<Scope>();
     if (!always) for (const s of modSites) for (const t of s.targets) if (t.mod === mod) spawned.add(t.scope);
+    // A module that keeps a lock of its own at module level guards module state against its callers'
+    // threads: an update of module state it leaves unguarded is a slip, read-modify-writes included.
+    const moduleLock = locks.find((b) => b.mutex && b.scope === 0)?.name;
     for (const fn of mod.children.get(0) ?? []) {
       if (fn.kind !== 'function' || fn.name.startsWith('_') || fn.name === 'main' || calledFromMain(mod, fn.name))
         continue;
@@ -542,14 +545,16 @@ export function libraryRoots(
       if (spawned.has(fn)) continue;
       const because = always
         ? 'is public API that may be called from several threads (assume-threads = "always")'
-        : aware
-          ? `is public API of a module that uses threads, so callers' threads may run it at once`
-          : "is public API; under a free-threaded build (3.13t/3.14t) callers' threads can run it at the same time";
+        : moduleLock
+          ? `is public API of a module that keeps the lock \`${moduleLock}\` for its state, so callers' threads may run it at once`
+          : aware
+            ? `is public API of a module that uses threads, so callers' threads may run it at once`
+            : "is public API; under a free-threaded build (3.13t/3.14t) callers' threads can run it at the same time";
       const entry: Entry = {
         name: fn.name,
         concurrent: true,
         because,
-        only: always ? undefined : MODULE_PATTERNS,
+        only: always || moduleLock ? undefined : MODULE_PATTERNS,
         hint: !always && !aware,
       };
       roots.push(visit(mod, fn, entry, false));
