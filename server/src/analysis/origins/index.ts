@@ -636,6 +636,8 @@ export function calleeOf(mod: ModuleIndex, call: Call): string {
     q = shadowed || unimported ? `${LOCAL_MARK}${call.callee}` : qualify(mod, call.callee);
     const held = unimported ? moduleHeldByClass(mod, call) : undefined;
     if (held) q = held;
+    const aliased = !shadowed && !unimported ? aliasedCallable(mod, call) : undefined;
+    if (aliased) q = aliased;
     const inline = /^multiprocessing\.get_context\(.*\)\.(\w+)$/.exec(q);
     if (inline) q = `multiprocessing.${inline[1]}`;
     else if (
@@ -649,6 +651,28 @@ export function calleeOf(mod: ModuleIndex, call: Call): string {
     mod.callees[call.id] = q;
   }
   return q;
+}
+
+/**
+ * A module-level name bound once to another callable: `ProcPool = functools.partial(ProcessPoolExecutor,
+ * max_workers=4)` or `Pool = concurrent.futures.ThreadPoolExecutor`. Calling it calls that callable (with
+ * the bound arguments first), so `ProcPool()` makes a process pool. A name the calling scope binds itself
+ * is its own.
+ */
+function aliasedCallable(mod: ModuleIndex, call: Call): string | undefined {
+  if (call.calleeKind !== 'identifier' || mod.imports.has(call.callee)) return undefined;
+  const scope = mod.model.scopes[call.scope];
+  if (scope.kind !== 'module' && localNames(mod, scope).has(call.callee)) return undefined;
+  const bound = bindingsIn(mod, 0).get(call.callee);
+  if (bound?.length !== 1) return undefined;
+  const w = bound[0];
+  let target: string | undefined;
+  if (w.valueKind === 'call' && w.valueCallee && qualify(mod, w.valueCallee) === 'functools.partial') {
+    target = /^(?:functools\.)?partial\(\s*([A-Za-z_][\w.]*)\s*[,)]/.exec(w.value)?.[1];
+  } else if ((w.valueKind === 'attribute' || w.valueKind === 'identifier') && /^[A-Za-z_][\w.]*$/.test(w.value)) {
+    target = w.value;
+  }
+  return target && mod.imports.has(headOf(target)) ? qualify(mod, target) : undefined;
 }
 
 /**
