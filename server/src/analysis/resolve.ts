@@ -239,10 +239,17 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
   groupByScope(model.writes, mod.writesByScope);
   groupByScope(model.regions, mod.regionsByScope);
   groupByScope(model.flows, mod.flowsByScope);
+  // Module-level names bound to another callable (`Runner = functools.partial(threading.Thread, ...)`,
+  // `Pool = ThreadPoolExecutor`): their calls may spawn whatever the name stands for (origins calleeOf).
+  const aliases = new Set<string>();
+  for (const w of mod.writesByScope.get(0) ?? []) {
+    if (w.targets.length === 1 && w.targets[0].kind === 'identifier' && ALIAS_VALUE.test(w.value))
+      aliases.add(w.targets[0].text);
+  }
   for (const c of model.calls) {
     if (c.assignedTo) mod.assignedCalls.push(c);
     if (c.method === 'acquire' && c.receiver) mod.acquireCalls.push(c);
-    if (maySpawnByText(mod, c)) mod.spawnCalls.push(c);
+    if (maySpawnByText(mod, c) || (aliases.size > 0 && aliases.has(c.callee))) mod.spawnCalls.push(c);
   }
   for (const w of model.writes) if (w.valueCallee && w.targets.length === 1) mod.callWrites.push(w);
   for (const r of model.regions) if (r.kind === 'with') mod.withRegions.push(r);
@@ -254,6 +261,9 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
   }
   return mod;
 }
+
+/** A value that may stand for another callable: a dotted name, or a `partial(...)` of one. */
+const ALIAS_VALUE = /^(?:[A-Za-z_][\w.]*|(?:functools\.)?partial\(.*\))$/s;
 
 /** The last names of the callables that start threads or processes (`threading.Thread`, `ctx.Process`...). */
 const SPAWN_NAMES = new Set(['Thread', 'Timer', 'to_thread', 'Process']);

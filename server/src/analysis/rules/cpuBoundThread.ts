@@ -77,7 +77,9 @@ export function cpuBoundThread(
   // Each thread site's first CPU-bound target (with its index among the site's targets), found once.
   const cpuTargets = new Map<SpawnSite, { index: number; target: ThreadTarget }>();
   for (const s of sites) {
-    if (s.runsIn !== 'thread') continue;
+    // A pool's initializer is each worker's one-off set-up: the pool's tasks, not it, are what the
+    // threads are for, and they are judged at their own submit or map.
+    if (s.runsIn !== 'thread' || s.kind === 'initializer') continue;
     const keys = keyOf(s);
     for (let index = 0; index < keys.length; index++) {
       const target = targets.get(keys[index]);
