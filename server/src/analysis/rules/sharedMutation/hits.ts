@@ -92,7 +92,8 @@ function stateOf(
   if (t.kind === 'identifier') {
     if (f.globalsDeclared.has(t.text) || scope.kind === 'module') return t.text;
     // Closure cells belong to one call of the enclosing function: shared only between the copies it spawns.
-    if (f.nonlocalsDeclared.has(t.text) && visit.entry.spawned && !visit.ctx.cellsOwn) return t.text;
+    if (f.nonlocalsDeclared.has(t.text) && (visit.entry.spawned || visit.ctx.wrapperCells) && !visit.ctx.cellsOwn)
+      return t.text;
     return undefined;
   }
   if (!t.object) return undefined;
@@ -114,12 +115,13 @@ function stateOf(
   // A closure variable of the enclosing function, mutated in place by a nested thread target.
   const root = objectText.split(/[.[]/)[0];
   if (
-    visit.entry.spawned &&
+    (visit.entry.spawned || visit.ctx.wrapperCells) &&
     !visit.ctx.cellsOwn &&
     !f.locals.has(root) &&
     scope.parent > 0 &&
     mod.model.scopes[scope.parent].kind === 'function' &&
-    closureBinds(mod, scope.parent, root)
+    // `wrapper.calls += 1`: an attribute of the wrapper function itself, one per decoration.
+    (closureBinds(mod, scope.parent, root) || (!!visit.ctx.wrapperCells && root === scope.name))
   ) {
     return t.kind === 'attribute' ? t.text : t.object;
   }

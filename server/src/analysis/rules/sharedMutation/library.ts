@@ -32,7 +32,7 @@ import { calleeOf, classAcross, instanceClass, isThreadClass } from '../../origi
 import { type ModuleIndex, mentions, methodOf, type ProjectIndex, qualify } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config } from '../../types';
-import { type Entry, isMetaclass, type Visit } from './reach';
+import { decoratorObject, decoratorWrappers, type Entry, isMetaclass, type Visit } from './reach';
 
 const CONSTRUCTION = new Set([
   '__init__',
@@ -558,6 +558,13 @@ export function libraryRoots(
         hint: !always && !aware,
       };
       roots.push(visit(mod, fn, entry, false));
+      // `@memoize(256) def region_for(ip)`: every call runs the decorator's wrapper first, whose cells (or
+      // decorator object) all callers share.
+      for (const wrapper of decoratorWrappers(project, { mod, scope: fn })) {
+        if (wrapper.mod !== mod) continue;
+        const root = visit(mod, wrapper.scope, entry, decoratorObject(wrapper));
+        roots.push({ ...root, ctx: { ...root.ctx, wrapperCells: true } });
+      }
     }
   }
   return roots;

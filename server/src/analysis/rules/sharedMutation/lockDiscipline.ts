@@ -49,6 +49,17 @@ export function cellOwner(mod: ModuleIndex, scope: Scope, name: string): string 
   return at ? `cell:${at.id}` : undefined;
 }
 
+/**
+ * For a name an enclosing function binds (`wrapper` in `wrapper.calls += 1`, inside the `def wrapper` a
+ * decorator makes), that function as a key: two decorators' `wrapper.calls` are different state.
+ */
+function enclosingOwner(mod: ModuleIndex, scope: Scope, root: string): string | undefined {
+  for (let at = mod.model.scopes[scope.parent]; at && at.kind === 'function'; at = mod.model.scopes[at.parent]) {
+    if (mod.functionsIn.get(at.id)?.has(root) || localNames(mod, at).has(root)) return `cell:${at.id}`;
+  }
+  return undefined;
+}
+
 function heldAt(guards: Guard[], offset: number): string[] {
   return guards.filter((g) => offset >= g.start && offset < g.end).map((g) => g.lock);
 }
@@ -71,7 +82,10 @@ export function guardedWrites(mod: ModuleIndex, locks: LockBinding[], config: Co
         const state = stateKey(mod, scope, t.text, t.kind, t.object);
         const root = state?.split(/[.[]/)[0];
         if (!state || !root || (root !== 'self' && locals.has(root))) continue;
-        const owner = root === 'self' && cls?.kind === 'class' ? cls.name : cellOwner(mod, scope, t.text);
+        const owner =
+          root === 'self' && cls?.kind === 'class'
+            ? cls.name
+            : (cellOwner(mod, scope, t.text) ?? enclosingOwner(mod, scope, root));
         // A lock held through a local variable has no name that means the same thing in another function.
         const locks = [...heldAt(guards, w.start), ...byCallers].filter((l) => l.includes('.') || !locals.has(l));
         const entry = t.kind === 'subscript' && t.key && CONSTANT_KEY.test(t.key) ? t.key : undefined;

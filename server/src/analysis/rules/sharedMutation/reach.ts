@@ -46,6 +46,8 @@ export interface ThreadContext {
    * each call, so they are not shared (a nested function handed to threads is another matter).
    */
   cellsOwn?: boolean;
+  /** A decorator's wrapper: its closure cells (and the wrapper's own attributes) belong to the decoration, shared by every caller. */
+  wrapperCells?: boolean;
 }
 
 export interface Entry {
@@ -118,7 +120,7 @@ function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
     : entry.spawned
       ? entry.name
       : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
-  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${ctx.ownParams ? sortedText(ctx.ownParams) : ''}|${ctx.cellsOwn ? 'own' : ''}|${who}`;
+  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${ctx.ownParams ? sortedText(ctx.ownParams) : ''}|${ctx.cellsOwn ? 'own' : ''}${ctx.wrapperCells ? 'wrap' : ''}|${who}`;
 }
 
 /** A set's members sorted and joined by commas, as a template literal writes an array; most sets are empty. */
@@ -261,7 +263,9 @@ export function walkCalls(
       if (window && !inWindow(window, call.start)) continue;
       // Library entries stay in their module: another module's public functions are entries of their own.
       if (!visit.entry.spawned && callee.mod !== mod) continue;
-      const ctx = calleeContext(visit, call, callee, shared, step.held);
+      let ctx = calleeContext(visit, call, callee, shared, step.held);
+      // A decorator object's `__call__` runs on the one object made when the function was decorated.
+      if (step.wrapper) ctx = { ...ctx, selfShared: ctx.selfShared || decoratorObject(callee), wrapperCells: true };
       queue.push({ visit: { ref: callee, ctx, entry: visit.entry }, depth: depth + 1 });
     }
   }
@@ -273,6 +277,8 @@ interface CallStep {
   call: Call;
   callee: FunctionRef;
   held?: string;
+  /** The callee is a decorator's wrapper, run by a call of the decorated function. */
+  wrapper?: boolean;
 }
 
 /**
@@ -296,7 +302,9 @@ function callSteps(
         cctx.project,
         stored.map((c) => c.callee),
       );
-      return callees ? stored.map((c, i) => ({ call: c.call, callee: callees[i], held: c.held })) : STALE;
+      return callees
+        ? stored.map((c, i) => ({ call: c.call, callee: callees[i], held: c.held, wrapper: c.wrapper }))
+        : STALE;
     },
     () => {
       const guards = guardsIn(mod, scope, bindings, config);
@@ -308,32 +316,61 @@ function callSteps(
         const held = guardAt(guards, call.start)?.lock;
         steps.push({ call, callee, held });
         // `@counted def work()` is `work = counted(work)`: a call of `work` runs the wrapper first.
-        for (const wrapper of decoratorWrappers(cctx.project, callee)) steps.push({ call, callee: wrapper, held });
+        for (const wrapper of decoratorWrappers(cctx.project, callee))
+          steps.push({ call, callee: wrapper, held, wrapper: true });
       }
       return steps;
     },
-    (steps) => (fresh ? undefined : steps.map((s) => ({ call: s.call, callee: carryRef(s.callee), held: s.held }))),
+    (steps) =>
+      fresh
+        ? undefined
+        : steps.map((s) => ({ call: s.call, callee: carryRef(s.callee), held: s.held, wrapper: s.wrapper })),
   );
 }
 
 /**
- * The wrappers a decorated function's calls run: for each decorator that is a plain function of the
- * analysed files (`@counted`, `@cache.memoize`), the nested function it returns (`def wrapper(*a)` ...
- * `return wrapper`). Its closure cells are the decorator's locals, one set per decorated function, shared
- * by every caller. Decorator factories (`@retry(3)`) and classes are not followed.
+ * The wrappers a decorated function's calls run: for each decorator that is a function of the analysed
+ * files (`@counted`, `@cache.memoize`), the nested function it returns (`def wrapper(*a)` ... `return
+ * wrapper`), and for a decorator factory (`@memoize(maxsize=256)`) the wrapper of the decorator it
+ * returns. Its closure cells are the decorator's locals, one set per decorated function, shared by every
+ * caller. A decorator class (`@timed`) makes one object per decorated function, whose `__call__` runs on
+ * every call with that shared object as `self` (`decoratorObject`).
  */
-function decoratorWrappers(project: ProjectIndex, fn: FunctionRef): FunctionRef[] {
+export function decoratorWrappers(project: ProjectIndex, fn: FunctionRef): FunctionRef[] {
   const { mod, scope } = fn;
   if (scope.decorators.length === 0) return [];
   const out: FunctionRef[] = [];
+  const add = (ref: FunctionRef) => {
+    if (!out.some((r) => r.scope === ref.scope)) out.push(ref);
+  };
   for (const d of scope.decorators) {
-    if (!/^[A-Za-z_][\w.]*$/.test(d)) continue;
-    const deco = resolveFunction(project, mod, scope.parent, d);
+    const factory = calledName(d);
+    const name = factory ?? d;
+    if (!/^[A-Za-z_][\w.]*$/.test(name)) continue;
+    const cls = factory ? undefined : decoratorClass(mod, scope, name);
+    if (cls) {
+      add(cls);
+      continue;
+    }
+    const deco = resolveFunction(project, mod, scope.parent, name);
     if (deco?.scope.kind !== 'function') continue;
-    for (const wrapper of returnedClosures(deco)) if (!out.some((r) => r.scope === wrapper.scope)) out.push(wrapper);
+    const decorators = factory ? returnedClosures(deco) : [deco];
+    for (const decorator of decorators) for (const wrapper of returnedClosures(decorator)) add(wrapper);
   }
   return out;
 }
 
+/** `@timed` where `timed` is a class of this module with a `__call__`: that method, run on the one object. */
+function decoratorClass(mod: ModuleIndex, scope: Scope, name: string): FunctionRef | undefined {
+  const cls = /^[A-Za-z_]\w*$/.test(name) ? mod.classes.get(name)?.[0] : undefined;
+  const call = cls ? mod.functionsIn.get(cls.id)?.get('__call__') : undefined;
+  return call && scope.kind === 'function' ? { mod, scope: call } : undefined;
+}
+
+/** Is this wrapper a decorator object's `__call__`, whose `self` every caller of the decorated function shares? */
+export function decoratorObject(ref: FunctionRef): boolean {
+  return ref.scope.name === '__call__' && ref.mod.model.scopes[ref.scope.parent]?.kind === 'class';
+}
+
 /** The calls a function's walk follows, with their callees as carried references. */
-const STEPS: CarryKey<{ call: Call; callee: CarriedRef; held?: string }[]> = carryKey('steps');
+const STEPS: CarryKey<{ call: Call; callee: CarriedRef; held?: string; wrapper?: boolean }[]> = carryKey('steps');
