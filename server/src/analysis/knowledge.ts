@@ -610,7 +610,7 @@ export const BLOCKING_METHODS = new Set([
   'drop_database',
 ]);
 
-export type LockKind = 'Lock' | 'RLock' | 'Condition' | 'Semaphore' | 'BoundedSemaphore' | 'local';
+export type LockKind = 'Lock' | 'RLock' | 'Condition' | 'Semaphore' | 'BoundedSemaphore' | 'local' | 'AsyncLock';
 
 /** Factories of mutexes (and of threading.local, which makes locking unnecessary). */
 export const LOCK_FACTORIES: Map<string, LockKind> = new Map([
@@ -625,6 +625,12 @@ export const LOCK_FACTORIES: Map<string, LockKind> = new Map([
   ['multiprocessing.Lock', 'Lock'],
   ['multiprocessing.RLock', 'RLock'],
   ['threading.local', 'local'],
+  // An asyncio lock orders the coroutines of one event loop; threads (each with its own loop, or none)
+  // pass it without waiting, so for threads it is no mutex, whatever it is called.
+  ['asyncio.Lock', 'AsyncLock'],
+  ['asyncio.Condition', 'AsyncLock'],
+  ['asyncio.Semaphore', 'AsyncLock'],
+  ['asyncio.BoundedSemaphore', 'AsyncLock'],
 ]);
 
 /** Names that read as a mutex when nothing else is known about them. */

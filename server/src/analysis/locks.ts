@@ -54,7 +54,9 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
     // Semaphore(0) is a signal, Semaphore(4) admits four, and Semaphore(limit) admits whatever it is given.
     const slots = /Semaphore\(\s*(?:value\s*=\s*)?([^,)]*)/.exec(w.value)?.[1].trim();
     const mutex =
-      kind !== 'local' && !(kind.endsWith('Semaphore') && slots !== undefined && slots !== '' && slots !== '1');
+      kind !== 'local' &&
+      kind !== 'AsyncLock' &&
+      !(kind.endsWith('Semaphore') && slots !== undefined && slots !== '' && slots !== '1');
     const shared = kind === 'Condition' ? /Condition\((?:lock=)?([\w.]+)\)/.exec(w.value)?.[1] : undefined;
     const name = w.targets[0].text;
     const scope = mod.model.scopes[w.scope];
@@ -312,7 +314,9 @@ function heldByWrapper(deco: FunctionRef): string | undefined {
 
 /** Factories of locks that admit one holder (a semaphore only with one slot, checked by the caller). */
 const MUTEX_FACTORIES = new Set(
-  [...LOCK_FACTORIES].filter(([, kind]) => kind !== 'local' && kind !== 'Condition').map(([q]) => q),
+  [...LOCK_FACTORIES]
+    .filter(([, kind]) => kind !== 'local' && kind !== 'Condition' && kind !== 'AsyncLock')
+    .map(([q]) => q),
 );
 
 function decoratorFunction(mod: ModuleIndex, name: string): FunctionRef | undefined {
@@ -376,7 +380,7 @@ export function freshLockRegions(
     for (const item of r.items) {
       if (!item.isCall) continue;
       const kind = LOCK_FACTORIES.get(qualify(mod, item.expr.slice(0, item.expr.indexOf('('))));
-      if (kind && kind !== 'local')
+      if (kind && kind !== 'local' && kind !== 'AsyncLock')
         out.push({ span: item.span, expr: item.expr, scope: r.scope, start: r.bodyStart, end: r.end });
     }
   }
