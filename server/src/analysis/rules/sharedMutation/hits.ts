@@ -687,7 +687,7 @@ function visitKey(scope: Scope, v: Visit): string {
   const { ctx, entry } = v;
   const set = (s: ReadonlySet<string> | undefined) => (s ? sortedText(s) : '-');
   const window = entry.window?.scope === scope.id ? JSON.stringify(entry.window.spans) : '';
-  return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${set(ctx.ownParams)}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
+  return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${set(ctx.ownParams)}|${ctx.cellsOwn ? 'own' : ''}${ctx.wrapperCells ? 'wrap' : ''}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
 }
 
 /** Find racy writes in one function for all the thread contexts that reach it. */
