@@ -50,13 +50,7 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
       if (cls?.bases.some((b) => qualify(mod, b) === 'threading.local')) kind = 'local';
     }
     if (!kind) continue;
-    // A semaphore is a mutex only with one slot, which only `Semaphore()` and `Semaphore(1)` prove:
-    // Semaphore(0) is a signal, Semaphore(4) admits four, and Semaphore(limit) admits whatever it is given.
-    const slots = /Semaphore\(\s*(?:value\s*=\s*)?([^,)]*)/.exec(w.value)?.[1].trim();
-    const mutex =
-      kind !== 'local' &&
-      kind !== 'AsyncLock' &&
-      !(kind.endsWith('Semaphore') && slots !== undefined && slots !== '' && slots !== '1');
+    const mutex = admitsOne(kind, w.value);
     const shared = kind === 'Condition' ? /Condition\((?:lock=)?([\w.]+)\)/.exec(w.value)?.[1] : undefined;
     const name = w.targets[0].text;
     const scope = mod.model.scopes[w.scope];
@@ -88,6 +82,19 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
     });
   }
   return out;
+}
+
+/**
+ * Does the lock a factory call makes admit one holder at a time? Lock, RLock and Condition do; a
+ * semaphore only with one slot, which only `Semaphore()` and `Semaphore(1)` prove (Semaphore(0) is a
+ * signal, Semaphore(4) admits four, and Semaphore(limit) admits whatever it is given); an asyncio lock
+ * orders one loop's coroutines, not threads; a threading.local is no lock.
+ */
+function admitsOne(kind: LockKind, callText: string): boolean {
+  if (kind === 'local' || kind === 'AsyncLock') return false;
+  if (!kind.endsWith('Semaphore')) return true;
+  const slots = /Semaphore\(\s*(?:value\s*=\s*)?([^,)]*)/.exec(callText)?.[1].trim();
+  return slots === undefined || slots === '' || slots === '1';
 }
 
 /** The last names of the lock factories (`Lock` of `threading.Lock`). */
@@ -290,14 +297,11 @@ function decoratorLock(mod: ModuleIndex, scope: Scope, bindings: LockBinding[], 
  */
 function heldByWrapper(deco: FunctionRef): string | undefined {
   const madeIn = (scopeId: number, expr: string) =>
-    (deco.mod.writesByScope.get(scopeId) ?? []).some(
-      (w) =>
-        w.targets.length === 1 &&
-        w.targets[0].text === expr &&
-        !!w.valueCallee &&
-        MUTEX_FACTORIES.has(qualify(deco.mod, w.valueCallee)) &&
-        !/Semaphore\(\s*[^)\s1]/.test(w.value),
-    );
+    (deco.mod.writesByScope.get(scopeId) ?? []).some((w) => {
+      if (w.targets.length !== 1 || w.targets[0].text !== expr || !w.valueCallee) return false;
+      const kind = LOCK_FACTORIES.get(qualify(deco.mod, w.valueCallee));
+      return !!kind && admitsOne(kind, w.value);
+    });
   for (const wrapper of deco.mod.children.get(deco.scope.id) ?? []) {
     if (wrapper.kind !== 'function') continue;
     for (const r of deco.mod.regionsByScope.get(wrapper.id) ?? []) {
@@ -311,13 +315,6 @@ function heldByWrapper(deco: FunctionRef): string | undefined {
   }
   return undefined;
 }
-
-/** Factories of locks that admit one holder (a semaphore only with one slot, checked by the caller). */
-const MUTEX_FACTORIES = new Set(
-  [...LOCK_FACTORIES]
-    .filter(([, kind]) => kind !== 'local' && kind !== 'Condition' && kind !== 'AsyncLock')
-    .map(([q]) => q),
-);
 
 function decoratorFunction(mod: ModuleIndex, name: string): FunctionRef | undefined {
   // A bare name resolves as any call does (this module, then its imports); `util.synchronized` by module.

@@ -28,7 +28,7 @@ import { boundToList } from '../../origins/bindings';
 import { bindingOf, isDead, localNames, type ModuleIndex, mentions, moduleNames, slotFor } from '../../resolve';
 import type { Config, Finding, Fix } from '../../types';
 import type { Visit } from './reach';
-import { headName, inWindow, isSharedExpr, sortedText } from './reach';
+import { cellsText, headName, inWindow, isSharedExpr, sortedText } from './reach';
 import { closedAfter } from './teardown';
 
 /**
@@ -687,7 +687,7 @@ function visitKey(scope: Scope, v: Visit): string {
   const { ctx, entry } = v;
   const set = (s: ReadonlySet<string> | undefined) => (s ? sortedText(s) : '-');
   const window = entry.window?.scope === scope.id ? JSON.stringify(entry.window.spans) : '';
-  return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${set(ctx.ownParams)}|${ctx.cellsOwn ? 'own' : ''}${ctx.wrapperCells ? 'wrap' : ''}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
+  return `${ctx.heldBy ?? ''}|${ctx.selfShared}|${set(ctx.sharedParams)}|${set(ctx.sharedAttrs)}|${set(ctx.ownParams)}|${cellsText(ctx)}|${entry.spawned}|${set(entry.only)}|${set(entry.onlyState)}|${window}`;
 }
 
 /** Find racy writes in one function for all the thread contexts that reach it. */

@@ -120,7 +120,12 @@ function ctxKey(ref: FunctionRef, ctx: ThreadContext, entry: Entry): string {
     : entry.spawned
       ? entry.name
       : `lib:${entry.only ? 'cta' : 'all'}:${entry.hint ? 'h' : 'w'}:${entry.onlyState ? entry.name : ''}`;
-  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${ctx.ownParams ? sortedText(ctx.ownParams) : ''}|${ctx.cellsOwn ? 'own' : ''}${ctx.wrapperCells ? 'wrap' : ''}|${who}`;
+  return `${funcKey(ref)}|${ctx.selfShared}|${sortedText(ctx.sharedParams)}|${sortedText(ctx.sharedAttrs)}|${ctx.heldBy ?? ''}|${ctx.ownParams ? sortedText(ctx.ownParams) : ''}|${cellsText(ctx)}|${who}`;
+}
+
+/** Whose closure cells a context says the function uses, as text for the keys of visits and carried hits. */
+export function cellsText(ctx: ThreadContext): string {
+  return `${ctx.cellsOwn ? 'own' : ''}${ctx.wrapperCells ? 'wrap' : ''}`;
 }
 
 /** A set's members sorted and joined by commas, as a template literal writes an array; most sets are empty. */
