@@ -495,6 +495,18 @@ export const CHEAP_METHODS = new Set([
 export const COMPUTE_MODULES =
   /^(math|cmath|random|re|collections|itertools|functools|operator|heapq|bisect|statistics|decimal|fractions|string|struct|array|datetime|copy|json|textwrap|unicodedata)\./;
 
+/**
+ * Method names the builtin types and file objects define. A call of one of them on a receiver the engine
+ * cannot place is most likely a call on a str, a container or a file, so it says nothing about which
+ * project class it reaches.
+ */
+export const BUILTIN_TYPE_METHODS: ReadonlySet<string> = new Set([
+  ...CHEAP_METHODS,
+  ...MUTATING_METHODS,
+  ...['read', 'readline', 'readlines', 'write', 'writelines', 'close', 'flush', 'seek', 'tell', 'fileno'],
+  ...['join', 'split', 'format', 'encode', 'decode', 'replace', 'send', 'recv', 'sendall'],
+]);
+
 /** Receiver names that suggest a queue, event, socket, process, thread or database handle, for WAIT_METHODS. */
 export const WAITABLE_NAME =
   /(queue|inbox|outbox|jobs|tasks|q|event|cond|barrier|sock|socket|conn|connection|future|fut|proc|process|thread|cursor|cur|db)s?$/i;

@@ -58,6 +58,8 @@ export interface Hit {
   stmt: Span;
   /** Set when the race is between different single threads that write the same state. */
   writers?: string[];
+  /** Set when threads that rebind the attribute (`self.x = ...`) make this check-then-act racy. */
+  rebound?: string[];
 }
 
 interface FnFacts {
@@ -780,6 +782,14 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): {
       advice: `Hold \`${elsewhere.lock}\` here too.`,
     };
   }
+  if (hit.rebound) {
+    const others = hit.rebound.map((w) => `\`${w}\``).join(' and ');
+    const actor = [...new Set(hit.visits.map((v) => v.entry.name))].map((w) => `\`${w}\``).join(' and ');
+    return {
+      summary: `\`${hit.state}\` is tested and then changed with \`${hit.op}\` on ${actor}, while ${others} rebinds it on another thread: between the test and the act it can hold a new object, where what the test saw does not hold, and the act raises or changes the wrong object.`,
+      advice: `Take the object once (\`${localFor(hit.state)} = ${hit.state}\`) and test and change that, or hold one lock around the test, the act and the rebinding.`,
+    };
+  }
   if (hit.writers) {
     const names = hit.writers.map((w) => `\`${w}\``);
     const list =
@@ -798,8 +808,15 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): {
   return { summary: `\`${hit.state}\` is shared: ${who} ${lead.because}, and ${how}.`, advice: fix };
 }
 
+/** A local's name for an attribute chain: `self._topics` → `topics`. */
+function localFor(state: string): string {
+  const last = state.split('.').pop() ?? state;
+  return last.replace(/^_+/, '') || 'value';
+}
+
 /** The evidence as a clause that reads on its own, for hovers ("Shared because ..."). */
 function sharedBecause(hit: Hit): string {
+  if (hit.rebound) return `${hit.rebound.map((w) => `\`${w}\``).join(' and ')} rebinds it on another thread`;
   if (hit.writers)
     return `${hit.writers.map((w) => `\`${w}\``).join(' and ')} write it from threads that run at the same time`;
   const lead = hit.visits.find((v) => v.entry.spawned)?.entry ?? hit.visits[0].entry;

@@ -20,6 +20,7 @@ import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
 import { iterationRaces, registryIterations, spawnedWriterIterations } from './iteration';
 import { libraryRoots } from './library';
 import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline, unguardedThreadWrites } from './lockDiscipline';
+import { loopThread } from './loopThread';
 import { queueChecks } from './queueChecks';
 import { type Entry, inWindow, mergeSpans, type Visit, walkCalls } from './reach';
 import { lostStops } from './stopFlags';
@@ -35,12 +36,13 @@ export const sharedMutationRule: Rule = {
   run({ project, config, cctx, locksOf, sites, targets }) {
     const roots = threadRoots(sites, targets);
     roots.push(...mainThreadRoots(sites, targets));
-    roots.push(...libraryRoots(project, config, sites, locksOf));
+    const loop = loopThread(project, sites);
+    roots.push(...libraryRoots(project, config, sites, locksOf, loop));
     const reach = walkCalls(cctx, config, roots, locksOf);
     const hitsByMod = racyHits(reach.visits, config, locksOf);
     return ({ mod, locks, lockInfos }) => {
       const guarded = guardedWrites(mod, locks, config);
-      const iterations = iterationRaces(mod, locks, config);
+      const iterations = iterationRaces(mod, locks, config, loop);
       const reported = new Set(iterations.map((f) => f.span.line));
       return [
         // Lock-discipline findings come first: on a shared line their message says why the lock failed.
@@ -48,7 +50,14 @@ export const sharedMutationRule: Rule = {
         ...unguardedThreadWrites(mod, locks, config, guarded, (scope) => spawnedOn(reach.visits, mod, scope)),
         ...sharedMutationFindings(mod, hitsByMod.get(mod) ?? [], lockInfos, locks, guarded),
         ...iterations,
-        ...spawnedWriterIterations(mod, (m, scope) => spawnedOn(reach.visits, m, scope), locksOf, config, reported),
+        ...spawnedWriterIterations(
+          mod,
+          (m, scope) => spawnedOn(reach.visits, m, scope),
+          locksOf,
+          config,
+          reported,
+          loop,
+        ),
         ...queueChecks(mod, locks, config),
         ...lostStops(mod, locks, config),
         ...lostHandshakes(mod, locks, config),
@@ -139,8 +148,9 @@ function racyHits(
   // The writers of each state (by module, class for `self.` state, and name), made once per hit.
   const writersOf = new Map<string, Set<string>>();
   const writersOfHit: Set<string>[] = [];
+  const rivalsOfHit: string[][] = [];
   for (const h of all) {
-    const key = `${h.mod.model.path}|${h.state.startsWith('self.') ? h.mod.model.scopes[h.scope.parent]?.name : ''}|${h.state}`;
+    const key = hitKey(h);
     let set = writersOf.get(key);
     if (!set) {
       set = new Set<string>();
@@ -150,11 +160,27 @@ function racyHits(
     // update races only when some other writer updates the same state.
     for (const v of h.visits) if (v.entry.spawned || v.entry.concurrent) set.add(v.entry.name);
     writersOfHit.push(set);
+    // The event loop's thread writes state that a method on callers' threads changes too (library.ts
+    // loopIntent): that method is this hit's rival. A check-then-act loses to it only when its act fails
+    // once the item is gone (see below).
+    const fails = h.what !== 'check-then-act' || FAILS_WHEN_GONE.has(h.op);
+    const rivals = fails ? h.visits.map((v) => v.entry.contested?.get(h.state)).filter((r) => r !== undefined) : [];
+    rivalsOfHit.push(rivals);
   }
+  // A check-then-act also loses to a thread that rebinds the attribute between the test and the act
+  // (`self._topics = set(topics)` while another thread runs `if t in self._topics: self._topics.remove(t)`):
+  // the act then works on the new object, where what the test saw need not hold. That matters only for an
+  // act that fails when the item is gone (`remove`, `pop`, `del`): an `add` or a store on the new object is
+  // the same as making it just after the rebind. Those rebinding threads are writers of such acts only.
+  const rebinding = hitKeysOf(all, 'check-then-act').size > 0 ? rebindingEntries(visitsByFunction) : undefined;
   const byMod = new Map<ModuleIndex, Hit[]>();
   for (let i = 0; i < all.length; i++) {
     const h = all[i];
-    const writers = writersOfHit[i];
+    let writers = writersOfHit[i];
+    if (rivalsOfHit[i].some((r) => !writers.has(r))) writers = new Set([...writers, ...rivalsOfHit[i]]);
+    const rebound = h.what === 'check-then-act' && FAILS_WHEN_GONE.has(h.op) ? rebinding?.get(hitKey(h)) : undefined;
+    const rebinders = rebound && [...rebound].filter((w) => !h.visits.some((v) => v.entry.name === w));
+    if (rebinders?.length) writers = new Set([...writers, ...rebinders]);
     const paired = writers.size > 1;
     const visits = h.visits.filter((v) => v.entry.concurrent || (paired && v.entry.spawned));
     if (visits.length === 0) continue;
@@ -163,10 +189,52 @@ function racyHits(
       ...h,
       visits,
       writers: paired && !visits.some((v) => v.entry.concurrent) ? [...writers] : undefined,
+      rebound: rebinders?.length ? rebinders : undefined,
     });
     byMod.set(h.mod, list);
   }
   return byMod;
+}
+
+/** Acts that raise when the item the test saw is not there: KeyError, ValueError, IndexError. */
+const FAILS_WHEN_GONE = new Set(['.remove()', '.pop()', '.popleft()', '.popitem()', 'del']);
+
+/** The state a hit writes: its module, its class for `self.` state, and its name. */
+function hitKey(h: Hit): string {
+  return `${h.mod.model.path}|${h.state.startsWith('self.') ? h.mod.model.scopes[h.scope.parent]?.name : ''}|${h.state}`;
+}
+
+function hitKeysOf(hits: Hit[], what: Hit['what']): Set<string> {
+  return new Set(hits.filter((h) => h.what === what).map(hitKey));
+}
+
+/**
+ * The thread entries that rebind a `self.` attribute (`self.x = ...`) in a function they reach with `self`
+ * shared, by the state's key: spawned threads and callers' threads, where the entry may report that state.
+ */
+function rebindingEntries(visitsByFunction: Map<string, Visit[]>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const visits of visitsByFunction.values()) {
+    const { mod, scope } = visits[0].ref;
+    const cls = mod.model.scopes[scope.parent];
+    if (cls?.kind !== 'class') continue;
+    for (const w of mod.writesByScope.get(scope.id) ?? []) {
+      if (w.kind !== 'assign' || w.op !== '=') continue;
+      for (const t of w.targets) {
+        if (t.kind !== 'attribute' || !/^self\.\w+$/.test(t.text)) continue;
+        const key = `${mod.model.path}|${cls.name}|${t.text}`;
+        for (const v of visits) {
+          if (!v.ctx.selfShared || !(v.entry.spawned || v.entry.concurrent) || v.entry.hint) continue;
+          if (v.entry.onlyState && !v.entry.onlyState.has(t.text)) continue;
+          if (v.entry.window && !inWindow(v.entry.window, w.start)) continue;
+          const set = out.get(key) ?? new Set<string>();
+          set.add(v.entry.name);
+          out.set(key, set);
+        }
+      }
+    }
+  }
+  return out;
 }
 
 const START_METHODS = new Set(['start']);

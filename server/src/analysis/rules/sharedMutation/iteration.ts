@@ -22,7 +22,8 @@ import {
 } from '../../origins';
 import { bindingInChain, enclosingClass, type ModuleIndex, mentions, methodOf } from '../../resolve';
 import type { Config, Finding } from '../../types';
-import { classIntent, isConstruction, isPublicMethod, onOwnerThread, ownGuardsIn } from './library';
+import { isConstruction, isPublicMethod, loopIntent, onOwnerThread, ownGuardsIn } from './library';
+import type { LoopThread } from './loopThread';
 import { closedAfter } from './teardown';
 
 const ITERATED = /^(self\.\w+)(\.(items|values|keys)\(\))?$/;
@@ -274,13 +275,13 @@ export function restOfLine(lines: string[], line: number, col: number): Span {
   return { line, col, endLine: line, endCol: lines[line].length };
 }
 
-export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: Config): Finding[] {
+export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: Config, loop?: LoopThread): Finding[] {
   if (config.assumeThreads === 'never') return [];
   const findings: Finding[] = [];
   // A hook that runs in a forked child runs where only one thread survived.
   const forkHooks = afterForkHooks(mod);
   for (const cls of [...mod.classes.values()].flat()) {
-    const found = config.assumeThreads === 'always' ? undefined : classIntent(mod, cls, locks, config);
+    const found = config.assumeThreads === 'always' ? undefined : loopIntent(mod, cls, locks, config, loop);
     const intent = config.assumeThreads === 'always' ? 'assume-threads = "always"' : found?.because;
     if (!intent) continue;
     const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
@@ -293,6 +294,12 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
     // What the class's own thread runs: its loops race with every caller-reached method that changes the
     // container, whatever the thread itself writes.
     const ownThread = new Set(reachedFrom(mod, methods, own).filter((m) => !api.includes(m)));
+    // The event loop's thread races only with what methods known to run on callers' threads change: a
+    // public method whose thread is unknown (a callback the loop may run) is no rival of its loops.
+    const loopSide = found?.loop
+      ? new Set(reachedFrom(mod, methods, [...found.loop.methods.keys()]).filter((m) => !api.includes(m)))
+      : undefined;
+    const callersApi = found?.loop ? reachedFrom(mod, methods, [...found.loop.callers]) : api;
     const lock = locks.find(
       (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
     )?.name;
@@ -324,7 +331,14 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
         // The own thread reads the container, so it is shared with callers whatever the intent's state is.
         const inState = onOwnThread || !found?.onlyState || found.onlyState.has(match[1]);
         // The methods of the other side: callers' methods for the own thread's loops, and both for callers'.
-        const others = (onOwnThread || byCallers) && inState ? (onOwnThread ? api : [...api, ...ownThread]) : [];
+        const others =
+          (onOwnThread || byCallers) && inState
+            ? onOwnThread
+              ? loopSide?.has(m)
+                ? callersApi
+                : api
+              : [...api, ...ownThread]
+            : [];
         const writer = mutatorsOf(mod, others, match[1], m.id);
         if (kind === 'list') {
           // A list is reported against an append under the lock that nothing gates, and against a method
@@ -472,7 +486,16 @@ export function spawnedWriterIterations(
   config: Config,
   /** Lines where iterationRaces already reported a loop. */
   reported: Set<number>,
+  loop?: LoopThread,
 ): Finding[] {
+  // The event loop's thread races only with methods known to run on callers' threads: a public method whose
+  // thread is unknown (a callback the loop may run) is no rival, on either side of the pair.
+  const loopName = loop?.name;
+  const onCallers = (at: ModuleIndex, m: Scope) => !isConstruction(m.name) && loop!.on(at, m).on === 'callers';
+  const rivals = (looping: Thread, thread: Thread, writer: { mod: ModuleIndex; m: Scope }, looper: Scope) =>
+    !loopName ||
+    ((looping.name !== loopName || thread !== CALLERS || onCallers(writer.mod, writer.m)) &&
+      (thread.name !== loopName || looping !== CALLERS || onCallers(mod, looper)));
   if (config.assumeThreads === 'never') return [];
   const findings: Finding[] = [];
   const writersByClass = new Map<Scope, { m: Scope; on: Thread[] }[]>();
@@ -521,8 +544,12 @@ export function spawnedWriterIterations(
       if (own.length === 0 && startsLater(mod, scope, r.end)) continue;
       const inserts = kind === 'dictionary' && isDefaultDict(owner.mod, owner.cls, state);
       const aliases = propertyAliases(owner, attr);
-      const pair = racingPair(writersOf(owner), loopThreads, (t) =>
-        mutatesAt(owner.mod, t.m, state, () => true, { insertsOnRead: inserts, aliases, removals: kind === 'list' }),
+      const pair = racingPair(
+        writersOf(owner),
+        loopThreads,
+        (t) =>
+          mutatesAt(owner.mod, t.m, state, () => true, { insertsOnRead: inserts, aliases, removals: kind === 'list' }),
+        (looping, thread, writer) => rivals(looping, thread, { mod: owner.mod, m: writer }, scope),
       );
       const span = loopSpan(mod, r);
       if (!pair || reported.has(span.line)) continue;
@@ -580,13 +607,15 @@ function racingPair(
   threaded: { m: Scope; on: Thread[] }[],
   loopThreads: Thread[],
   changes: (t: { m: Scope }) => boolean,
+  rival: (looping: Thread, thread: Thread, writer: Scope) => boolean,
 ): { writer: { m: Scope }; thread: Thread; looping: Thread } | undefined {
   const writers = threaded.filter(changes);
   for (const same of [false, true]) {
     for (const writer of writers) {
       for (const thread of writer.on) {
-        const looping = loopThreads.find((l) =>
-          same ? l.name === thread.name && thread.concurrent : l.name !== thread.name,
+        const looping = loopThreads.find(
+          (l) =>
+            (same ? l.name === thread.name && thread.concurrent : l.name !== thread.name) && rival(l, thread, writer.m),
         );
         if (looping) return { writer, thread, looping };
       }

@@ -32,6 +32,7 @@ import { calleeOf, classAcross, instanceClass, isThreadClass } from '../../origi
 import { type ModuleIndex, mentions, methodOf, type ProjectIndex, qualify } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config } from '../../types';
+import type { LoopThread } from './loopThread';
 import { decoratorObject, decoratorWrappers, type Entry, isMetaclass, type Visit } from './reach';
 
 const CONSTRUCTION = new Set([
@@ -74,6 +75,19 @@ export interface Intent {
    * the rest are one thread, whose updates race only with what the named methods write.
    */
   confined?: { safe: Set<Scope>; owner: string };
+  /**
+   * Methods that run only on the project's event-loop thread (loopThread.ts): one writer between them,
+   * named `name`, with why they run there.
+   */
+  loop?: {
+    methods: Map<Scope, string>;
+    name: string;
+    runner: string;
+    /** State the loop's methods touch that a callers' method changes, by the first such method. */
+    contested: ReadonlyMap<string, string>;
+    /** The class's methods known to run on callers' threads: the only rivals of the loop's methods. */
+    callers: Set<Scope>;
+  };
 }
 
 const THREADSAFE_NAME = /thread_?safe/i;
@@ -81,7 +95,7 @@ const THREADSAFE_NAME = /thread_?safe/i;
 /** Does the class own this method's thread (a thread it starts on it, or the loop a confined class runs on)? */
 export function onOwnerThread(intent: Intent | undefined, m: Scope): boolean {
   if (!intent) return false;
-  if (intent.ownTargets?.has(m)) return true;
+  if (intent.ownTargets?.has(m) || intent.loop?.methods.has(m)) return true;
   return !!intent.confined && !intent.confined.safe.has(m) && isPublicMethod(m.name);
 }
 
@@ -133,6 +147,66 @@ export function classIntent(mod: ModuleIndex, cls: Scope, locks: LockBinding[], 
   const intent = intentOf(mod, cls, locks, config);
   intents.set(cls.id, intent ?? null);
   return intent;
+}
+
+const LOOP_INTENTS: MemoKey<Map<number, Intent | null>> = memoKey('loopIntents');
+
+/**
+ * A class's intent with the project's event-loop thread taken into account: its methods that run only on
+ * that thread are one writer (`loop`), and the state they touch that a method run on callers' threads
+ * changes is reportable as well as what the class locks, since it crosses threads with or without a lock.
+ * A class whose names already confine it to one owner thread keeps that answer.
+ */
+export function loopIntent(
+  mod: ModuleIndex,
+  cls: Scope,
+  locks: LockBinding[],
+  config: Config,
+  loop: LoopThread | undefined,
+): Intent | undefined {
+  const intent = classIntent(mod, cls, locks, config);
+  if (!intent || !loop || intent.confined) return intent;
+  const intents = memo(mod, LOOP_INTENTS, () => new Map());
+  const known = intents.get(cls.id);
+  if (known !== undefined) return known ?? undefined;
+  const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
+  const onLoop = new Map<Scope, string>();
+  const onCallers = new Set<Scope>();
+  for (const m of methods) {
+    if (m.isAsync || intent.ownTargets?.has(m)) continue;
+    const ctx = loop.on(mod, m);
+    if (ctx.on === 'loop') onLoop.set(m, ctx.via);
+    // A constructor runs before any other thread holds the object: no rival.
+    else if (ctx.on === 'callers' && !isConstruction(m.name)) onCallers.add(m);
+  }
+  let result: Intent = intent;
+  if (onLoop.size > 0) {
+    const touched = new Set<string>();
+    for (const m of onLoop.keys()) selfRoots(mod, cls, m, 0, touched);
+    // What methods known to run on callers' threads change, by the first method that changes it: the loop
+    // thread's unguarded update of it races with theirs, locked or not, since the loop thread does not take
+    // their lock. A method whose thread is unknown (a callback, say) is no rival: it may run on the loop.
+    const changedBy = new Map<string, string>();
+    for (const m of methods) {
+      if (!onCallers.has(m)) continue;
+      for (const state of selfWrites(mod, cls, m))
+        if (!changedBy.has(state)) changedBy.set(state, `${cls.name}.${m.name}`);
+    }
+    const crossing = [...changedBy.keys()].filter((s) => touched.has(s));
+    result = {
+      ...intent,
+      onlyState: intent.onlyState && new Set([...intent.onlyState, ...crossing]),
+      loop: {
+        methods: onLoop,
+        name: loop.name,
+        runner: loop.runner,
+        contested: new Map(crossing.map((s) => [s, changedBy.get(s)!])),
+        callers: onCallers,
+      },
+    };
+  }
+  intents.set(cls.id, result);
+  return result;
 }
 
 /**
@@ -267,6 +341,14 @@ function closureMethod(
     if (method) return { method, closure: closure.name };
   }
   return undefined;
+}
+
+/** The `self.x` roots a method mentions, following its calls on `self` two levels deep. */
+function selfRoots(mod: ModuleIndex, cls: Scope, m: Scope, depth: number, out: Set<string>): void {
+  for (const name of rootsIn(mod, m, () => true, out)) {
+    const callee = depth < 2 ? methodOf(mod, cls, name) : undefined;
+    if (callee && callee.id !== m.id) selfRoots(mod, cls, callee, depth + 1, out);
+  }
 }
 
 const SELF_ROOTS = /\bself\.(\w+)/g;
@@ -449,6 +531,7 @@ export function libraryRoots(
   config: Config,
   sites: Map<ModuleIndex, SpawnSite[]>,
   locksOf: (mod: ModuleIndex) => LockBinding[],
+  loop?: LoopThread,
 ): Visit[] {
   if (config.assumeThreads === 'never') return [];
   const always = config.assumeThreads === 'always';
@@ -467,7 +550,7 @@ export function libraryRoots(
     for (const cls of [...mod.classes.values()].flat()) {
       const intent: Intent | undefined = always
         ? { because: `\`${cls.name}\` may be used from several threads (assume-threads = "always")` }
-        : classIntent(mod, cls, locks, config);
+        : loopIntent(mod, cls, locks, config, loop);
       const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
       // Class-level state is one per process, like a module global: a singleton's `__new__` and a
       // metaclass's methods run for every construction, in whichever thread constructs. Like public module
@@ -505,17 +588,22 @@ export function libraryRoots(
         // A method the class runs on its own single thread is one thread: its updates race only with
         // other writers of the same state (index.ts racyHits pairs them).
         if (onOwnerThread(intent, m)) {
+          const loopVia = intent.loop?.methods.get(m);
           roots.push(
             visit(
               mod,
               m,
               {
                 // A confined class's methods are one thread between them: they do not race with each other.
-                name: intent.confined?.owner ?? `${cls.name}.${m.name}`,
+                // Nor do the methods that run only on the event loop's thread.
+                name: intent.confined?.owner ?? (loopVia ? intent.loop!.name : `${cls.name}.${m.name}`),
                 concurrent: false,
                 spawned: true,
-                because: intent.because,
+                because: loopVia
+                  ? `\`${cls.name}.${m.name}\` runs on the event loop thread that \`${intent.loop!.runner}\` starts (the coroutine \`${loopVia}\` calls it), while callers' threads use the other methods of \`${cls.name}\``
+                  : intent.because,
                 onlyState: intent.onlyState,
+                contested: loopVia ? intent.loop!.contested : undefined,
               },
               true,
             ),
@@ -609,7 +697,7 @@ function lockedByOtherClasses(
 const CALLS_BY_NAME: MemoKey<Map<string, { mod: ModuleIndex; call: Call }[]>> = memoKey('callsByName');
 
 /** The project's method calls by method name, made once per run when library mode first asks. */
-function callsNamed(project: ProjectIndex, name: string): { mod: ModuleIndex; call: Call }[] {
+export function callsNamed(project: ProjectIndex, name: string): { mod: ModuleIndex; call: Call }[] {
   const index = memo(project, CALLS_BY_NAME, () => {
     const byName = new Map<string, { mod: ModuleIndex; call: Call }[]>();
     for (const mod of project.modules) {

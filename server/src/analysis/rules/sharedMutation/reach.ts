@@ -63,6 +63,11 @@ export interface Entry {
   onlyState?: ReadonlySet<string>;
   /** Library mode: a free-threading hazard in a module without thread awareness. */
   hint?: boolean;
+  /**
+   * Library mode, the event loop's thread: state that callers' methods change, by the first such method.
+   * The loop thread's unguarded update of it races with theirs whether or not they lock.
+   */
+  contested?: ReadonlyMap<string, string>;
   /** Spawned threads were seen (as opposed to inferred from library signals). */
   spawned?: boolean;
   /**
