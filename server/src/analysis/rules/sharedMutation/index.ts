@@ -23,6 +23,7 @@ import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline, unguardedT
 import { loopThread } from './loopThread';
 import { queueChecks } from './queueChecks';
 import { type Entry, inWindow, mergeSpans, type Visit, walkCalls } from './reach';
+import { splitSections } from './splitSections';
 import { lostStops } from './stopFlags';
 
 export const sharedMutationRule: Rule = {
@@ -61,6 +62,7 @@ export const sharedMutationRule: Rule = {
         ...queueChecks(mod, locks, config),
         ...lostStops(mod, locks, config),
         ...lostHandshakes(mod, locks, config),
+        ...splitSections(mod, locks, config),
         ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),
       ];
     };
