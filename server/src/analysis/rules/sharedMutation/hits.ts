@@ -67,6 +67,8 @@ interface FnFacts {
   globalsDeclared: Set<string>;
   nonlocalsDeclared: Set<string>;
   ifs: Region[];
+  /** `while` loops, whose condition is tested again before every pass. */
+  whiles: Region[];
   tries: Region[];
 }
 
@@ -76,6 +78,7 @@ function factsOf(mod: ModuleIndex, scope: Scope): FnFacts {
     globalsDeclared: mod.globals.get(scope.id) ?? new Set(),
     nonlocalsDeclared: mod.nonlocals.get(scope.id) ?? new Set(),
     ifs: (mod.regionsByScope.get(scope.id) ?? []).filter((r) => r.kind === 'if'),
+    whiles: (mod.regionsByScope.get(scope.id) ?? []).filter((r) => r.kind === 'while'),
     tries: (mod.regionsByScope.get(scope.id) ?? []).filter((r) => r.kind === 'try'),
   };
 }
@@ -407,11 +410,14 @@ function takeAfterSizeTest(call: Call, f: FnFacts): boolean {
   const evicts =
     call.method === 'pop' && call.args.length === 1 && !call.args[0].keyword && mentions(call.args[0].text, receiver);
   if (call.args.length > 0 && !evicts) return false;
-  const sized = f.ifs.some((r) => {
-    const inside = call.start >= r.thenStart && call.end <= r.thenEnd;
-    const guardBefore = r.thenExits && r.end <= call.start;
-    return (inside || guardBefore) && testsSize(r.expr, receiver);
-  });
+  const sized =
+    f.ifs.some((r) => {
+      const inside = call.start >= r.thenStart && call.end <= r.thenEnd;
+      const guardBefore = r.thenExits && r.end <= call.start;
+      return (inside || guardBefore) && testsSize(r.expr, receiver);
+    }) ||
+    // `while len(q) > keep: q.popleft()`: each pass tests the size, then takes.
+    f.whiles.some((r) => call.start >= r.bodyStart && call.end <= r.end && testsSize(r.expr, receiver));
   if (!sized) return false;
   return !f.tries.some((t) => call.start >= t.thenStart && call.end <= t.thenEnd && CATCHES_EMPTY.test(t.expr));
 }
