@@ -741,14 +741,54 @@ export function boundCallee(w: Write, name: string): string | undefined {
   return at >= 0 && parts.length === w.targets.length ? calledName(parts[at]) : undefined;
 }
 
-/** Every plain binding of `self.x` (`attr` is the whole `self.x` text) in the methods of `cls`, method by method. */
+/**
+ * Every binding of `self.x` (`attr` is the whole `self.x` text) in the methods of `cls`, method by method:
+ * plain ones, and the element in its place of a tuple assignment (`self.registry, self.stop = registry,
+ * threading.Event()`), given as a one-target write of that element.
+ */
 export function selfAttrBindings(mod: ModuleIndex, cls: Scope, attr: string): Write[] {
   const out: Write[] = [];
   for (const m of mod.children.get(cls.id) ?? []) {
     const writes = bindingsIn(mod, m.id).get(attr);
     if (writes) out.push(...writes);
+    for (const w of tupleAttrBindings(mod, m.id).get(attr) ?? []) out.push(w);
   }
   return out;
+}
+
+const TUPLE_ATTRS: MemoKey<Map<number, Map<string, Write[]>>> = memoKey('tupleAttrBindings');
+
+/** A method's tuple assignments to `self.` attributes, element by element, computed once per method and run. */
+function tupleAttrBindings(mod: ModuleIndex, scopeId: number): Map<string, Write[]> {
+  const perMod = memoOf(mod, TUPLE_ATTRS, () => new Map());
+  let byAttr = perMod.get(scopeId);
+  if (!byAttr) {
+    byAttr = new Map();
+    for (const w of mod.writesByScope.get(scopeId) ?? []) {
+      if (w.kind !== 'assign' || w.valueKind !== 'expression_list' || w.targets.length < 2) continue;
+      const parts = topLevelParts(w.value);
+      if (parts.length !== w.targets.length) continue;
+      w.targets.forEach((t, i) => {
+        if (t.kind !== 'attribute' || t.object !== 'self') return;
+        const value = parts[i].trim();
+        const callee = calledName(value);
+        const element: Write = {
+          ...w,
+          targets: [t],
+          value,
+          valueKind: callee ? 'call' : /^[A-Za-z_]\w*$/.test(value) ? 'identifier' : 'expression',
+          valueCallee: callee,
+          valueStart: undefined,
+          valueElements: undefined,
+        };
+        const list = byAttr!.get(t.text) ?? [];
+        list.push(element);
+        byAttr!.set(t.text, list);
+      });
+    }
+    perMod.set(scopeId, byAttr);
+  }
+  return byAttr;
 }
 
 /**
