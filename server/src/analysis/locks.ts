@@ -8,7 +8,7 @@ import type { Scope, Span } from '../model/types';
 import { type CarryKey, carried, carryKey, STALE } from './carry';
 import { AFTER_FORK_HOOKS, LOCK_FACTORIES, LOCK_NAME, LOCK_PLACES, type LockKind } from './knowledge';
 import { type MemoKey, memoKey, memo as memoOf } from './memo';
-import { valueCalleeOf } from './origins';
+import { tupleElements, valueCalleeOf } from './origins';
 import { type FunctionRef, type ModuleIndex, mentions, qualify, resolveFunction, slotFor } from './resolve';
 import type { Config } from './types';
 
@@ -37,7 +37,9 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
   const out: LockBinding[] = [];
   // Configured lock factories can have any name, so the shortcut below only holds without them.
   const onlyKnown = config.extraLocks.length === 0;
-  for (const w of mod.callWrites) {
+  // A lock bound in a tuple assignment (`self.lock, self.count = threading.Lock(), 0`) is bound all the same.
+  const calls = [...mod.callWrites, ...tupleElements(mod).filter((e) => e.valueCallee)];
+  for (const w of calls) {
     if (!w.valueCallee) continue;
     // Qualifying keeps a dotted callee's last name: most calls are ruled out before building the qualified name.
     const dot = w.valueCallee.lastIndexOf('.');
@@ -64,7 +66,7 @@ export function lockBindings(mod: ModuleIndex, config: Config): LockBinding[] {
   }
   // `self.size_cond = make_condition(self.lock)`: a condition built by a helper on a lock the module
   // knows is that lock, whatever the helper is called (`Condition(lock)` itself is handled above).
-  for (const w of mod.callWrites) {
+  for (const w of calls) {
     const name = w.targets[0].text;
     if (!LOCK_NAME.test(name) || out.some((b) => b.name === name)) continue;
     const arg = /^[\w.]+\(\s*(?:lock=)?([\w.]+)\s*[,)]/.exec(w.value)?.[1];

@@ -692,6 +692,8 @@ function moduleHeldByClass(mod: ModuleIndex, call: Call): string | undefined {
 
 /** The qualified callee a write's value is a call of (`lock = threading.Lock()`), remembered by write id. */
 export function valueCalleeOf(mod: ModuleIndex, w: Write): string | undefined {
+  // A tuple element shares its statement's id, which the per-id cache cannot tell apart.
+  if (TUPLE_ELEMENTS.has(w)) return w.valueCallee ? qualify(mod, w.valueCallee) : undefined;
   let q = mod.valueCallees[w.id];
   if (q === undefined) {
     q = w.valueCallee ? qualify(mod, w.valueCallee) : null;
@@ -757,19 +759,23 @@ export function selfAttrBindings(mod: ModuleIndex, cls: Scope, attr: string): Wr
 }
 
 const TUPLE_ATTRS: MemoKey<Map<number, Map<string, Write[]>>> = memoKey('tupleAttrBindings');
+const TUPLE_ELEMENT_WRITES: MemoKey<Write[]> = memoKey('tupleElements');
+/** The one-target writes made for tuple elements: they keep their statement's id, so no per-id cache may hold them. */
+const TUPLE_ELEMENTS = new WeakSet<Write>();
 
-/** A method's tuple assignments to `self.` attributes, element by element, computed once per method and run. */
-function tupleAttrBindings(mod: ModuleIndex, scopeId: number): Map<string, Write[]> {
-  const perMod = memoOf(mod, TUPLE_ATTRS, () => new Map());
-  let byAttr = perMod.get(scopeId);
-  if (!byAttr) {
-    byAttr = new Map();
-    for (const w of mod.writesByScope.get(scopeId) ?? []) {
+/**
+ * Each element of the module's tuple assignments (`self.lock, self.count = threading.Lock(), 0`, `box,
+ * done = Box(), threading.Event()`) as a one-target write of the value in its place, when the two sides
+ * have as many items; computed once per module and run.
+ */
+export function tupleElements(mod: ModuleIndex): Write[] {
+  return memoOf(mod, TUPLE_ELEMENT_WRITES, () => {
+    const out: Write[] = [];
+    for (const w of mod.model.writes) {
       if (w.kind !== 'assign' || w.valueKind !== 'expression_list' || w.targets.length < 2) continue;
       const parts = topLevelParts(w.value);
       if (parts.length !== w.targets.length) continue;
       w.targets.forEach((t, i) => {
-        if (t.kind !== 'attribute' || t.object !== 'self') return;
         const value = parts[i].trim();
         const callee = calledName(value);
         const element: Write = {
@@ -781,15 +787,33 @@ function tupleAttrBindings(mod: ModuleIndex, scopeId: number): Map<string, Write
           valueStart: undefined,
           valueElements: undefined,
         };
-        const list = byAttr!.get(t.text) ?? [];
-        list.push(element);
-        byAttr!.set(t.text, list);
+        TUPLE_ELEMENTS.add(element);
+        out.push(element);
       });
     }
-    perMod.set(scopeId, byAttr);
-  }
-  return byAttr;
+    return out;
+  });
 }
+
+/** A method's tuple assignments to `self.` attributes, element by element, computed once per method and run. */
+function tupleAttrBindings(mod: ModuleIndex, scopeId: number): Map<string, Write[]> {
+  const perMod = memoOf(mod, TUPLE_ATTRS, () => {
+    const byScope = new Map<number, Map<string, Write[]>>();
+    for (const e of tupleElements(mod)) {
+      const t = e.targets[0];
+      if (t.kind !== 'attribute' || t.object !== 'self') continue;
+      const byAttr = byScope.get(e.scope) ?? new Map<string, Write[]>();
+      const list = byAttr.get(t.text) ?? [];
+      list.push(e);
+      byAttr.set(t.text, list);
+      byScope.set(e.scope, byAttr);
+    }
+    return byScope;
+  });
+  return perMod.get(scopeId) ?? EMPTY_BINDINGS;
+}
+
+const EMPTY_BINDINGS: Map<string, Write[]> = new Map();
 
 /**
  * The qualified factory a receiver was made by: `sess` bound to `requests.Session()` in this function,
