@@ -467,14 +467,15 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
     );
     if (site) sites.push(site);
   }
-  const subclassSite = (call: Call, at: ModuleIndex, cls: Scope, runsIn: 'thread' | 'process') => {
+  const subclassSite = (call: Call, at: ModuleIndex, cls: Scope, runsIn: 'thread' | 'process', classVar?: string) => {
     const run = methodOf(at, cls, 'run');
     const init = methodOf(at, cls, '__init__');
     // The callables the constructor was given and `run` calls back (`PeriodicTimer(10, flush)`, whose
     // run calls `self.function()`) run on the new thread too.
     const held = runsIn === 'thread' ? heldCallables(project, mod, call, at, cls, run, init) : [];
     if (!run && held.length === 0) return;
-    const vars = loopVars(mod, call);
+    // A loop over classes (`for kind in (Reader, Writer)`) makes one instance of each, not several of one.
+    const vars = loopVars(mod, call).filter((v) => v !== classVar);
     // A Process subclass's instance, with what its constructor was given, is what spawn pickles.
     const site: SpawnSite = {
       mod,
@@ -506,8 +507,33 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
       : workerClasses(made.mod).find((w) => w.cls === made.cls)?.runsIn;
     if (runsIn) subclassSite(call, made.mod, made.cls, runsIn);
   }
+  // `[kind(board, 5.0) for kind in (Heartbeat, Reaper)]`: a call of a loop variable that walks a display of
+  // classes constructs each of them, one instance per class.
+  for (const call of mod.model.calls) {
+    if (call.calleeKind !== 'identifier') continue;
+    const loop = loopsOf(mod, call.regions, call.start).find((r) => r.vars.length === 1 && r.vars[0] === call.callee);
+    const names =
+      loop &&
+      CLASS_DISPLAY.exec(loop.expr.trim())?.[1]
+        .split(',')
+        .map((n) => n.trim());
+    for (const name of names ?? []) {
+      const local = workerClasses(mod).find((w) => w.cls.name === name);
+      const made = local ? { mod, cls: local.cls } : classAcross(mod, name);
+      if (!made) continue;
+      const runsIn =
+        local?.runsIn ??
+        (isThreadClass(made.mod, made.cls)
+          ? 'thread'
+          : workerClasses(made.mod).find((w) => w.cls === made.cls)?.runsIn);
+      if (runsIn) subclassSite(call, made.mod, made.cls, runsIn, call.callee);
+    }
+  }
   return sites;
 }
+
+/** A tuple or list display of names: `(Reader, Writer)`, `[Heartbeat, Reaper]`. */
+const CLASS_DISPLAY = /^[([]\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*,?\s*[)\]]$/;
 
 /**
  * The callables a Thread subclass's constructor call hands over that the thread calls back: `run` calls
