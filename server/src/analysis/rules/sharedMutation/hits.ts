@@ -25,7 +25,16 @@ import { COPIES, IDEMPOTENT_CALLS, LOG_CALLS, LOG_METHODS, MUTATING_METHODS, STR
 import { guardAt, guardsIn, isThreadLocal, type LockBinding } from '../../locks';
 import { valueCalleeOf } from '../../origins';
 import { boundToList } from '../../origins/bindings';
-import { bindingOf, isDead, localNames, type ModuleIndex, mentions, moduleNames, slotFor } from '../../resolve';
+import {
+  bindingOf,
+  bindingsIn,
+  isDead,
+  localNames,
+  type ModuleIndex,
+  mentions,
+  moduleNames,
+  slotFor,
+} from '../../resolve';
 import type { Config, Finding, Fix } from '../../types';
 import type { Visit } from './reach';
 import { cellsText, headName, inWindow, isSharedExpr, sortedText } from './reach';
@@ -608,7 +617,9 @@ function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
       out.push({ start: w.start, end: w.end, span: w.span, target: t, op: w.op, write: w });
     }
   }
-  for (const call of mod.callsByScope.get(scope.id) ?? []) {
+  for (const found of mod.callsByScope.get(scope.id) ?? []) {
+    // `take = board.backlog.pop`, then `take()`: a bound-method alias changes its receiver.
+    const call = found.calleeKind === 'identifier' ? (boundMethodCall(mod, scope, found) ?? found) : found;
     if (!actsOn(call.method) || !call.receiver) continue;
     // `self.add(task)` calls the class's own method; it mutates no container.
     if (call.receiver === 'self' || call.receiver === 'cls') continue;
@@ -622,6 +633,19 @@ function candidatesOf(mod: ModuleIndex, scope: Scope, f: FnFacts): Candidate[] {
     out.push({ start: call.start, end: call.end, span: call.span, target, op: `.${call.method}()`, call });
   }
   return out;
+}
+
+/**
+ * A call of a local bound once, before it, to a container's method (`append = self.items.append`, `take =
+ * board.backlog.pop`), read as that method called on that container.
+ */
+function boundMethodCall(mod: ModuleIndex, scope: Scope, call: Call): Call | undefined {
+  if (scope.kind === 'module') return undefined;
+  const writes = bindingsIn(mod, scope.id).get(call.callee);
+  const w = writes?.length === 1 ? writes[0] : undefined;
+  if (!w || w.start > call.start || w.valueKind !== 'attribute') return undefined;
+  const m = /^([A-Za-z_][\w.]*)\.(\w+)$/.exec(w.value);
+  return m && actsOn(m[2]) ? { ...call, receiver: m[1], method: m[2], calleeKind: 'attribute' } : undefined;
 }
 
 /** A candidate's race kind, decided once: a write's own shape, or a container call after a membership test. */
