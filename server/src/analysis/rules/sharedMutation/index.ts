@@ -149,65 +149,65 @@ function racyHits(
   }
   // The writers of each state (by module, class for `self.` state, and name), made once per hit.
   const writersOf = new Map<string, Set<string>>();
-  const writersOfHit: Set<string>[] = [];
-  const rivalsOfHit: string[][] = [];
-  for (const h of all) {
-    const key = hitKey(h);
-    let set = writersOf.get(key);
+  const keys = all.map(hitKey);
+  all.forEach((h, i) => {
+    let set = writersOf.get(keys[i]);
     if (!set) {
       set = new Set<string>();
-      writersOf.set(key, set);
+      writersOf.set(keys[i], set);
     }
     // Spawned entries, and library entries (callers' threads), are writers; a single thread's own
     // update races only when some other writer updates the same state.
     for (const v of h.visits) if (v.entry.spawned || v.entry.concurrent) set.add(v.entry.name);
-    writersOfHit.push(set);
-    // The event loop's thread writes state that a method on callers' threads changes too (library.ts
-    // loopIntent): that method is this hit's rival. A check-then-act loses to it only when its act fails
-    // once the item is gone (see below).
-    const fails = h.what !== 'check-then-act' || FAILS_WHEN_GONE.has(h.op);
-    const rivals = fails ? h.visits.map((v) => v.entry.contested?.get(h.state)).filter((r) => r !== undefined) : [];
-    rivalsOfHit.push(rivals);
-  }
+  });
+  // A check-then-act loses to another thread only when its act fails once the item is gone (`remove`, `pop`,
+  // `del`); an `add` or a store made on a changed object is the same as making it just after the change.
+  const losesToOthers = (h: Hit) => h.what !== 'check-then-act' || FAILS_WHEN_GONE.has(h.op);
   // A check-then-act also loses to a thread that rebinds the attribute between the test and the act
   // (`self._topics = set(topics)` while another thread runs `if t in self._topics: self._topics.remove(t)`):
-  // the act then works on the new object, where what the test saw need not hold. That matters only for an
-  // act that fails when the item is gone (`remove`, `pop`, `del`): an `add` or a store on the new object is
-  // the same as making it just after the rebind. Those rebinding threads are writers of such acts only.
-  const rebinding = hitKeysOf(all, 'check-then-act').size > 0 ? rebindingEntries(visitsByFunction) : undefined;
+  // the act then works on the new object, where what the test saw need not hold.
+  const rebinding = all.some((h) => h.what === 'check-then-act' && losesToOthers(h))
+    ? rebindingEntries(visitsByFunction)
+    : undefined;
   const byMod = new Map<ModuleIndex, Hit[]>();
-  for (let i = 0; i < all.length; i++) {
-    const h = all[i];
-    let writers = writersOfHit[i];
-    if (rivalsOfHit[i].some((r) => !writers.has(r))) writers = new Set([...writers, ...rivalsOfHit[i]]);
-    const rebound = h.what === 'check-then-act' && FAILS_WHEN_GONE.has(h.op) ? rebinding?.get(hitKey(h)) : undefined;
-    const rebinders = rebound && [...rebound].filter((w) => !h.visits.some((v) => v.entry.name === w));
-    if (rebinders?.length) writers = new Set([...writers, ...rebinders]);
+  all.forEach((h, i) => {
+    const own = writersOf.get(keys[i])!;
+    const loses = losesToOthers(h);
+    // The event loop's thread writes state that a method on callers' threads changes too (library.ts
+    // loopIntent): that method is this hit's rival.
+    const rivals = loses ? h.visits.flatMap((v) => v.entry.contested?.get(h.state) ?? []) : [];
+    const rebinders =
+      h.what === 'check-then-act' && loses
+        ? [...(rebinding?.get(keys[i]) ?? [])].filter((w) => !h.visits.some((v) => v.entry.name === w))
+        : [];
+    const extra = [...rivals, ...rebinders].filter((w) => !own.has(w));
+    const writers = extra.length > 0 ? new Set([...own, ...extra]) : own;
     const paired = writers.size > 1;
     const visits = h.visits.filter((v) => v.entry.concurrent || (paired && v.entry.spawned));
-    if (visits.length === 0) continue;
+    if (visits.length === 0) return;
     const list = byMod.get(h.mod) ?? [];
     list.push({
       ...h,
       visits,
       writers: paired && !visits.some((v) => v.entry.concurrent) ? [...writers] : undefined,
-      rebound: rebinders?.length ? rebinders : undefined,
+      rebound: rebinders.length > 0 ? rebinders : undefined,
     });
     byMod.set(h.mod, list);
-  }
+  });
   return byMod;
 }
 
 /** Acts that raise when the item the test saw is not there: KeyError, ValueError, IndexError. */
 const FAILS_WHEN_GONE = new Set(['.remove()', '.pop()', '.popleft()', '.popitem()', 'del']);
 
-/** The state a hit writes: its module, its class for `self.` state, and its name. */
-function hitKey(h: Hit): string {
-  return `${h.mod.model.path}|${h.state.startsWith('self.') ? h.mod.model.scopes[h.scope.parent]?.name : ''}|${h.state}`;
+/** A state's key: its module, its class for `self.` state, and its name. */
+function stateKey(mod: ModuleIndex, cls: string | undefined, state: string): string {
+  return `${mod.model.path}|${state.startsWith('self.') ? (cls ?? '') : ''}|${state}`;
 }
 
-function hitKeysOf(hits: Hit[], what: Hit['what']): Set<string> {
-  return new Set(hits.filter((h) => h.what === what).map(hitKey));
+/** The key of the state a hit writes. */
+function hitKey(h: Hit): string {
+  return stateKey(h.mod, h.mod.model.scopes[h.scope.parent]?.name, h.state);
 }
 
 /**
@@ -224,7 +224,7 @@ function rebindingEntries(visitsByFunction: Map<string, Visit[]>): Map<string, S
       if (w.kind !== 'assign' || w.op !== '=') continue;
       for (const t of w.targets) {
         if (t.kind !== 'attribute' || !/^self\.\w+$/.test(t.text)) continue;
-        const key = `${mod.model.path}|${cls.name}|${t.text}`;
+        const key = stateKey(mod, cls.name, t.text);
         for (const v of visits) {
           if (!v.ctx.selfShared || !(v.entry.spawned || v.entry.concurrent) || v.entry.hint) continue;
           if (v.entry.onlyState && !v.entry.onlyState.has(t.text)) continue;

@@ -23,7 +23,7 @@ import {
 import { bindingInChain, enclosingClass, type ModuleIndex, mentions, methodOf } from '../../resolve';
 import type { Config, Finding } from '../../types';
 import { isConstruction, isPublicMethod, loopIntent, onOwnerThread, ownGuardsIn } from './library';
-import type { LoopThread } from './loopThread';
+import { type LoopThread, onCallersThread } from './loopThread';
 import { closedAfter } from './teardown';
 
 const ITERATED = /^(self\.\w+)(\.(items|values|keys)\(\))?$/;
@@ -331,14 +331,9 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
         // The own thread reads the container, so it is shared with callers whatever the intent's state is.
         const inState = onOwnThread || !found?.onlyState || found.onlyState.has(match[1]);
         // The methods of the other side: callers' methods for the own thread's loops, and both for callers'.
-        const others =
-          (onOwnThread || byCallers) && inState
-            ? onOwnThread
-              ? loopSide?.has(m)
-                ? callersApi
-                : api
-              : [...api, ...ownThread]
-            : [];
+        let others: Scope[] = [];
+        if (inState && onOwnThread) others = loopSide?.has(m) ? callersApi : api;
+        else if (inState && byCallers) others = [...api, ...ownThread];
         const writer = mutatorsOf(mod, others, match[1], m.id);
         if (kind === 'list') {
           // A list is reported against an append under the lock that nothing gates, and against a method
@@ -488,15 +483,15 @@ export function spawnedWriterIterations(
   reported: Set<number>,
   loop?: LoopThread,
 ): Finding[] {
+  if (config.assumeThreads === 'never') return [];
   // The event loop's thread races only with methods known to run on callers' threads: a public method whose
   // thread is unknown (a callback the loop may run) is no rival, on either side of the pair.
-  const loopName = loop?.name;
-  const onCallers = (at: ModuleIndex, m: Scope) => !isConstruction(m.name) && loop!.on(at, m).on === 'callers';
-  const rivals = (looping: Thread, thread: Thread, writer: { mod: ModuleIndex; m: Scope }, looper: Scope) =>
-    !loopName ||
-    ((looping.name !== loopName || thread !== CALLERS || onCallers(writer.mod, writer.m)) &&
-      (thread.name !== loopName || looping !== CALLERS || onCallers(mod, looper)));
-  if (config.assumeThreads === 'never') return [];
+  const rivals = (looping: Thread, thread: Thread, writer: { mod: ModuleIndex; m: Scope }, looper: Scope) => {
+    if (!loop) return true;
+    if (looping.name === loop.name && thread === CALLERS) return onCallersThread(loop, writer.mod, writer.m);
+    if (thread.name === loop.name && looping === CALLERS) return onCallersThread(loop, mod, looper);
+    return true;
+  };
   const findings: Finding[] = [];
   const writersByClass = new Map<Scope, { m: Scope; on: Thread[] }[]>();
   const writersOf = (owner: ClassRef) => {

@@ -32,7 +32,7 @@ import { calleeOf, classAcross, instanceClass, isThreadClass } from '../../origi
 import { type ModuleIndex, mentions, methodOf, type ProjectIndex, qualify } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config } from '../../types';
-import type { LoopThread } from './loopThread';
+import { type LoopThread, onCallersThread } from './loopThread';
 import { decoratorObject, decoratorWrappers, type Entry, isMetaclass, type Visit } from './reach';
 
 const CONSTRUCTION = new Set([
@@ -76,13 +76,12 @@ export interface Intent {
    */
   confined?: { safe: Set<Scope>; owner: string };
   /**
-   * Methods that run only on the project's event-loop thread (loopThread.ts): one writer between them,
-   * named `name`, with why they run there.
+   * Methods that run only on the project's event-loop thread (loopThread.ts), with the coroutine that
+   * calls each: one writer between them, named after `thread`.
    */
   loop?: {
     methods: Map<Scope, string>;
-    name: string;
-    runner: string;
+    thread: LoopThread;
     /** State the loop's methods touch that a callers' method changes, by the first such method. */
     contested: ReadonlyMap<string, string>;
     /** The class's methods known to run on callers' threads: the only rivals of the loop's methods. */
@@ -176,8 +175,7 @@ export function loopIntent(
     if (m.isAsync || intent.ownTargets?.has(m)) continue;
     const ctx = loop.on(mod, m);
     if (ctx.on === 'loop') onLoop.set(m, ctx.via);
-    // A constructor runs before any other thread holds the object: no rival.
-    else if (ctx.on === 'callers' && !isConstruction(m.name)) onCallers.add(m);
+    else if (onCallersThread(loop, mod, m)) onCallers.add(m);
   }
   let result: Intent = intent;
   if (onLoop.size > 0) {
@@ -198,8 +196,7 @@ export function loopIntent(
       onlyState: intent.onlyState && new Set([...intent.onlyState, ...crossing]),
       loop: {
         methods: onLoop,
-        name: loop.name,
-        runner: loop.runner,
+        thread: loop,
         contested: new Map(crossing.map((s) => [s, changedBy.get(s)!])),
         callers: onCallers,
       },
@@ -596,11 +593,11 @@ export function libraryRoots(
               {
                 // A confined class's methods are one thread between them: they do not race with each other.
                 // Nor do the methods that run only on the event loop's thread.
-                name: intent.confined?.owner ?? (loopVia ? intent.loop!.name : `${cls.name}.${m.name}`),
+                name: intent.confined?.owner ?? (loopVia ? intent.loop!.thread.name : `${cls.name}.${m.name}`),
                 concurrent: false,
                 spawned: true,
                 because: loopVia
-                  ? `\`${cls.name}.${m.name}\` runs on the event loop thread that \`${intent.loop!.runner}\` starts (the coroutine \`${loopVia}\` calls it), while callers' threads use the other methods of \`${cls.name}\``
+                  ? `\`${cls.name}.${m.name}\` runs on the event loop thread that \`${intent.loop!.thread.runner}\` starts (the coroutine \`${loopVia}\` calls it), while callers' threads use the other methods of \`${cls.name}\``
                   : intent.because,
                 onlyState: intent.onlyState,
                 contested: loopVia ? intent.loop!.contested : undefined,

@@ -19,7 +19,7 @@
 import type { Scope } from '../../../model/types';
 import { BUILTIN_TYPE_METHODS } from '../../knowledge';
 import { calleeOf, instanceClass } from '../../origins';
-import type { ModuleIndex, ProjectIndex } from '../../resolve';
+import { enclosingClass, type ModuleIndex, type ProjectIndex } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import { callsNamed, isConstruction, isPublicMethod } from './library';
 
@@ -111,9 +111,9 @@ function contextOf(
   if (depth >= MAX_DEPTH) return UNKNOWN;
   // A cycle answers unknown until the first visit decides.
   memo.set(fn, null);
-  const sites = placedCallers(project, mod, fn);
+  const sites = handed.has(fn.name) ? undefined : placedCallers(project, mod, fn);
   let ctx: Context;
-  if (handed.has(fn.name)) ctx = UNKNOWN;
+  if (!sites) ctx = UNKNOWN;
   else if (sites.length === 0) {
     const owner = mod.model.scopes[fn.parent];
     ctx = owner?.kind === 'class' && (isPublicMethod(fn.name) || isConstruction(fn.name)) ? { on: 'callers' } : UNKNOWN;
@@ -161,7 +161,7 @@ function placedCallers(
         if (at !== mod) continue;
         const method = scope.kind === 'function' ? at.model.scopes[scope.parent] : undefined;
         if (method?.id === owner.id) out.push(callerOf(at, scope.id));
-        else if (enclosingClass(at, scope) === owner.id) out.push(null);
+        else if (enclosingClass(at, scope.id)?.id === owner.id) out.push(null);
         continue;
       }
       if (scope.kind !== 'function') continue;
@@ -184,8 +184,10 @@ function placedCallers(
   return out;
 }
 
-function enclosingClass(mod: ModuleIndex, scope: Scope): number | undefined {
-  let s: Scope | undefined = scope;
-  while (s && s.kind !== 'class') s = s.parent >= 0 ? mod.model.scopes[s.parent] : undefined;
-  return s?.id;
+/**
+ * Does a method run on callers' threads, as a rival of the loop thread? A constructor does not: it runs
+ * before any other thread holds the object.
+ */
+export function onCallersThread(loop: LoopThread, mod: ModuleIndex, m: Scope): boolean {
+  return !isConstruction(m.name) && loop.on(mod, m).on === 'callers';
 }

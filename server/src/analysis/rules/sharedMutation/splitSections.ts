@@ -25,7 +25,7 @@
  */
 import type { Region, Scope, Write } from '../../../model/types';
 import { type Guard, guardsIn, type LockBinding } from '../../locks';
-import type { ModuleIndex } from '../../resolve';
+import { type ModuleIndex, mentions } from '../../resolve';
 import type { Config, Finding } from '../../types';
 
 const SELF_ROOT = /\bself\.\w+/g;
@@ -100,8 +100,6 @@ function decisionsIn(writes: Write[], g: Guard): Decision[] {
 const within = (text: string | undefined, root: string) =>
   !!text && (text === root || text.startsWith(`${root}.`) || text.startsWith(`${root}[`));
 
-const mentions = (text: string, name: string) => new RegExp(`(^|[^\\w.])${name}\\b`).test(text);
-
 function staleWrite(
   mod: ModuleIndex,
   scope: Scope,
@@ -117,7 +115,7 @@ function staleWrite(
     for (const root of d.roots) {
       // The second section looks at the state again before it writes: the re-check.
       const rechecked = (at: number) =>
-        ifs.some((r) => r.start >= later.start && r.start < at && mentions(r.expr, root.replace('.', '\\.')));
+        ifs.some((r) => r.start >= later.start && r.start < at && mentions(r.expr, root));
       const follows = (at: number, value: string) =>
         mentions(value, d.local) ||
         ifs.some(
