@@ -520,6 +520,8 @@ function attrClass(project: ProjectIndex, owner: ClassRef, attr: string): ClassR
   for (const w of selfAttrBindings(owner.mod, owner.cls, `self.${attr}`)) {
     const found = w.valueCallee ? classAcross(owner.mod, w.valueCallee) : undefined;
     if (found) return found;
+    const fallback = w.valueCallee ? defaultClass(owner.mod, w) : undefined;
+    if (fallback) return fallback;
     const held = heldParamClass(project, owner.mod, w);
     if (held) return held;
   }
@@ -533,6 +535,17 @@ function attrClass(project: ProjectIndex, owner: ClassRef, attr: string): ClassR
     field?.annotation ?? selfAttrBindings(owner.mod, owner.cls, `self.${attr}`).find((w) => w.annotation)?.annotation,
   );
   return name ? classAcross(owner.mod, name) : undefined;
+}
+
+/**
+ * `self.packetizer = (packetizer_class or Packetizer)(sock)`: a class the caller may replace through a
+ * parameter, and otherwise the project's own, which is the class the project's own code assumes.
+ */
+function defaultClass(mod: ModuleIndex, w: Write): ClassRef | undefined {
+  const m = /^\(\s*([A-Za-z_]\w*)\s+or\s+([A-Za-z_][\w.]*)\s*\)$/.exec(w.valueCallee ?? '');
+  const scope = mod.model.scopes[w.scope];
+  if (!m || scope?.kind !== 'function' || !scope.params.some((p) => p.name === m[1])) return undefined;
+  return classAcross(mod, m[2]);
 }
 
 /**

@@ -304,7 +304,13 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
       // A memo whose value is the same for every racing thread only costs duplicated work.
       return benignStore(mod, scope, w, t.object, f, r) ? undefined : 'check-then-act';
     }
-    if (t.kind !== 'subscript' && inside && testsUnset(r.expr, t.text, t.kind === 'identifier')) {
+    // A bare `not self.x` guards a flag (`if not self._started: self._started = True`) unless the store
+    // makes an object there (`self.sock = socket.socket()`): then it is the object's lazy creation.
+    if (
+      t.kind !== 'subscript' &&
+      inside &&
+      testsUnset(r.expr, t.text, t.kind === 'identifier' || w.valueKind === 'call')
+    ) {
       return benignStore(mod, scope, w, t.text, f, r) ? undefined : 'lazy initialisation';
     }
     // `v = cache.get(k)`, `if v is not None: return v`, then `cache[k] = ...`: the look-up through a local
@@ -433,6 +439,8 @@ function takeAfterSizeTest(call: Call, f: FnFacts): boolean {
 
 function checkedCall(mod: ModuleIndex, scope: Scope, call: Call, f: FnFacts): boolean {
   if (takeAfterSizeTest(call, f)) return true;
+  // `if k in s: s.discard(k)`: discard leaves the same set whether or not another thread removed k first.
+  if (call.method === 'discard') return false;
   const key = call.args[0]?.text;
   if (!call.receiver || !key) return false;
   const test = f.ifs.find((r) => {
@@ -863,7 +871,7 @@ function sharedBecause(hit: Hit): string {
  * in five projects, so it is information that names the locked writer, not a warning.
  */
 function lockChoiceOnly(hit: Hit, elsewhere: GuardedElsewhere | undefined): boolean {
-  return !!elsewhere && !hit.visits.some((v) => v.entry.spawned);
+  return !!elsewhere && !hit.visits.some((v) => v.entry.spawned && !v.entry.inferred);
 }
 
 export function sharedMutationFinding(

@@ -572,7 +572,11 @@ export function libraryRoots(
         };
         roots.push(visit(mod, m, entry, false));
       }
-      if (!intent) continue;
+      if (!intent) {
+        const single = singletons(project).get(cls);
+        if (single && !always) roots.push(...singletonRoots(mod, cls, methods, single, aware));
+        continue;
+      }
       // Methods every in-class caller locks around are reached from those callers, with the lock held.
       const locked = callerLocks(mod, cls, locks, config);
       for (const m of methods) {
@@ -605,6 +609,21 @@ export function libraryRoots(
               true,
             ),
           );
+          continue;
+        }
+        // A method the project calls only from one thread's own body, on an object that thread's instance
+        // holds (`self.packetizer.start_handshake()` in `Transport.run`), runs on that thread: one writer.
+        const body = always ? undefined : singleThreadCaller(project, mod, cls, m, sites);
+        if (body) {
+          const entry: Entry = {
+            name: body,
+            concurrent: false,
+            spawned: true,
+            inferred: true,
+            because: `\`${cls.name}.${m.name}\` is called only from \`${body}\`, one thread per instance, while callers' threads use the other methods of \`${cls.name}\``,
+            onlyState: intent.onlyState,
+          };
+          roots.push(visit(mod, m, entry, true));
           continue;
         }
         const entry: Entry = {
@@ -653,6 +672,117 @@ export function libraryRoots(
     }
   }
   return roots;
+}
+
+/** A module-level instance of a project class: `channel_layer = ChannelLayer()`. */
+interface Singleton {
+  mod: ModuleIndex;
+  name: string;
+}
+
+const LIFECYCLE =
+  /^(start|stop|run|close|shutdown|setup|teardown|serve_forever|main|exit|restart|graceful|block|wait)$/;
+
+const SINGLETONS: MemoKey<Map<Scope, Singleton>> = memoKey('singletons');
+
+/**
+ * The project's classes that a module makes one instance of at import time and keeps in a global
+ * (`statsd = DogStatsd()`): that one instance is what every importer uses, so it is as shared as the
+ * module's globals. Test modules and instances made under `if __name__ == "__main__":` are left out, as
+ * are Thread subclasses (their own analysis follows them) and classes made in several places.
+ */
+function singletons(project: ProjectIndex): Map<Scope, Singleton> {
+  return memo(project, SINGLETONS, () => {
+    const out = new Map<Scope, Singleton>();
+    const made = new Map<Scope, number>();
+    for (const mod of project.modules) {
+      if (isTestModule(mod.model.moduleName)) continue;
+      const mains = new Set(
+        mod.model.regions.filter((r) => r.kind === 'if' && MAIN_GUARD.test(r.expr)).map((r) => r.id),
+      );
+      for (const w of mod.writesByScope.get(0) ?? []) {
+        const t = w.targets[0];
+        if (w.op !== '=' || w.targets.length !== 1 || t.kind !== 'identifier' || !w.valueCallee) continue;
+        if (w.regions.some((id) => mains.has(id))) continue;
+        // An upper-case global (`EMPTY = Content()`, `NULL_STYLE = Style()`) is a constant value that
+        // code reads, not a service that callers' threads drive.
+        if (/^_*[A-Z][A-Z0-9_]*$/.test(t.text)) continue;
+        const ref = classAcross(mod, w.valueCallee);
+        if (!ref || isThreadClass(ref.mod, ref.cls)) continue;
+        made.set(ref.cls, (made.get(ref.cls) ?? 0) + 1);
+        out.set(ref.cls, { mod, name: t.text });
+      }
+    }
+    for (const [cls, n] of made) if (n > 1) out.delete(cls);
+    return out;
+  });
+}
+
+/**
+ * The public methods of a module singleton's class as entries for callers' threads: like public module
+ * functions, they report check-then-act and lazy initialisation of the instance's state, as warnings when
+ * the module uses threads and otherwise as free-threading hints.
+ */
+function singletonRoots(mod: ModuleIndex, cls: Scope, methods: Scope[], single: Singleton, aware: boolean): Visit[] {
+  const made = `\`${single.name} = ${cls.name}()\` is one instance made at import time in \`${single.mod.model.moduleName}\` and shared by every importer`;
+  const because = aware
+    ? `${made}, in a module that uses threads, so callers' threads may run its methods at once`
+    : `${made}; under a free-threaded build (3.13t/3.14t) callers' threads can run its methods at the same time`;
+  const roots: Visit[] = [];
+  for (const m of methods) {
+    // Starting and stopping the one instance is its owner's job, done once, not its callers'. Special
+    // methods (`__missing__`, `__getitem__`) are the protocol of a value the module built, mostly a table.
+    if (m.isAsync || !isPublicMethod(m.name) || m.name.startsWith('__') || LIFECYCLE.test(m.name)) continue;
+    const entry: Entry = {
+      name: `${cls.name}.${m.name}`,
+      concurrent: true,
+      because,
+      only: MODULE_PATTERNS,
+      hint: !aware,
+    };
+    roots.push(visit(mod, m, entry, true));
+  }
+  return roots;
+}
+
+/**
+ * The one thread body that calls a public method, when the project calls it only from there: every call
+ * site of its name whose receiver holds an instance of the class is in the `run` of a Thread subclass, or
+ * in the target of a spawn that starts one thread, on an attribute of that thread's own instance
+ * (`self.packetizer`), and the class never calls it on itself. Each such thread owns its object, so the
+ * method has one caller thread per object. Undefined when any site is elsewhere or none is known.
+ */
+function singleThreadCaller(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  cls: Scope,
+  m: Scope,
+  sites: Map<ModuleIndex, SpawnSite[]>,
+): string | undefined {
+  const inClass = (mod.children.get(cls.id) ?? []).some((other) =>
+    (mod.callsByScope.get(other.id) ?? []).some((c) => c.receiver === 'self' && c.method === m.name),
+  );
+  if (inClass) return undefined;
+  let body: string | undefined;
+  for (const { mod: at, call } of callsNamed(project, m.name)) {
+    if (!call.receiver || call.receiver === 'self' || call.receiverKind === 'call') continue;
+    const scope = at.model.scopes[call.scope];
+    if (scope.kind !== 'function') continue;
+    const holder = instanceClass(project, at, scope, call.receiver);
+    if (holder?.cls !== cls) continue;
+    if (!/^self\.\w+$/.test(call.receiver)) return undefined;
+    const owner = at.model.scopes[scope.parent];
+    if (owner?.kind !== 'class') return undefined;
+    const threadRun = scope.name === 'run' && isThreadClass(at, owner);
+    const oneThread = (sites.get(at) ?? []).some(
+      (s) => s.runsIn === 'thread' && !s.concurrent && s.targets.some((t) => t.scope === scope),
+    );
+    if (!threadRun && !oneThread) return undefined;
+    const name = `${owner.name}.${scope.name}`;
+    if (body && body !== name) return undefined;
+    body = name;
+  }
+  return body;
 }
 
 /**

@@ -71,6 +71,12 @@ export interface Entry {
   /** Spawned threads were seen (as opposed to inferred from library signals). */
   spawned?: boolean;
   /**
+   * One thread the project runs but whose start was not seen: a Thread subclass's `run` calling into a
+   * library class (library.ts singleThreadCaller). It pairs with other writers like a spawned thread, but
+   * is no evidence that the class's own choice of where to lock is wrong (hits.ts lockChoiceOnly).
+   */
+  inferred?: boolean;
+  /**
    * Only these stretches of the root function run alongside the thread (the spawner between start and
    * join): sorted, disjoint half-open spans (see mergeSpans), so a lookup is a binary search.
    */
@@ -197,6 +203,19 @@ export function headName(expr: string, from: number): string {
   return expr.slice(from);
 }
 
+/**
+ * Is the call a method called through its class (`ExpatBuilder.reset(self)`, `Base.__init__(self, x)`):
+ * the receiver is the name of the class the callee is defined in, or of one of its subclasses' bases as
+ * written, and the callee is a plain method (not a class or static method)?
+ */
+function unboundCall(callee: FunctionRef, receiver: string): boolean {
+  const cls = callee.mod.model.scopes[callee.scope.parent];
+  if (cls?.kind !== 'class' || callee.scope.decorators.some((d) => d === 'classmethod' || d === 'staticmethod'))
+    return false;
+  const last = receiver.slice(receiver.lastIndexOf('.') + 1);
+  return last === cls.name;
+}
+
 /** The empty set contexts share; contexts are never changed after they are made. */
 const NONE: Set<string> = new Set();
 
@@ -209,10 +228,12 @@ function calleeContext(
   heldBy?: string,
 ): ThreadContext {
   let sharedParams = NONE;
+  // `Base.reset(self)`: a method called through its class takes the instance as its first argument.
+  const unbound = call.receiver !== undefined && unboundCall(callee, call.receiver);
   if (call.args.length > 0) {
     const params = paramNames(callee.mod, callee.scope);
     let position = 0;
-    for (const arg of call.args) {
+    for (const arg of unbound ? call.args.slice(1) : call.args) {
       if (arg.splat) break;
       const name = arg.keyword ?? params[position++];
       if (
@@ -230,6 +251,10 @@ function calleeContext(
   if (call.receiver === 'self') {
     selfShared = caller.ctx.selfShared;
     sharedAttrs = caller.ctx.sharedAttrs;
+  } else if (unbound) {
+    const first = call.args[0];
+    selfShared = !!first && !first.keyword && !first.splat && shared(first.text);
+    if (first?.text === 'self') sharedAttrs = caller.ctx.sharedAttrs;
   } else if (call.receiver) {
     selfShared = shared(call.receiver);
   }
