@@ -407,7 +407,16 @@ const LOOKUP = /^[A-Za-z_][\w.]*(\.get\([^()]*\)|\[[^\]]*\])$/;
 
 /** A test of a container's emptiness or size: `jobs`, `not jobs`, `len(jobs) > 0`, `not len(jobs)`. */
 function testsSize(cond: string, container: string): boolean {
-  const c = cond.trim();
+  let c = cond.trim();
+  // `if d.get(k):` (or `d.get(k, None)`) before `d[k].popleft()` tests the entry's size as `d[k]` does.
+  const entry = /^(.+)\[([^\]]+)\]$/.exec(container);
+  if (entry) {
+    const lookup = new RegExp(
+      `${escapeRegex(entry[1])}\\.get\\(\\s*${escapeRegex(entry[2])}\\s*(,\\s*None\\s*)?\\)`,
+      'g',
+    );
+    c = c.replace(lookup, container);
+  }
   if (c === container || c === `not ${container}`) return true;
   return c.includes(`len(${container})`);
 }
