@@ -286,8 +286,16 @@ function maySpawnByText(mod: ModuleIndex, c: Call): boolean {
   // A pool given an initializer, which each of its workers runs (`Pool(4, init)`, `initializer=init`).
   const pool = callee.endsWith('Pool') || callee.endsWith('Executor');
   if (pool && c.args.length >= 2 && POOL_NAMES.has(callee.slice(callee.lastIndexOf('.') + 1))) return true;
-  // A bare name imported under another (`from threading import Thread as Worker`).
-  return callee.indexOf('.') < 0 && mod.imports.has(callee);
+  if (callee.indexOf('.') >= 0) return false;
+  // A bare name imported under another (`from threading import Thread as Worker`), or a parameter called
+  // with a callable first, which a caller may have handed a pool's method (`fold(..., map=pool.map)`).
+  return mod.imports.has(callee) || (c.args.length > 0 && calledParam(mod, c));
+}
+
+/** Is the call's callee a parameter of the function it is made in? */
+function calledParam(mod: ModuleIndex, c: Call): boolean {
+  const scope = mod.model.scopes[c.scope];
+  return scope?.kind === 'function' && scope.params.some((p) => p.name === c.callee);
 }
 
 /** A scope's single-target plain assignments by target text, in source order, made on first use. */

@@ -14,6 +14,7 @@ import {
   calleeOf,
   classAcross,
   classOfValue,
+  handedPoolMethod,
   instanceClass,
   isThreadClass,
   originOf,
@@ -64,6 +65,8 @@ export interface SpawnSite {
   executor?: string;
   /** The pool-creating call, when known (for the ProcessPoolExecutor fix). */
   executorCall?: Call;
+  /** How a called parameter became a pool's method: the argument a caller hands it, and where. */
+  handed?: string;
 }
 
 const THREAD_POOL_NAME = /executor|thread_?pool|workers$/i;
@@ -256,11 +259,14 @@ interface Classified {
   targetIndex: number;
   many: boolean;
   executor?: ExecutorBinding;
+  handed?: string;
 }
 
 /** Could this call start a thread or process? Most calls are ruled out here, before anything is built. */
 function maySpawn(mod: ModuleIndex, call: Call): boolean {
   if ((call.method && POOL_METHODS.has(call.method) && call.receiver) || call.method === 'run_in_executor') return true;
+  if (call.calleeKind === 'identifier' && mod.model.scopes[call.scope].params.some((p) => p.name === call.callee))
+    return true;
   const q = calleeOf(mod, call);
   return (
     q === 'threading.Thread' ||
@@ -371,6 +377,23 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
       call.method === 'submit' ? THREAD_POOL_NAME.test(call.receiver) : /executor/i.test(call.receiver);
     if ((call.method === 'submit' || call.method === 'map') && executorNamed && !/process/i.test(call.receiver)) {
       return { kind: 'thread-pool', runsIn: 'thread', targetArg: pos[0], targetIndex: call.args.indexOf(pos[0]), many };
+    }
+  }
+  // `map(lambda c: ..., chunks)` where a caller hands the parameter `map` a pool's method (`map=Pool().map`).
+  const scope = mod.model.scopes[call.scope];
+  if (call.calleeKind === 'identifier' && pos[0] && mod.project && scope.params.some((p) => p.name === call.callee)) {
+    const handed = handedPoolMethod(mod.project, mod, scope, call.callee);
+    if (handed) {
+      const runsIn = handed.kind === 'process-pool' ? 'process' : 'thread';
+      const where = `${handed.path.split('/').pop()}:${handed.line + 1}`;
+      return {
+        kind: handed.kind,
+        runsIn,
+        targetArg: pos[0],
+        targetIndex: call.args.indexOf(pos[0]),
+        many: true,
+        handed: `\`${call.callee}\` is \`${handed.text}\`, a ${runsIn === 'process' ? 'process' : 'thread'} pool's method, where \`${scope.name}\` is called at ${where}`,
+      };
     }
   }
   return undefined;
@@ -621,6 +644,7 @@ function spawnSite(
     taskArgs,
     executor: c.executor?.name,
     executorCall: c.executor?.call,
+    handed: c.handed,
   };
   // `map` hands each copy its own item; only submit/apply-style args can be shared.
   if (targets.length === 1 && !c.many) site.sharedParams = sharedParamsOf(targets[0], taskArgs, concurrent ? vars : []);

@@ -20,7 +20,7 @@
  */
 import type { Arg, Call, Scope, Write } from '../../model/types';
 import { noteVolatile } from '../carry';
-import { CONTEXT_MEMBERS } from '../knowledge';
+import { CONTEXT_MEMBERS, EXECUTOR_FACTORIES, type PoolKind } from '../knowledge';
 import { type MemoKey, memoKey, memo as memoOf } from '../memo';
 import type { FunctionRef, ProjectIndex } from '../resolve';
 import {
@@ -146,6 +146,68 @@ function agreed<T>(
     if (here === undefined || (found !== undefined && !same(found, here))) return undefined;
     found = here;
   }
+  return found;
+}
+
+/** A pool's methods that take the callable first: what a caller may hand in place of `map` or `submit`. */
+const POOL_CALLABLE = /^(map|imap|imap_unordered|starmap|map_async|starmap_async|apply|apply_async|submit)$/;
+
+/** A pool's method that a caller hands to a parameter: the pool's kind, the argument as written, and where. */
+export interface HandedPoolMethod {
+  kind: PoolKind;
+  text: string;
+  path: string;
+  line: number;
+}
+
+const HANDED_POOL_METHODS: MemoKey<Map<string, HandedPoolMethod | null>> = memoKey('handedPoolMethods');
+const CALLS_BY_CALLEE: MemoKey<Map<string, { mod: ModuleIndex; call: Call }[]>> = memoKey('callsByCallee');
+
+/**
+ * A pool's method that some call in the project hands to a parameter of `fn`: `fold(add, xs,
+ * map=Pool().map)`, where `fold` calls `map(lambda c: ..., chunks)`. Unlike paramOrigin, one site is
+ * enough: that caller's pool runs whatever `fn` passes to the parameter, and other callers' plain `map`
+ * does not make it safe for this one.
+ */
+export function handedPoolMethod(
+  project: ProjectIndex,
+  mod: ModuleIndex,
+  fn: Scope,
+  param: string,
+): HandedPoolMethod | undefined {
+  noteVolatile();
+  const memo = memoOf(mod, HANDED_POOL_METHODS, () => new Map());
+  const key = `${fn.id}:${param}`;
+  if (memo.has(key)) return memo.get(key) ?? undefined;
+  let found: HandedPoolMethod | undefined;
+  const index = paramNames(mod, fn).indexOf(param);
+  const byCallee = memoOf(project, CALLS_BY_CALLEE, () => {
+    const out = new Map<string, { mod: ModuleIndex; call: Call }[]>();
+    for (const m of project.modules) {
+      for (const call of m.model.calls) {
+        if (call.calleeKind !== 'identifier' || call.args.length === 0) continue;
+        const list = out.get(call.callee) ?? [];
+        list.push({ mod: m, call });
+        out.set(call.callee, list);
+      }
+    }
+    return out;
+  });
+  for (const { mod: at, call } of byCallee.get(fn.name) ?? []) {
+    if (index < 0 || resolveFunction(project, at, call.scope, call.callee)?.scope !== fn) continue;
+    const site = siteOf(call, call.args);
+    const arg = site.keywords.get(param) ?? (site.opaque ? undefined : site.positional[index]);
+    const m = arg?.kind === 'attribute' ? /^(.+)\.(\w+)$/.exec(arg.text) : null;
+    if (!arg || !m || !POOL_CALLABLE.test(m[2])) continue;
+    const made = calledName(m[1]);
+    const origin = made ? callOrigin(project, at, call.scope, made, 0) : valueOrigin(project, at, call.scope, m[1], 0);
+    const kind = origin ? EXECUTOR_FACTORIES.get(origin) : undefined;
+    if (kind) {
+      found = { kind, text: arg.text, path: at.model.path, line: arg.span.line };
+      if (kind === 'process-pool') break;
+    }
+  }
+  memo.set(key, found ?? null);
   return found;
 }
 

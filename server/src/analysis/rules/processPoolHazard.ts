@@ -89,8 +89,9 @@ export function processPoolHazard(mod: ModuleIndex, sites: SpawnSite[]): Finding
   const findings: Finding[] = [];
   for (const site of sites) {
     if (site.runsIn !== 'process') continue;
-    const found = hazardOf(mod, site);
-    if (!found) continue;
+    const hazard = hazardOf(mod, site);
+    if (!hazard) continue;
+    const found = site.handed ? `${hazard} (${site.handed})` : hazard;
     // A Process and a pool's initializer are handed over when the worker starts: a forked worker
     // inherits them, the other start methods pickle them.
     const why = startsWorker(site)
