@@ -765,7 +765,8 @@ export function racyWrites(
       if (!state || (closed && c.start >= closed.at && closed.covers(state))) continue;
       const what = raceKindOf(mod, scope, c, f);
       if (!what || !c.stmt) continue;
-      if (entry.only && !entry.only.has(what)) continue;
+      if (entry.only && !entry.only.has(what) && !(what === 'check-then-act' && failingTake(entry.only, c.op)))
+        continue;
       // `if k in d: del d[k]` is reported only where threads are seen to run it. Inferred entries met it
       // mostly as registries' `unregister(name)` and objects removing their own entry (`del
       // server.channels[self.fd]`), where two threads deleting one key is not how the code is used.
@@ -791,6 +792,14 @@ export function racyWrites(
     }
   }
   return [...hits.values()];
+}
+
+/** Acts that raise when the item the test saw is not there: KeyError, ValueError, IndexError. */
+export const FAILS_WHEN_GONE: ReadonlySet<string> = new Set(['.remove()', '.pop()', '.popleft()', '.popitem()', 'del']);
+
+/** Does an entry that reports failing takes (library.ts Intent.only) report this check-then-act's act? */
+function failingTake(only: ReadonlySet<string>, op: string): boolean {
+  return only.has('failing take') && FAILS_WHEN_GONE.has(op);
 }
 
 /** `self.x` of `self.x.y[k]`. */

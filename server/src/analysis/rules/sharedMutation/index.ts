@@ -16,7 +16,7 @@ import type { SpawnSite } from '../../targets';
 import type { Config, Finding, Fix, LockInfo, ThreadTarget } from '../../types';
 import type { Rule } from '../registry';
 import { lostHandshakes } from './handshakes';
-import { carriedRacyWrites, type Hit, sharedMutationFinding } from './hits';
+import { carriedRacyWrites, FAILS_WHEN_GONE, type Hit, sharedMutationFinding } from './hits';
 import { iterationRaces, registryIterations, spawnedWriterIterations } from './iteration';
 import { libraryRoots } from './library';
 import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline, unguardedThreadWrites } from './lockDiscipline';
@@ -196,9 +196,6 @@ function racyHits(
   });
   return byMod;
 }
-
-/** Acts that raise when the item the test saw is not there: KeyError, ValueError, IndexError. */
-const FAILS_WHEN_GONE = new Set(['.remove()', '.pop()', '.popleft()', '.popitem()', 'del']);
 
 /** A state's key: its module, its class for `self.` state, and its name. */
 function stateKey(mod: ModuleIndex, cls: string | undefined, state: string): string {

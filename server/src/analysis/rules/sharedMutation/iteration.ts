@@ -283,7 +283,8 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
   for (const cls of [...mod.classes.values()].flat()) {
     const found = config.assumeThreads === 'always' ? undefined : loopIntent(mod, cls, locks, config, loop);
     const intent = config.assumeThreads === 'always' ? 'assume-threads = "always"' : found?.because;
-    if (!intent) continue;
+    // Evidence that reports only some kinds of race (per-thread state) does not cover iteration.
+    if (!intent || found?.only) continue;
     const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
     const own = methods.filter((m) => onOwnerThread(found, m));
     const api = reachedFrom(

@@ -28,7 +28,7 @@ import {
   lockBindings,
 } from '../../locks';
 import { type MemoKey, memo, memoKey } from '../../memo';
-import { calleeOf, classAcross, instanceClass, isThreadClass } from '../../origins';
+import { calleeOf, classAcross, instanceClass, isThreadClass, valueCalleeOf } from '../../origins';
 import { type ModuleIndex, mentions, methodOf, type ProjectIndex, qualify } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config } from '../../types';
@@ -47,6 +47,7 @@ const CONSTRUCTION = new Set([
   '__set_name__',
 ]);
 const MODULE_PATTERNS: ReadonlySet<string> = new Set(['check-then-act', 'lazy initialisation']);
+const PER_THREAD_PATTERNS: ReadonlySet<string> = new Set(['read-modify-write', 'failing take']);
 
 /** Methods that run while the object is made, before any other thread can hold it. */
 export function isConstruction(name: string): boolean {
@@ -59,6 +60,12 @@ export function isPublicMethod(name: string): boolean {
 
 export interface Intent {
   because: string;
+  /**
+   * The kinds of race its entries report (all when absent). A class whose only evidence is per-thread
+   * state reports lost updates and acts that fail once another thread took the item: it chose per
+   * attribute what to share, and a memo or registry on the shared part may be a choice, a lost count never.
+   */
+  only?: ReadonlySet<string>;
   /**
    * Of the instance's own state, the `self.x` roots that may be reported: for a class that holds a lock,
    * the state it touches under that lock somewhere (RacerD's rule: the author guards it, so an unguarded
@@ -256,12 +263,33 @@ function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Co
     }
   }
   if (promisesThreadSafety(cls.docstring)) return { because: `\`${cls.name}\`'s docstring says it is thread-safe` };
+  // `self._thread_locals = threading.local()`: the class keeps some state per thread because several
+  // threads use one instance; what it keeps on the instance itself they share.
+  const perThread = threadLocalAttr(mod, methods);
+  if (perThread) {
+    return {
+      because: `\`${cls.name}\` keeps per-thread state in \`${perThread}\` (a \`threading.local\`), so several threads use one instance`,
+      only: PER_THREAD_PATTERNS,
+    };
+  }
   if (threads) return threads;
   const localClass = [...mod.classes.values()]
     .flat()
     .find((c) => c.bases.some((b) => qualify(mod, b) === 'threading.local'));
   if (localClass && localClass.id !== cls.id) {
     return { because: `\`${cls.name}\` sits next to the \`threading.local\` subclass \`${localClass.name}\`` };
+  }
+  return undefined;
+}
+
+/** The `self.x` a method of the class binds to a new `threading.local()`, if any. */
+function threadLocalAttr(mod: ModuleIndex, methods: Scope[]): string | undefined {
+  for (const m of methods) {
+    for (const w of mod.writesByScope.get(m.id) ?? []) {
+      const t = w.targets[0];
+      if (w.targets.length !== 1 || t.kind !== 'attribute' || t.object !== 'self' || !w.valueCallee) continue;
+      if (valueCalleeOf(mod, w) === 'threading.local') return t.text;
+    }
   }
   return undefined;
 }
@@ -631,6 +659,7 @@ export function libraryRoots(
           concurrent: true,
           because: intent.because,
           onlyState: intent.onlyState,
+          only: intent.only,
         };
         roots.push(visit(mod, m, entry, true));
       }
