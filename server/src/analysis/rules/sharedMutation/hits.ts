@@ -814,6 +814,13 @@ export interface GuardedElsewhere {
   fn: string;
 }
 
+/** A thread entry's name as code (`Fetcher.run`), or as words when it describes one (the thread that owns `X`). */
+function threadName(name: string): string {
+  const qualified = /^([\w.<>]+) (\(.*\))$/.exec(name);
+  if (qualified) return `\`${qualified[1]}\` ${qualified[2]}`;
+  return name.includes(' ') ? name : `\`${name}\``;
+}
+
 /** What is wrong (a sentence) and the advice that follows it. */
 export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): { summary: string; advice: string } {
   const entries = [...new Map(hit.visits.map((v) => [v.entry.name, v.entry])).values()];
@@ -839,15 +846,15 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): {
     };
   }
   if (hit.rebound) {
-    const others = hit.rebound.map((w) => `\`${w}\``).join(' and ');
-    const actor = [...new Set(hit.visits.map((v) => v.entry.name))].map((w) => `\`${w}\``).join(' and ');
+    const others = hit.rebound.map(threadName).join(' and ');
+    const actor = [...new Set(hit.visits.map((v) => v.entry.name))].map(threadName).join(' and ');
     return {
       summary: `\`${hit.state}\` is tested and then changed with \`${hit.op}\` on ${actor}, while ${others} rebinds it on another thread: between the test and the act it can hold a new object, where what the test saw does not hold, and the act raises or changes the wrong object.`,
       advice: `Take the object once (\`${localFor(hit.state)} = ${hit.state}\`) and test and change that, or hold one lock around the test, the act and the rebinding.`,
     };
   }
   if (hit.writers) {
-    const names = hit.writers.map((w) => `\`${w}\``);
+    const names = hit.writers.map(threadName);
     const list =
       names.length > 2 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join(' and ');
     return {

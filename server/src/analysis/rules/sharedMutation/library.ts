@@ -81,7 +81,12 @@ export interface Intent {
    * the one thread that owns the object (its I/O loop). Only the named methods are entries for other threads;
    * the rest are one thread, whose updates race only with what the named methods write.
    */
-  confined?: { safe: Set<Scope>; owner: string };
+  confined?: {
+    safe: Set<Scope>;
+    owner: string;
+    /** State the thread-safe methods change, by the first such method: the owner's rivals for it. */
+    contested: ReadonlyMap<string, string>;
+  };
   /**
    * Methods that run only on the project's event-loop thread (loopThread.ts), with the coroutine that
    * calls each: one writer between them, named after `thread`.
@@ -236,16 +241,9 @@ function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Co
   const withLocked = (because: string): Intent => {
     const onlyState = lockedState(mod, methods, locks, config);
     for (const s of threads?.onlyState ?? []) onlyState.add(s);
-    const safe = threads ? [] : methods.filter((m) => THREADSAFE_NAME.test(m.name) && isPublicMethod(m.name));
+    const safe = threads ? [] : safeMethods(methods);
     if (safe.length === 0) return { because, onlyState, ownTargets: threads?.ownTargets };
-    // What the thread-safe methods write is what other threads share with the owner.
-    for (const m of safe) selfWrites(mod, cls, m, 0, onlyState);
-    const names = safe.map((m) => `\`${m.name}\``).join(', ');
-    return {
-      because: `\`${cls.name}\` names ${names} as safe to call from other threads, so its other methods run on the one thread that owns it`,
-      onlyState,
-      confined: { safe: new Set(safe), owner: `the thread that owns \`${cls.name}\`` },
-    };
+    return confinedIntent(mod, cls, safe, onlyState);
   };
   if (own)
     return withLocked(
@@ -263,6 +261,10 @@ function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Co
     }
   }
   if (promisesThreadSafety(cls.docstring)) return { because: `\`${cls.name}\`'s docstring says it is thread-safe` };
+  // Without a lock, methods that say they are the ones safe to call from other threads still confine the
+  // rest to the thread that owns the object (an I/O loop's `add_callback`).
+  const safe = threads ? [] : safeMethods(methods);
+  if (safe.length > 0) return confinedIntent(mod, cls, safe, new Set());
   // `self._thread_locals = threading.local()`: the class keeps some state per thread because several
   // threads use one instance; what it keeps on the instance itself they share.
   const perThread = threadLocalAttr(mod, methods);
@@ -280,6 +282,40 @@ function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Co
     return { because: `\`${cls.name}\` sits next to the \`threading.local\` subclass \`${localClass.name}\`` };
   }
   return undefined;
+}
+
+/**
+ * The public methods that say they are safe to call from other threads: by name (`wake_threadsafe`, as
+ * asyncio's `call_soon_threadsafe`), or by their docstring (`It is safe to call this method from any
+ * thread`).
+ */
+function safeMethods(methods: Scope[]): Scope[] {
+  return methods.filter(
+    (m) => isPublicMethod(m.name) && (THREADSAFE_NAME.test(m.name) || SAFE_FROM_THREADS.test(m.docstring)),
+  );
+}
+
+const SAFE_FROM_THREADS =
+  /\b(?<!not )(safe to call|may be called|can be called|safe to use)( this method)?\s+from\s+(any|other|another|multiple|several|a different)\s+threads?\b/i;
+
+/**
+ * A class that names some methods safe for other threads: the rest run on the one thread that owns it,
+ * and what the safe methods write is what other threads share with that owner, contested by them.
+ */
+function confinedIntent(mod: ModuleIndex, cls: Scope, safe: Scope[], onlyState: Set<string>): Intent {
+  const contested = new Map<string, string>();
+  for (const m of safe) {
+    for (const state of selfWrites(mod, cls, m)) {
+      onlyState.add(state);
+      if (!contested.has(state)) contested.set(state, `${cls.name}.${m.name}`);
+    }
+  }
+  const names = safe.map((m) => `\`${m.name}\``).join(', ');
+  return {
+    because: `\`${cls.name}\` names ${names} as safe to call from other threads, so its other methods run on the one thread that owns it`,
+    onlyState,
+    confined: { safe: new Set(safe), owner: `the thread that owns \`${cls.name}\``, contested },
+  };
 }
 
 /** The `self.x` a method of the class binds to a new `threading.local()`, if any. */
@@ -632,7 +668,7 @@ export function libraryRoots(
                   ? `\`${cls.name}.${m.name}\` runs on the event loop thread that \`${intent.loop!.thread.runner}\` starts (the coroutine \`${loopVia}\` calls it), while callers' threads use the other methods of \`${cls.name}\``
                   : intent.because,
                 onlyState: intent.onlyState,
-                contested: loopVia ? intent.loop!.contested : undefined,
+                contested: loopVia ? intent.loop!.contested : intent.confined?.contested,
               },
               true,
             ),
