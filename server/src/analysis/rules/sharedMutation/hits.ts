@@ -317,6 +317,9 @@ function raceKind(mod: ModuleIndex, scope: Scope, w: Write, t: WriteTarget, f: F
     // is the test, and another thread can store between it and this store.
     if (t.kind === 'subscript' && t.object && guardBefore && !inside && testsLocalReadOf(mod, scope, r, t.object, f))
       return benignStore(mod, scope, w, t.object, f, r) ? undefined : 'check-then-act';
+    // `if pending_args: args = pending_args; pending_args = None; setup(*args)`: taking a one-shot value.
+    // Two threads both see it set and both run what it was kept for.
+    if (t.kind === 'identifier' && inside && takesOnce(mod, scope, w, r, t.text)) return 'check-then-act';
     // `if value > peak: peak = value` (or `best["size"]`): another thread can raise it between the
     // comparison and the write.
     const tested = t.kind === 'subscript' ? t.object : t.text;
@@ -355,6 +358,34 @@ function failedLookupStore(
     return t.kind === 'subscript' ? 'check-then-act' : 'lazy initialisation';
   }
   return undefined;
+}
+
+/** Calls that undo or end something, harmless when two threads both make them (`close`, `cancel`). */
+const TEARDOWN =
+  /^_*(close|cancel|stop|shutdown|join|terminate|kill|release|disconnect|clear|set|unregister|remove|discard|unlink|flush|cleanup|clean_up|dispose|destroy|reset)$/;
+
+/**
+ * `if slot: value = slot; slot = None` with other work in the block: the test and the clear are two steps,
+ * so two threads can both take the value and both do that work (a lazy `setup()` run twice). A block whose
+ * other calls only log or tear down (`if sock: sock.close(); sock = None`) costs nothing when run twice,
+ * and a flag set to False after a failed try (`_WORKS = False`) is no value taken.
+ */
+function takesOnce(mod: ModuleIndex, scope: Scope, w: Write, r: Region, state: string): boolean {
+  if (w.value.trim() !== 'None') return false;
+  const c = r.expr.trim();
+  if (c !== state && !new RegExp(`^${escapeRegex(state)}\\s+is\\s+not\\s+None$`).test(c)) return false;
+  // The block takes the value before it clears the slot (`hosts, kwargs = lazy_connect_args`).
+  const taken = (mod.writesByScope.get(scope.id) ?? []).some(
+    (b) => b !== w && b.start >= r.thenStart && b.end <= w.start && mentions(b.value, state),
+  );
+  if (!taken) return false;
+  return (mod.callsByScope.get(scope.id) ?? []).some(
+    (call) =>
+      call.start >= r.thenStart &&
+      call.end <= r.thenEnd &&
+      !isLogging(call) &&
+      !TEARDOWN.test(call.method ?? call.callee.slice(call.callee.lastIndexOf('.') + 1)),
+  );
 }
 
 /** A new empty container: `[]`, `{}`, `set()`, `deque()`, `collections.deque()`, `list()`, `dict()`. */
@@ -840,8 +871,12 @@ export function sharedMutationMessage(hit: Hit, elsewhere?: GuardedElsewhere): {
         : hit.what === 'check-then-act'
           ? 'tested-then-written'
           : 'lazily initialised';
+    // Class signals are whole clauses; spawn and module reasons continue the entry's name.
+    const because = entries[0].because.startsWith('`')
+      ? entries[0].because
+      : `\`${entries[0].name}\` ${entries[0].because}`;
     return {
-      summary: `\`${hit.state}\` is written under \`${elsewhere.lock}\` in \`${elsewhere.fn}\` but ${verb} without it here (${entries[0].because}).`,
+      summary: `\`${hit.state}\` is written under \`${elsewhere.lock}\` in \`${elsewhere.fn}\` but ${verb} without it here (${because}).`,
       advice: `Hold \`${elsewhere.lock}\` here too.`,
     };
   }
