@@ -361,7 +361,7 @@ function failedLookupStore(
 }
 
 /** Calls that undo or end something, harmless when two threads both make them (`close`, `cancel`). */
-const TEARDOWN =
+export const TEARDOWN =
   /^_*(close|cancel|stop|shutdown|join|terminate|kill|release|disconnect|clear|set|unregister|remove|discard|unlink|flush|cleanup|clean_up|dispose|destroy|reset)$/;
 
 /**

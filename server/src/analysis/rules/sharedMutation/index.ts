@@ -21,6 +21,7 @@ import { iterationRaces, registryIterations, spawnedWriterIterations } from './i
 import { libraryRoots } from './library';
 import { cellOwner, type GuardedWrite, guardedWrites, lockDiscipline, unguardedThreadWrites } from './lockDiscipline';
 import { loopThread } from './loopThread';
+import { unguardedOwnedCalls } from './ownedObjects';
 import { queueChecks } from './queueChecks';
 import { type Entry, inWindow, mergeSpans, type Visit, walkCalls } from './reach';
 import { splitSections } from './splitSections';
@@ -63,6 +64,7 @@ export const sharedMutationRule: Rule = {
         ...lostStops(mod, locks, config),
         ...lostHandshakes(mod, locks, config),
         ...splitSections(mod, locks, config),
+        ...unguardedOwnedCalls(mod, locks, config, locksOf),
         ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),
       ];
     };

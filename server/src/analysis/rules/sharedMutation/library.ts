@@ -295,6 +295,11 @@ function safeMethods(methods: Scope[]): Scope[] {
   );
 }
 
+/** Does a docstring say its function or class is safe to call from other threads? */
+export function saysSafeFromThreads(doc: string): boolean {
+  return SAFE_FROM_THREADS.test(doc) || promisesThreadSafety(doc);
+}
+
 const SAFE_FROM_THREADS =
   /\b(?<!not )(safe to call|may be called|can be called|safe to use)( this method)?\s+from\s+(any|other|another|multiple|several|a different)\s+threads?\b/i;
 
@@ -910,7 +915,7 @@ export function callsNamed(project: ProjectIndex, name: string): { mod: ModuleIn
  * as an after-fork hook (`os.register_at_fork(after_in_child=f)`), or it is a private method every call of
  * whose name in the project is made from such a hook (`_after_fork_child()` calls `client._after_fork()`).
  */
-function inForkedChild(project: ProjectIndex, mod: ModuleIndex, scope: Scope): boolean {
+export function inForkedChild(project: ProjectIndex, mod: ModuleIndex, scope: Scope): boolean {
   if (afterForkHooks(mod).has(scope.name)) return true;
   if (!scope.name.startsWith('_') || scope.name.startsWith('__')) return false;
   const calls = callsNamed(project, scope.name);
