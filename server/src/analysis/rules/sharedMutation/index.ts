@@ -15,6 +15,7 @@ import { funcKey, type ModuleIndex, methodOf } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config, Finding, Fix, LockInfo, ThreadTarget } from '../../types';
 import type { Rule } from '../registry';
+import { contextStacks } from './contextStacks';
 import { decoratorObjectState } from './decoratorObjects';
 import { lostHandshakes } from './handshakes';
 import { carriedRacyWrites, FAILS_WHEN_GONE, type Hit, sharedMutationFinding } from './hits';
@@ -67,6 +68,7 @@ export const sharedMutationRule: Rule = {
         ...splitSections(mod, locks, config),
         ...unguardedOwnedCalls(mod, locks, config, locksOf),
         ...decoratorObjectState(mod, locks, config),
+        ...contextStacks(mod, locks, config),
         ...registryIterations(mod, (scopeId, offset) => onThread(reach.visits, mod, scopeId, offset), config),
       ];
     };

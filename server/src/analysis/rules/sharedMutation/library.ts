@@ -745,7 +745,7 @@ export function libraryRoots(
 }
 
 /** A module-level instance of a project class: `channel_layer = ChannelLayer()`. */
-interface Singleton {
+export interface Singleton {
   mod: ModuleIndex;
   name: string;
 }
@@ -761,7 +761,7 @@ const SINGLETONS: MemoKey<Map<Scope, Singleton>> = memoKey('singletons');
  * module's globals. Test modules and instances made under `if __name__ == "__main__":` are left out, as
  * are Thread subclasses (their own analysis follows them) and classes made in several places.
  */
-function singletons(project: ProjectIndex): Map<Scope, Singleton> {
+export function singletons(project: ProjectIndex): Map<Scope, Singleton> {
   return memo(project, SINGLETONS, () => {
     const out = new Map<Scope, Singleton>();
     const made = new Map<Scope, number>();
