@@ -329,7 +329,7 @@ function threadLocalAttr(mod: ModuleIndex, methods: Scope[]): string | undefined
     for (const w of mod.writesByScope.get(m.id) ?? []) {
       const t = w.targets[0];
       if (w.targets.length !== 1 || t.kind !== 'attribute' || t.object !== 'self' || !w.valueCallee) continue;
-      if (valueCalleeOf(mod, w) === 'threading.local') return t.text;
+      if (w.valueCallee.endsWith('local') && valueCalleeOf(mod, w) === 'threading.local') return t.text;
     }
   }
   return undefined;
@@ -815,6 +815,21 @@ function singletonRoots(mod: ModuleIndex, cls: Scope, methods: Scope[], single: 
   return roots;
 }
 
+const CALLED_ON_SELF: MemoKey<Map<number, Set<string>>> = memoKey('calledOnSelf');
+
+/** The names of the methods a class's methods call on `self`, per class and run. */
+function calledOnSelf(mod: ModuleIndex, cls: Scope): Set<string> {
+  const perClass = memo(mod, CALLED_ON_SELF, () => new Map());
+  let names = perClass.get(cls.id);
+  if (!names) {
+    names = new Set();
+    for (const m of mod.children.get(cls.id) ?? [])
+      for (const c of mod.callsByScope.get(m.id) ?? []) if (c.receiver === 'self' && c.method) names.add(c.method);
+    perClass.set(cls.id, names);
+  }
+  return names;
+}
+
 /**
  * The one thread body that calls a public method, when the project calls it only from there: every call
  * site of its name whose receiver holds an instance of the class is in the `run` of a Thread subclass, or
@@ -829,26 +844,37 @@ function singleThreadCaller(
   m: Scope,
   sites: Map<ModuleIndex, SpawnSite[]>,
 ): string | undefined {
-  const inClass = (mod.children.get(cls.id) ?? []).some((other) =>
-    (mod.callsByScope.get(other.id) ?? []).some((c) => c.receiver === 'self' && c.method === m.name),
-  );
-  if (inClass) return undefined;
-  let body: string | undefined;
-  for (const { mod: at, call } of callsNamed(project, m.name)) {
-    if (!call.receiver || call.receiver === 'self' || call.receiverKind === 'call') continue;
-    const scope = at.model.scopes[call.scope];
-    if (scope.kind !== 'function') continue;
-    const holder = instanceClass(project, at, scope, call.receiver);
-    if (holder?.cls !== cls) continue;
-    if (!/^self\.\w+$/.test(call.receiver)) return undefined;
+  if (calledOnSelf(mod, cls).has(m.name)) return undefined;
+  // The thread body a site is in, if it is one: asked first, since most methods have no such site and
+  // then no receiver needs placing.
+  const bodyOf = (at: ModuleIndex, scope: Scope): string | undefined => {
     const owner = at.model.scopes[scope.parent];
     if (owner?.kind !== 'class') return undefined;
     const threadRun = scope.name === 'run' && isThreadClass(at, owner);
-    const oneThread = (sites.get(at) ?? []).some(
-      (s) => s.runsIn === 'thread' && !s.concurrent && s.targets.some((t) => t.scope === scope),
-    );
-    if (!threadRun && !oneThread) return undefined;
-    const name = `${owner.name}.${scope.name}`;
+    const oneThread =
+      !threadRun &&
+      (sites.get(at) ?? []).some(
+        (s) => s.runsIn === 'thread' && !s.concurrent && s.targets.some((t) => t.scope === scope),
+      );
+    return threadRun || oneThread ? `${owner.name}.${scope.name}` : undefined;
+  };
+  const calls = callsNamed(project, m.name).filter(
+    ({ call }) => call.receiver && call.receiver !== 'self' && call.receiverKind !== 'call',
+  );
+  const inBody = ({ mod: at, call }: { mod: ModuleIndex; call: Call }) => {
+    const scope = at.model.scopes[call.scope];
+    return scope.kind === 'function' && /^self\.\w+$/.test(call.receiver!) && bodyOf(at, scope) !== undefined;
+  };
+  if (!calls.some(inBody)) return undefined;
+  let body: string | undefined;
+  for (const { mod: at, call } of calls) {
+    const scope = at.model.scopes[call.scope];
+    if (scope.kind !== 'function') continue;
+    const holder = instanceClass(project, at, scope, call.receiver!);
+    if (holder?.cls !== cls) continue;
+    if (!/^self\.\w+$/.test(call.receiver!)) return undefined;
+    const name = bodyOf(at, scope);
+    if (!name) return undefined;
     if (body && body !== name) return undefined;
     body = name;
   }
