@@ -292,8 +292,8 @@ function maySpawnByText(mod: ModuleIndex, c: Call): boolean {
   return mod.imports.has(callee) || (c.args.length > 0 && calledParam(mod, c));
 }
 
-/** Is the call's callee a parameter of the function it is made in? */
-function calledParam(mod: ModuleIndex, c: Call): boolean {
+/** Is the call's callee a parameter of the function it is made in (`map(f, xs)` inside `def fold(map=map)`)? */
+export function calledParam(mod: ModuleIndex, c: Call): boolean {
   const scope = mod.model.scopes[c.scope];
   return scope?.kind === 'function' && scope.params.some((p) => p.name === c.callee);
 }

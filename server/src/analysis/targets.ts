@@ -11,6 +11,7 @@ import { type CarryKey, carryKey, keepCarried, peekCarried, volatileCount } from
 import { paramsReaching, takenFrom } from './handoff';
 import { EXECUTOR_FACTORIES, POOL_METHODS } from './knowledge';
 import {
+  type ClassRef,
   calleeOf,
   classAcross,
   classOfValue,
@@ -25,6 +26,7 @@ import { type ExecutorBinding, executorAt, lastCallAt } from './origins/bindings
 import {
   bindingInChain,
   type CarriedRef,
+  calledParam,
   carryRef,
   enclosingClass,
   type FunctionRef,
@@ -265,8 +267,7 @@ interface Classified {
 /** Could this call start a thread or process? Most calls are ruled out here, before anything is built. */
 function maySpawn(mod: ModuleIndex, call: Call): boolean {
   if ((call.method && POOL_METHODS.has(call.method) && call.receiver) || call.method === 'run_in_executor') return true;
-  if (call.calleeKind === 'identifier' && mod.model.scopes[call.scope].params.some((p) => p.name === call.callee))
-    return true;
+  if (call.calleeKind === 'identifier' && calledParam(mod, call)) return true;
   const q = calleeOf(mod, call);
   return (
     q === 'threading.Thread' ||
@@ -380,8 +381,8 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
     }
   }
   // `map(lambda c: ..., chunks)` where a caller hands the parameter `map` a pool's method (`map=Pool().map`).
-  const scope = mod.model.scopes[call.scope];
-  if (call.calleeKind === 'identifier' && pos[0] && mod.project && scope.params.some((p) => p.name === call.callee)) {
+  if (call.calleeKind === 'identifier' && pos[0] && mod.project && calledParam(mod, call)) {
+    const scope = mod.model.scopes[call.scope];
     const handed = handedPoolMethod(mod.project, mod, scope, call.callee);
     if (handed) {
       const runsIn = handed.kind === 'process-pool' ? 'process' : 'thread';
@@ -426,6 +427,12 @@ function workerClasses(mod: ModuleIndex): { cls: Scope; runsIn: 'thread' | 'proc
     }
   }
   return out;
+}
+
+/** Where a class of any analysed module runs its `run`: a Thread (through imported bases too) or a Process. */
+function workerKind(made: ClassRef): 'thread' | 'process' | undefined {
+  if (isThreadClass(made.mod, made.cls)) return 'thread';
+  return workerClasses(made.mod).find((w) => w.cls === made.cls)?.runsIn;
 }
 
 /** A spawn site as carried in its call's slot (carry.ts): no ModuleIndex, functions by path and scope. */
@@ -525,9 +532,7 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
     if (!/^[A-Z]/.test(last) || mod.classes.has(call.callee) || !mod.imports.has(call.callee.split('.')[0])) continue;
     const made = classAcross(mod, call.callee);
     if (!made || made.mod === mod) continue;
-    const runsIn = isThreadClass(made.mod, made.cls)
-      ? 'thread'
-      : workerClasses(made.mod).find((w) => w.cls === made.cls)?.runsIn;
+    const runsIn = workerKind(made);
     if (runsIn) subclassSite(call, made.mod, made.cls, runsIn);
   }
   // `[kind(board, 5.0) for kind in (Heartbeat, Reaper)]`: a call of a loop variable that walks a display of
@@ -544,11 +549,7 @@ export function findSpawns(project: ProjectIndex, mod: ModuleIndex, bindings: Ex
       const local = workerClasses(mod).find((w) => w.cls.name === name);
       const made = local ? { mod, cls: local.cls } : classAcross(mod, name);
       if (!made) continue;
-      const runsIn =
-        local?.runsIn ??
-        (isThreadClass(made.mod, made.cls)
-          ? 'thread'
-          : workerClasses(made.mod).find((w) => w.cls === made.cls)?.runsIn);
+      const runsIn = local?.runsIn ?? workerKind(made);
       if (runsIn) subclassSite(call, made.mod, made.cls, runsIn, call.callee);
     }
   }

@@ -12,7 +12,7 @@ import type { Scope } from '../../../model/types';
 import { guardAt, guardsIn, type LockBinding } from '../../locks';
 import type { ModuleIndex } from '../../resolve';
 import type { Config, Finding } from '../../types';
-import { classIntent, isConstruction, isPublicMethod, singletons, threadAware } from './library';
+import { classIntent, isConstruction, isPublicMethod, singletonMade, singletons, threadAware } from './library';
 
 export function contextStacks(mod: ModuleIndex, locks: LockBinding[], config: Config): Finding[] {
   const project = mod.project;
@@ -41,10 +41,9 @@ export function contextStacks(mod: ModuleIndex, locks: LockBinding[], config: Co
     for (const [stack, push] of pushes) {
       const pop = pops.get(stack);
       if (!pop || pop.m === push) continue;
+      const top = new RegExp(`${stack.replace('.', '\\.')}\\[\\s*-1\\s*\\]`);
       const topRead = methods.some((m) =>
-        [...(mod.flowsByScope.get(m.id) ?? []), ...(mod.writesByScope.get(m.id) ?? [])].some((x) =>
-          new RegExp(`${stack.replace('.', '\\.')}\\[\\s*-1\\s*\\]`).test(x.value),
-        ),
+        [...(mod.flowsByScope.get(m.id) ?? []), ...(mod.writesByScope.get(m.id) ?? [])].some((x) => top.test(x.value)),
       );
       if (!topRead && pop.used) continue;
       const shared = sharedBy(mod, cls, locks, config);
@@ -78,10 +77,7 @@ function sharedBy(
 ): { because: string; aware: boolean } | undefined {
   const single = mod.project ? singletons(mod.project).get(cls) : undefined;
   if (single) {
-    return {
-      because: `\`${single.name} = ${cls.name}()\` is one instance made at import time in \`${single.mod.model.moduleName}\``,
-      aware: false,
-    };
+    return { because: singletonMade(single, cls), aware: false };
   }
   const intent = classIntent(mod, cls, locks, config);
   return intent ? { because: intent.because, aware: true } : undefined;

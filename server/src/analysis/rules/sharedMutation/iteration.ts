@@ -22,7 +22,7 @@ import {
 } from '../../origins';
 import { bindingInChain, enclosingClass, type ModuleIndex, mentions, methodOf } from '../../resolve';
 import type { Config, Finding } from '../../types';
-import { isConstruction, isPublicMethod, loopIntent, onOwnerThread, ownGuardsIn } from './library';
+import { isConstruction, isPublicMethod, loopIntent, onOwnerThread, ownGuardsIn, ownLock } from './library';
 import { type LoopThread, onCallersThread } from './loopThread';
 import { closedAfter } from './teardown';
 
@@ -301,9 +301,7 @@ export function iterationRaces(mod: ModuleIndex, locks: LockBinding[], config: C
       ? new Set(reachedFrom(mod, methods, [...found.loop.methods.keys()]).filter((m) => !api.includes(m)))
       : undefined;
     const callersApi = found?.loop ? reachedFrom(mod, methods, [...found.loop.callers]) : api;
-    const lock = locks.find(
-      (b) => b.mutex && b.name.startsWith('self.') && methods.some((m) => m.id === b.scope),
-    )?.name;
+    const lock = ownLock(mod, cls, locks)?.name;
     const ownGuards = (m: Scope) => ownGuardsIn(mod, m, locks, config);
     // Helpers every in-class caller runs under the lock are guarded where they are called.
     const lockedByCallers = lock ? callerLocks(mod, cls, locks, config) : undefined;

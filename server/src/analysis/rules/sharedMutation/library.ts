@@ -196,12 +196,11 @@ export function loopIntent(
     // What methods known to run on callers' threads change, by the first method that changes it: the loop
     // thread's unguarded update of it races with theirs, locked or not, since the loop thread does not take
     // their lock. A method whose thread is unknown (a callback, say) is no rival: it may run on the loop.
-    const changedBy = new Map<string, string>();
-    for (const m of methods) {
-      if (!onCallers.has(m)) continue;
-      for (const state of selfWrites(mod, cls, m))
-        if (!changedBy.has(state)) changedBy.set(state, `${cls.name}.${m.name}`);
-    }
+    const changedBy = firstWriters(
+      mod,
+      cls,
+      methods.filter((m) => onCallers.has(m)),
+    );
     const crossing = [...changedBy.keys()].filter((s) => touched.has(s));
     result = {
       ...intent,
@@ -233,10 +232,15 @@ export function promisesThreadSafety(doc: string): boolean {
   return stated.test(doc) || alone.test(doc);
 }
 
+/** The mutex a class binds on `self` in one of its methods (`self._lock = threading.Lock()`), if any. */
+export function ownLock(mod: ModuleIndex, cls: Scope, locks: LockBinding[]): LockBinding | undefined {
+  const ids = new Set((mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function').map((m) => m.id));
+  return locks.find((b) => b.mutex && b.name.startsWith('self.') && ids.has(b.scope));
+}
+
 function intentOf(mod: ModuleIndex, cls: Scope, locks: LockBinding[], config: Config): Intent | undefined {
   const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
-  const methodIds = new Set(methods.map((m) => m.id));
-  const own = locks.find((b) => b.mutex && b.name.startsWith('self.') && methodIds.has(b.scope));
+  const own = ownLock(mod, cls, locks);
   const threads = ownThreads(mod, cls, methods);
   const withLocked = (because: string): Intent => {
     const onlyState = lockedState(mod, methods, locks, config);
@@ -308,19 +312,22 @@ const SAFE_FROM_THREADS =
  * and what the safe methods write is what other threads share with that owner, contested by them.
  */
 function confinedIntent(mod: ModuleIndex, cls: Scope, safe: Scope[], onlyState: Set<string>): Intent {
-  const contested = new Map<string, string>();
-  for (const m of safe) {
-    for (const state of selfWrites(mod, cls, m)) {
-      onlyState.add(state);
-      if (!contested.has(state)) contested.set(state, `${cls.name}.${m.name}`);
-    }
-  }
+  const contested = firstWriters(mod, cls, safe);
+  for (const state of contested.keys()) onlyState.add(state);
   const names = safe.map((m) => `\`${m.name}\``).join(', ');
   return {
     because: `\`${cls.name}\` names ${names} as safe to call from other threads, so its other methods run on the one thread that owns it`,
     onlyState,
     confined: { safe: new Set(safe), owner: `the thread that owns \`${cls.name}\``, contested },
   };
+}
+
+/** The `self.x` state the methods change (selfWrites), each by the first of them that changes it (`Cls.m`). */
+function firstWriters(mod: ModuleIndex, cls: Scope, methods: Scope[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of methods)
+    for (const state of selfWrites(mod, cls, m)) if (!out.has(state)) out.set(state, `${cls.name}.${m.name}`);
+  return out;
 }
 
 /** The `self.x` a method of the class binds to a new `threading.local()`, if any. */
@@ -572,6 +579,16 @@ function calledFromMain(mod: ModuleIndex, name: string): boolean {
 }
 
 const MAIN_CALLEES: MemoKey<Set<string>> = memoKey('mainCallees');
+const MAIN_GUARDS: MemoKey<Set<number>> = memoKey('mainGuards');
+
+/** The ids of a module's `if __name__ == "__main__":` regions, per module and run. */
+function mainGuards(mod: ModuleIndex): Set<number> {
+  return memo(mod, MAIN_GUARDS, () => {
+    const ids = new Set<number>();
+    for (const r of mod.model.regions) if (r.kind === 'if' && MAIN_GUARD.test(r.expr)) ids.add(r.id);
+    return ids;
+  });
+}
 
 /** Callee texts of the calls under `if __name__ == "__main__":`, per module and run; most modules have none. */
 function mainCallees(mod: ModuleIndex): Set<string> {
@@ -580,8 +597,7 @@ function mainCallees(mod: ModuleIndex): Set<string> {
 
 function findMainCallees(mod: ModuleIndex): Set<string> {
   const names = new Set<string>();
-  const guards = new Set<number>();
-  for (const r of mod.model.regions) if (r.kind === 'if' && MAIN_GUARD.test(r.expr)) guards.add(r.id);
+  const guards = mainGuards(mod);
   if (guards.size > 0) {
     for (const c of mod.model.calls) if (c.regions.some((id) => guards.has(id))) names.add(c.callee);
   }
@@ -767,9 +783,7 @@ export function singletons(project: ProjectIndex): Map<Scope, Singleton> {
     const made = new Map<Scope, number>();
     for (const mod of project.modules) {
       if (isTestModule(mod.model.moduleName)) continue;
-      const mains = new Set(
-        mod.model.regions.filter((r) => r.kind === 'if' && MAIN_GUARD.test(r.expr)).map((r) => r.id),
-      );
+      const mains = mainGuards(mod);
       for (const w of mod.writesByScope.get(0) ?? []) {
         const t = w.targets[0];
         if (w.op !== '=' || w.targets.length !== 1 || t.kind !== 'identifier' || !w.valueCallee) continue;
@@ -793,8 +807,13 @@ export function singletons(project: ProjectIndex): Map<Scope, Singleton> {
  * functions, they report check-then-act and lazy initialisation of the instance's state, as warnings when
  * the module uses threads and otherwise as free-threading hints.
  */
+/** How a singleton was made, as a clause: "`meter = Meter()` is one instance made at import time in `m`". */
+export function singletonMade(single: Singleton, cls: Scope): string {
+  return `\`${single.name} = ${cls.name}()\` is one instance made at import time in \`${single.mod.model.moduleName}\``;
+}
+
 function singletonRoots(mod: ModuleIndex, cls: Scope, methods: Scope[], single: Singleton, aware: boolean): Visit[] {
-  const made = `\`${single.name} = ${cls.name}()\` is one instance made at import time in \`${single.mod.model.moduleName}\` and shared by every importer`;
+  const made = `${singletonMade(single, cls)} and shared by every importer`;
   const because = aware
     ? `${made}, in a module that uses threads, so callers' threads may run its methods at once`
     : `${made}; under a free-threaded build (3.13t/3.14t) callers' threads can run its methods at the same time`;
@@ -899,10 +918,7 @@ function lockedByOtherClasses(
   config: Config,
 ): boolean {
   // In-class calls that every caller locks were answered by callerLocks before this is asked.
-  const inClass = (mod.children.get(cls.id) ?? []).some((other) =>
-    (mod.callsByScope.get(other.id) ?? []).some((c) => c.receiver === 'self' && c.method === m.name),
-  );
-  if (inClass) return false;
+  if (calledOnSelf(mod, cls).has(m.name)) return false;
   let sites = 0;
   for (const { mod: at, call } of callsNamed(project, m.name)) {
     if (!call.receiver || call.receiver === 'self' || call.receiverKind === 'call') continue;

@@ -15,7 +15,7 @@ import { type ClassRef, instanceClass } from '../../origins';
 import { type ModuleIndex, methodOf } from '../../resolve';
 import type { Config, Finding } from '../../types';
 import { TEARDOWN } from './hits';
-import { inForkedChild, isConstruction, ownGuardsIn, saysSafeFromThreads, selfWrites } from './library';
+import { inForkedChild, isConstruction, ownGuardsIn, ownLock, saysSafeFromThreads, selfWrites } from './library';
 
 interface OwnedCall {
   method: Scope;
@@ -35,10 +35,8 @@ export function unguardedOwnedCalls(
   if (!project || config.assumeThreads === 'never') return [];
   const findings: Finding[] = [];
   for (const cls of [...mod.classes.values()].flat()) {
+    if (!ownLock(mod, cls, locks)) continue;
     const methods = (mod.children.get(cls.id) ?? []).filter((m) => m.kind === 'function');
-    const ids = new Set(methods.map((m) => m.id));
-    const own = locks.find((b) => b.mutex && b.name.startsWith('self.') && ids.has(b.scope));
-    if (!own) continue;
     const lockedByCallers = callerLocks(mod, cls, locks, config);
     const byAttr = new Map<string, OwnedCall[]>();
     for (const m of methods) {
@@ -92,7 +90,5 @@ export function unguardedOwnedCalls(
  * safe to use from other threads (a notifier that hands its work to a loop's thread-safe call)?
  */
 function guardsItself(holder: ClassRef, locksOf: (mod: ModuleIndex) => LockBinding[]): boolean {
-  if (saysSafeFromThreads(holder.cls.docstring)) return true;
-  const ids = new Set((holder.mod.children.get(holder.cls.id) ?? []).map((m) => m.id));
-  return locksOf(holder.mod).some((b) => b.mutex && b.name.startsWith('self.') && ids.has(b.scope));
+  return saysSafeFromThreads(holder.cls.docstring) || !!ownLock(holder.mod, holder.cls, locksOf(holder.mod));
 }

@@ -64,8 +64,9 @@ export interface Entry {
   /** Library mode: a free-threading hazard in a module without thread awareness. */
   hint?: boolean;
   /**
-   * Library mode, the event loop's thread: state that callers' methods change, by the first such method.
-   * The loop thread's unguarded update of it races with theirs whether or not they lock.
+   * Library mode, one owner thread (the event loop's, or the one a confined class runs on): state that
+   * methods on other threads change (callers' methods, the thread-safe ones), by the first such method.
+   * The owner's unguarded update of it races with theirs whether or not they lock.
    */
   contested?: ReadonlyMap<string, string>;
   /** Spawned threads were seen (as opposed to inferred from library signals). */
@@ -205,8 +206,8 @@ export function headName(expr: string, from: number): string {
 
 /**
  * Is the call a method called through its class (`ExpatBuilder.reset(self)`, `Base.__init__(self, x)`):
- * the receiver is the name of the class the callee is defined in, or of one of its subclasses' bases as
- * written, and the callee is a plain method (not a class or static method)?
+ * the receiver names the class the callee is defined in (its last dotted part), and the callee is a plain
+ * method (not a class or static method)?
  */
 function unboundCall(callee: FunctionRef, receiver: string): boolean {
   const cls = callee.mod.model.scopes[callee.scope.parent];
