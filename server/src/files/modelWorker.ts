@@ -22,7 +22,7 @@ async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): P
   const syntax = await initSyntax();
   for (let i = Atomics.add(counter, 0, 1); i < input.files.length; i = Atomics.add(counter, 0, 1)) {
     try {
-      post({ index: i, outcome: modelOrSkip(syntax, input.files[i]) });
+      post({ index: i, json: JSON.stringify(modelOrSkip(syntax, input.files[i])) });
     } catch (error) {
       post({ index: i, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       return;

@@ -217,3 +217,13 @@ export function skipTrivia(scan: Scan, i: number, end: number): number {
   }
   return i;
 }
+
+/**
+ * `items` in an array of exactly its length. An array grown by push keeps
+ * spare room for more (17 slots after the first push); over a large project
+ * the short argument, target and parameter lists of a model held that way
+ * were about a sixth of all its bytes.
+ */
+export function exact<T>(items: T[]): T[] {
+  return items.length === 0 ? [] : items.slice();
+}

@@ -12,7 +12,7 @@
  */
 import { type Chain, chainType, exprType, isComprehension, isLambdaAt, parseChain, segments, wordEnd } from './exprs';
 import { compact } from './nodeFacts';
-import { isWordChar, lineOf, type Scan, skipTrivia } from './scan';
+import { exact, isWordChar, lineOf, type Scan, skipTrivia } from './scan';
 import type { Arg, Call, Span, Write, WriteTarget } from './types';
 
 /** Span from a known start position to the end offset `end`. */
@@ -135,7 +135,7 @@ function argsAt(scan: Scan, open: number, end: number, print: boolean): Arg[] | 
     if (!arg) return undefined;
     args.push(arg);
   }
-  return args;
+  return exact(args);
 }
 
 /**
@@ -415,8 +415,9 @@ export function assignmentFromText(
 ): Write | undefined {
   const shape = assignShape(scan, s);
   if (!shape) return undefined;
-  const targets: WriteTarget[] = [];
+  let targets: WriteTarget[] = [];
   if (!targetsAt(scan, s, shape.leftEnd, targets)) return undefined;
+  targets = exact(targets);
   const { right, end } = shape;
   const valueKind = right < 0 ? '' : valueType(scan, right, end, shape.chained);
   if (valueKind === undefined) return undefined;

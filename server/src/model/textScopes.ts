@@ -11,7 +11,7 @@
  */
 import { segments, wordEnd } from './exprs';
 import { compact } from './nodeFacts';
-import { isPrefixLetter, isWordChar, lineOf, type Scan, skipTrivia } from './scan';
+import { exact, isPrefixLetter, isWordChar, lineOf, type Scan, skipTrivia } from './scan';
 import type { Param, Scope, Span } from './types';
 
 function spanOfRange(scan: Scan, s: number, e: number): Span {
@@ -100,7 +100,7 @@ function paramsAt(scan: Scan, open: number, end: number): Param[] | undefined {
     if (p === undefined) return undefined;
     if (p) params.push(p);
   }
-  return params;
+  return exact(params);
 }
 
 /** Class bases as written, keyword arguments left out; undefined when a comment or continuation would be a base. */
