@@ -42,11 +42,8 @@ export interface WorkerInput {
   claims: SharedArrayBuffer;
 }
 
-/** What a worker posts: an outcome per file it claimed, then `done`, or the error that stopped it. */
-export type WorkerMessage =
-  | { index: number; json: string }
-  | { done: true }
-  | { index: number; error: string };
+/** What a worker posts: an outcome per file it claimed, as JSON text, then `done`, or the error that stopped it. */
+export type WorkerMessage = { index: number; json: string } | { done: true } | { index: number; error: string };
 
 /** All cores: the number of threads `check` models files on by default. */
 export function defaultJobs(): number {

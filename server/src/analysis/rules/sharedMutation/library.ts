@@ -920,17 +920,45 @@ function lockedByOtherClasses(
   // In-class calls that every caller locks were answered by callerLocks before this is asked.
   if (calledOnSelf(mod, cls).has(m.name)) return false;
   let sites = 0;
-  for (const { mod: at, call } of callsNamed(project, m.name)) {
-    if (!call.receiver || call.receiver === 'self' || call.receiverKind === 'call') continue;
-    const scope = at.model.scopes[call.scope];
-    if (scope.kind !== 'function') continue;
-    const holder = instanceClass(project, at, scope, call.receiver);
-    if (holder?.cls !== cls) continue;
+  for (const { mod: at, call, scope, holder } of placedCallsNamed(project, m.name)) {
+    if (holder !== cls) continue;
     sites++;
     const held = guardAt(guardsIn(at, scope, locksOf(at), config), call.start) !== undefined;
     if (!held && !inForkedChild(project, at, scope)) return false;
   }
   return sites > 0;
+}
+
+interface PlacedCall {
+  mod: ModuleIndex;
+  call: Call;
+  /** The function the call is made in. */
+  scope: Scope;
+  /** The class the receiver is an instance of, when known. */
+  holder: Scope | undefined;
+}
+
+const PLACED_BY_NAME: MemoKey<Map<string, PlacedCall[]>> = memoKey('placedCallsByName');
+
+/**
+ * The calls of a method name on another object, made in a function, with the class of their receiver.
+ * Several classes may define a method of one name (`get`, `close`): the receivers are placed once per
+ * name and run, not once per class that asks.
+ */
+function placedCallsNamed(project: ProjectIndex, name: string): PlacedCall[] {
+  const byName = memo(project, PLACED_BY_NAME, () => new Map());
+  let placed = byName.get(name);
+  if (placed === undefined) {
+    placed = [];
+    for (const { mod, call } of callsNamed(project, name)) {
+      if (!call.receiver || call.receiver === 'self' || call.receiverKind === 'call') continue;
+      const scope = mod.model.scopes[call.scope];
+      if (scope.kind !== 'function') continue;
+      placed.push({ mod, call, scope, holder: instanceClass(project, mod, scope, call.receiver)?.cls });
+    }
+    byName.set(name, placed);
+  }
+  return placed;
 }
 
 const CALLS_BY_NAME: MemoKey<Map<string, { mod: ModuleIndex; call: Call }[]>> = memoKey('callsByName');
