@@ -439,8 +439,6 @@ export function callerLocks(
   // Properties run when `self.name` is read: those reads are their call sites.
   const properties = methods.filter((m) => m.decorators.some((d) => /(^|\.)(property|cached_property)$/.test(d)));
   const reads = properties.map((p) => ({ p, pattern: new RegExp(`\\bself\\.${p.name}\\b(?!\\s*\\()`) }));
-  // Most texts mention no `self.` at all: ask that once before trying each property's pattern.
-  const readsSelf = (text: string) => reads.length > 0 && text.includes('self.');
   for (const m of methods) {
     const guards = guardsIn(mod, m, bindings, config);
     const heldAt = (offset: number) => guards.filter((g) => offset >= g.start && offset < g.end).map((g) => g.lock);
@@ -449,21 +447,20 @@ export function callerLocks(
       list.push({ from: m, held: heldAt(offset) });
       sites.set(callee, list);
     };
+    // The properties the texts read are called at `offset`. Most texts mention no `self.` at all: that is
+    // asked once, before each property's pattern.
+    const readIn = (offset: number, texts: string[]) => {
+      if (!texts.some((t) => t.includes('self.'))) return;
+      for (const { p, pattern } of reads) if (p !== m && texts.some((t) => pattern.test(t))) add(p, offset);
+    };
     for (const call of mod.callsByScope.get(m.id) ?? []) {
       const callee = call.receiver === 'self' && call.method ? byName.get(call.method) : undefined;
       if (callee && callee !== m) add(callee, call.start);
-      if (!readsSelf(call.callee) && !call.args.some((a) => readsSelf(a.text))) continue;
-      for (const { p, pattern } of reads) {
-        if (p !== m && (pattern.test(call.callee) || call.args.some((a) => pattern.test(a.text)))) add(p, call.start);
-      }
+      if (reads.length > 0) readIn(call.start, [call.callee, ...call.args.map((a) => a.text)]);
     }
     if (reads.length === 0) continue;
-    for (const w of mod.writesByScope.get(m.id) ?? []) {
-      if (readsSelf(w.value)) for (const { p, pattern } of reads) if (p !== m && pattern.test(w.value)) add(p, w.start);
-    }
-    for (const r of mod.regionsByScope.get(m.id) ?? []) {
-      if (readsSelf(r.expr)) for (const { p, pattern } of reads) if (p !== m && pattern.test(r.expr)) add(p, r.start);
-    }
+    for (const w of mod.writesByScope.get(m.id) ?? []) readIn(w.start, [w.value]);
+    for (const r of mod.regionsByScope.get(m.id) ?? []) readIn(r.start, [r.expr]);
   }
   // Greatest fixpoint: methods with call sites start from "every lock" (null) and narrow to what every
   // site holds, counting what its own callers always hold.

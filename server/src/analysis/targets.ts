@@ -393,7 +393,7 @@ function classifySpawn(mod: ModuleIndex, call: Call, bindings: ExecutorBinding[]
         targetArg: pos[0],
         targetIndex: call.args.indexOf(pos[0]),
         many: true,
-        handed: `\`${call.callee}\` is \`${handed.text}\`, a ${runsIn === 'process' ? 'process' : 'thread'} pool's method, where \`${scope.name}\` is called at ${where}`,
+        handed: `\`${call.callee}\` is \`${handed.text}\`, a ${runsIn} pool's method, where \`${scope.name}\` is called at ${where}`,
       };
     }
   }

@@ -415,9 +415,8 @@ export function assignmentFromText(
 ): Write | undefined {
   const shape = assignShape(scan, s);
   if (!shape) return undefined;
-  let targets: WriteTarget[] = [];
+  const targets: WriteTarget[] = [];
   if (!targetsAt(scan, s, shape.leftEnd, targets)) return undefined;
-  targets = exact(targets);
   const { right, end } = shape;
   const valueKind = right < 0 ? '' : valueType(scan, right, end, shape.chained);
   if (valueKind === undefined) return undefined;
@@ -430,7 +429,7 @@ export function assignmentFromText(
     end,
     kind: 'assign',
     op: '=',
-    targets,
+    targets: exact(targets),
     value: right < 0 ? '' : compactAt(scan, right, end),
     valueKind,
     valueCallee: undefined,

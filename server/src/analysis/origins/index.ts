@@ -193,8 +193,9 @@ export function handedPoolMethod(
     }
     return out;
   });
-  for (const { mod: at, call } of byCallee.get(fn.name) ?? []) {
-    if (index < 0 || resolveFunction(project, at, call.scope, call.callee)?.scope !== fn) continue;
+  // A name that is no plain parameter of `fn` (`*args`, `self`) is handed nothing by position or keyword.
+  for (const { mod: at, call } of index < 0 ? [] : (byCallee.get(fn.name) ?? [])) {
+    if (resolveFunction(project, at, call.scope, call.callee)?.scope !== fn) continue;
     const site = siteOf(call, call.args);
     const arg = site.keywords.get(param) ?? (site.opaque ? undefined : site.positional[index]);
     const m = arg?.kind === 'attribute' ? /^(.+)\.(\w+)$/.exec(arg.text) : null;

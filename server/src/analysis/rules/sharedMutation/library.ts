@@ -802,16 +802,16 @@ export function singletons(project: ProjectIndex): Map<Scope, Singleton> {
   });
 }
 
-/**
- * The public methods of a module singleton's class as entries for callers' threads: like public module
- * functions, they report check-then-act and lazy initialisation of the instance's state, as warnings when
- * the module uses threads and otherwise as free-threading hints.
- */
 /** How a singleton was made, as a clause: "`meter = Meter()` is one instance made at import time in `m`". */
 export function singletonMade(single: Singleton, cls: Scope): string {
   return `\`${single.name} = ${cls.name}()\` is one instance made at import time in \`${single.mod.model.moduleName}\``;
 }
 
+/**
+ * The public methods of a module singleton's class as entries for callers' threads: like public module
+ * functions, they report check-then-act and lazy initialisation of the instance's state, as warnings when
+ * the module uses threads and otherwise as free-threading hints.
+ */
 function singletonRoots(mod: ModuleIndex, cls: Scope, methods: Scope[], single: Singleton, aware: boolean): Visit[] {
   const made = `${singletonMade(single, cls)} and shared by every importer`;
   const because = aware
@@ -877,22 +877,15 @@ function singleThreadCaller(
       );
     return threadRun || oneThread ? `${owner.name}.${scope.name}` : undefined;
   };
-  const calls = callsNamed(project, m.name).filter(
-    ({ call }) => call.receiver && call.receiver !== 'self' && call.receiverKind !== 'call',
-  );
-  const inBody = ({ mod: at, call }: { mod: ModuleIndex; call: Call }) => {
-    const scope = at.model.scopes[call.scope];
-    return scope.kind === 'function' && /^self\.\w+$/.test(call.receiver!) && bodyOf(at, scope) !== undefined;
-  };
+  const calls = receiverCallsNamed(project, m.name);
+  const inBody = ({ mod: at, call, scope }: ReceiverCall) =>
+    /^self\.\w+$/.test(call.receiver!) && bodyOf(at, scope) !== undefined;
   if (!calls.some(inBody)) return undefined;
   let body: string | undefined;
-  for (const { mod: at, call } of calls) {
-    const scope = at.model.scopes[call.scope];
-    if (scope.kind !== 'function') continue;
-    const holder = instanceClass(project, at, scope, call.receiver!);
-    if (holder?.cls !== cls) continue;
-    if (!/^self\.\w+$/.test(call.receiver!)) return undefined;
-    const name = bodyOf(at, scope);
+  for (const site of calls) {
+    if (holderOf(project, site) !== cls) continue;
+    if (!/^self\.\w+$/.test(site.call.receiver!)) return undefined;
+    const name = bodyOf(site.mod, site.scope);
     if (!name) return undefined;
     if (body && body !== name) return undefined;
     body = name;
@@ -920,8 +913,9 @@ function lockedByOtherClasses(
   // In-class calls that every caller locks were answered by callerLocks before this is asked.
   if (calledOnSelf(mod, cls).has(m.name)) return false;
   let sites = 0;
-  for (const { mod: at, call, scope, holder } of placedCallsNamed(project, m.name)) {
-    if (holder !== cls) continue;
+  for (const site of receiverCallsNamed(project, m.name)) {
+    if (holderOf(project, site) !== cls) continue;
+    const { mod: at, call, scope } = site;
     sites++;
     const held = guardAt(guardsIn(at, scope, locksOf(at), config), call.start) !== undefined;
     if (!held && !inForkedChild(project, at, scope)) return false;
@@ -929,36 +923,42 @@ function lockedByOtherClasses(
   return sites > 0;
 }
 
-interface PlacedCall {
+interface ReceiverCall {
   mod: ModuleIndex;
   call: Call;
   /** The function the call is made in. */
   scope: Scope;
-  /** The class the receiver is an instance of, when known. */
-  holder: Scope | undefined;
+  /** The class the receiver is an instance of (null: unknown), once holderOf has placed it. */
+  holder?: Scope | null;
 }
 
-const PLACED_BY_NAME: MemoKey<Map<string, PlacedCall[]>> = memoKey('placedCallsByName');
+const RECEIVER_CALLS: MemoKey<Map<string, ReceiverCall[]>> = memoKey('receiverCallsByName');
 
-/**
- * The calls of a method name on another object, made in a function, with the class of their receiver.
- * Several classes may define a method of one name (`get`, `close`): the receivers are placed once per
- * name and run, not once per class that asks.
- */
-function placedCallsNamed(project: ProjectIndex, name: string): PlacedCall[] {
-  const byName = memo(project, PLACED_BY_NAME, () => new Map());
-  let placed = byName.get(name);
-  if (placed === undefined) {
-    placed = [];
+/** The calls of a method name on another object (not `self`, not a call's result), made in a function. */
+function receiverCallsNamed(project: ProjectIndex, name: string): ReceiverCall[] {
+  const byName = memo(project, RECEIVER_CALLS, () => new Map());
+  let found = byName.get(name);
+  if (found === undefined) {
+    found = [];
     for (const { mod, call } of callsNamed(project, name)) {
       if (!call.receiver || call.receiver === 'self' || call.receiverKind === 'call') continue;
       const scope = mod.model.scopes[call.scope];
-      if (scope.kind !== 'function') continue;
-      placed.push({ mod, call, scope, holder: instanceClass(project, mod, scope, call.receiver)?.cls });
+      if (scope.kind === 'function') found.push({ mod, call, scope });
     }
-    byName.set(name, placed);
+    byName.set(name, found);
   }
-  return placed;
+  return found;
+}
+
+/**
+ * The class a call's receiver holds an instance of. Several classes may define a method of one name
+ * (`get`, `close`), and each asks about the same calls: each receiver is placed once per run, when first
+ * asked.
+ */
+function holderOf(project: ProjectIndex, site: ReceiverCall): Scope | undefined {
+  if (site.holder === undefined)
+    site.holder = instanceClass(project, site.mod, site.scope, site.call.receiver!)?.cls ?? null;
+  return site.holder ?? undefined;
 }
 
 const CALLS_BY_NAME: MemoKey<Map<string, { mod: ModuleIndex; call: Call }[]>> = memoKey('callsByName');
