@@ -172,23 +172,26 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /**
- * Groups items by scope into `map`. Items come in source order, so runs of one scope are long: the
- * current run's list is kept at hand rather than looked up for every item.
+ * Groups items by scope into `map`, in source order, each scope's list made at its exact length: a list
+ * grown by push keeps room for 17 items after its first, and most scopes hold a few, so on the stdlib
+ * pushed lists took about three times the room of their items. Lists enter the map in the order their
+ * scopes first appear, as they did when pushed.
  */
 function groupByScope<T extends { scope: number }>(items: T[], map: Map<number, T[]>): void {
-  let scope = -2;
-  let list: T[] = [];
+  const counts: number[] = [];
+  for (const item of items) counts[item.scope] = (counts[item.scope] ?? 0) + 1;
+  const lists: T[][] = [];
+  const filled: number[] = [];
   for (const item of items) {
-    if (item.scope !== scope) {
-      scope = item.scope;
-      const known = map.get(scope);
-      if (known) list = known;
-      else {
-        list = [];
-        map.set(scope, list);
-      }
+    const scope = item.scope;
+    let list = lists[scope];
+    if (list === undefined) {
+      list = new Array<T>(counts[scope]);
+      lists[scope] = list;
+      filled[scope] = 0;
+      map.set(scope, list);
     }
-    list.push(item);
+    list[filled[scope]++] = item;
   }
 }
 

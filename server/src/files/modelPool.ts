@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Syntax } from '../engine';
-import { type StringTable, shareStrings } from '../model/shareStrings';
+import { newShareTable, shareValues } from '../model/shareValues';
 import { type ModelOutcome, type ModelRequest, modelOrSkip } from './modelFile';
 
 /** The worker bundle's file name; esbuild.mjs writes it next to the other bundles. */
@@ -83,9 +83,9 @@ export async function modelFiles(syntax: Syntax, files: ModelRequest[], options:
   const everyOutcome = new Promise<void>((resolve) => {
     allLanded = resolve;
   });
-  const strings: StringTable = new Map();
+  const shares = newShareTable();
   const land = (index: number, outcome: ModelOutcome) => {
-    outcomes[index] = shareStrings(outcome, strings);
+    outcomes[index] = shareValues(outcome, shares);
     if (++landed === files.length) allLanded();
     options.onOutcome?.(index, outcome);
     // Claiming past the end stops every thread after the file it is on.
