@@ -66,6 +66,7 @@ const SNIPPET_INSERTS = [
   '"""doc"""\n',
   'await ',
   'lambda: 0',
+  '  # gil-lens: ignore\n',
 ];
 
 /** One random edit of `text`: an insertion, a deletion, a replacement or a copied stretch. */

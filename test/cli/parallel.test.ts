@@ -92,6 +92,8 @@ describe('model pool', () => {
     const serial = await modelFiles(syntax, files, { jobs: 1 });
     const workers = await modelFiles(syntax, files, { jobs: 2, script, workersOnly: true });
     expect(workers).toEqual(serial);
+    // `check` keeps plain lines: its models live seconds (PoolOptions.packLines).
+    expect(workers.every((o) => Object.getOwnPropertyDescriptor(o, 'lines')?.get === undefined)).toBe(true);
     expect(serial.filter((o) => 'reason' in o)).toHaveLength(4);
   });
 
@@ -130,6 +132,9 @@ describe("the language server's index on worker threads", () => {
     const pooled = await build(2);
     expect(serial.models.length).toBeGreaterThan(100);
     expect(pooled.complete).toBe(true);
+    // The index keeps each model's lines packed until read (files/packedLines.ts); reading gives them back.
+    const packed = (m: object) => typeof Object.getOwnPropertyDescriptor(m, 'lines')?.get === 'function';
+    expect(pooled.models.every(([, m]) => packed(m))).toBe(true);
     expect(pooled.models).toEqual(serial.models);
     expect(pooled.logged).toEqual(serial.logged);
     expect(pooled.last).toEqual([serial.models.length, serial.models.length]);

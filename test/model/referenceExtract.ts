@@ -86,6 +86,7 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
     path,
     moduleName: moduleName ?? defaultModuleName(path),
     lines: text.split(/\r?\n/),
+    directiveLines: text.split(/\r?\n/).flatMap((l, i) => (l.includes('gil-lens') ? [i] : [])),
     scopes: [moduleScope(root)],
     regions: [],
     calls: [],

@@ -2,14 +2,16 @@
  * A model worker's entry point, bundled to dist/modelWorker.js and started by
  * modelPool.ts. It loads its own parser, then claims files from the shared
  * counter until none are left, posting each file's model (or the reason it is
- * skipped) as soon as it has it, and `done` at the end. An error other than a
- * refusal is posted with the file's index and ends the worker: it is a bug,
- * and the main thread reports it as the serial check would.
+ * skipped) as soon as it has it, its lines packed when asked, and `done` at
+ * the end. An error other than a refusal is posted with the file's index and
+ * ends the worker: it is a bug, and the main thread reports it as the serial
+ * check would.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initSyntax } from '../engine';
-import { modelOrSkip } from './modelFile';
+import { isSkipped, modelOrSkip } from './modelFile';
 import type { WorkerInput, WorkerMessage } from './modelPool';
+import { packLines } from './packedLines';
 
 async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
   const counter = new Int32Array(input.claims);
@@ -22,7 +24,14 @@ async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): P
   const syntax = await initSyntax();
   for (let i = Atomics.add(counter, 0, 1); i < input.files.length; i = Atomics.add(counter, 0, 1)) {
     try {
-      post({ index: i, json: JSON.stringify(modelOrSkip(syntax, input.files[i])) });
+      const outcome = modelOrSkip(syntax, input.files[i]);
+      if (!input.packLines || isSkipped(outcome)) post({ index: i, json: JSON.stringify(outcome) });
+      else {
+        // The lines cross packed, beside the rest (packedLines.ts); the empty list keeps the model's fields in order.
+        const lines = packLines(outcome.lines);
+        outcome.lines = [];
+        post({ index: i, json: JSON.stringify(outcome), lines });
+      }
     } catch (error) {
       post({ index: i, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       return;

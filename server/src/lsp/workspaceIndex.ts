@@ -124,7 +124,13 @@ export class WorkspaceIndex {
       }
       progress(++done, files.length);
     };
-    await modelFiles(this.syntax, requests, { ...pool, workersOnly: true, onOutcome, cancelled: superseded });
+    await modelFiles(this.syntax, requests, {
+      ...pool,
+      workersOnly: true,
+      packLines: true,
+      onOutcome,
+      cancelled: superseded,
+    });
     return !superseded();
   }
 

@@ -69,6 +69,16 @@ export function splitLines(text: string): string[] {
   return text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
 }
 
+/** The lines of `text` that mention `gil-lens` (suppression comments); one search of the text when none does. */
+export function directiveLines(text: string, lines: string[]): number[] {
+  const found: number[] = [];
+  if (!text.includes(DIRECTIVE)) return found;
+  for (let i = 0; i < lines.length; i++) if (lines[i].includes(DIRECTIVE)) found.push(i);
+  return found;
+}
+
+const DIRECTIVE = 'gil-lens';
+
 /** How many captures from `from` on are calls starting at `start`. */
 function callsStartingAt(captures: QueryCapture[], from: number, start: number): number {
   let k = from;
@@ -107,10 +117,12 @@ export function extractModel(syntax: Syntax, tree: Tree, text: string, path: str
   const root: Node = tree.rootNode;
   const hasErrors = root.hasError;
   const scan = prepareSource(text, hasErrors);
+  const lines = splitLines(text);
   const model: ModuleModel = {
     path,
     moduleName: moduleName ?? defaultModuleName(path),
-    lines: splitLines(text),
+    lines,
+    directiveLines: directiveLines(text, lines),
     scopes: [moduleScope(root)],
     regions: [],
     calls: [],

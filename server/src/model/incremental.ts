@@ -45,6 +45,7 @@ import {
 import {
   collectCaptures,
   defaultModuleName,
+  directiveLines,
   extractModel,
   type IdBase,
   type ModelParts,
@@ -232,7 +233,7 @@ export function spliceStatement(
     const stretch: Stretch = { lo, hi, d, loLine, loCol: 0, hiLineOld: hiLine - dl, dl };
     const toFile: Shift = { offset: lo, lines: loLine, scopes: 0, regions: 0, calls: 0, writes: 0 };
     const newLayout = spliceLayout(layout, first, last, nodes, d, errors);
-    const model = assemble(previous, path, name, stretch, lines, anyContained(newLayout), (parts, base) => {
+    const model = assemble(previous, path, name, stretch, text, lines, anyContained(newLayout), (parts, base) => {
       collectCaptures(parts, captures, readers, base);
       // The statement was read on its own (into empty lists): move its items to where it stands in the file.
       for (const item of parts.scopes) shiftScope(item, toFile);
@@ -374,7 +375,7 @@ function splice(
   const range = { from: scan.lineStarts[loLine], to: more ? scan.lineStarts[hiLine + 1] : text.length, more };
   const lines = spliceLines(previous.lines, text, range, loLine, hiLine - dl);
   const stretch: Stretch = { lo, hi, d, loLine, loCol: lo - scan.lineStarts[loLine], hiLineOld: hiLine - dl, dl };
-  const model = assemble(previous, path, moduleName, stretch, lines, false, (parts, base) =>
+  const model = assemble(previous, path, moduleName, stretch, text, lines, false, (parts, base) =>
     collectCaptures(parts, captures, readers, base),
   );
   model.scopes.unshift(moduleScope(root));
@@ -407,6 +408,7 @@ function assemble(
   path: string,
   moduleName: string,
   stretch: Stretch,
+  text: string,
   lines: string[],
   hasErrors: boolean,
   extract: (parts: ModelParts, base: IdBase) => void,
@@ -437,6 +439,7 @@ function assemble(
     path,
     moduleName,
     lines,
+    directiveLines: directiveLines(text, lines),
     scopes: joined(
       previous.scopes.slice(1, range.scopes[0]),
       parts.scopes,

@@ -199,7 +199,13 @@ export interface ModuleModel {
   path: string;
   /** Dotted module name derived from the path (`pkg.mod`), for cross-file resolution. */
   moduleName: string;
+  /**
+   * The source's lines. A model in the language server's index holds them packed and unpacks them on
+   * first read (files/packedLines.ts), so a reader that can do without them should.
+   */
   lines: string[];
+  /** The lines that mention `gil-lens`, as suppression comments do: analysis/suppress.ts reads only these. */
+  directiveLines: number[];
   scopes: Scope[];
   regions: Region[];
   calls: Call[];
