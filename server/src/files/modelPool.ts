@@ -17,13 +17,14 @@
  * language server's index asks for `workersOnly`, so its main thread stays
  * free for requests. A model crosses as JSON text: one flat string is cheap
  * to post, and V8's JSON.parse builds objects and arrays of exactly the size
- * their fields need; for the language server's index, its lines cross packed
- * beside it and stay packed until read (packedLines.ts). Against structured clone of the object graph, on the
+ * their fields need. Against structured clone of the object graph, on the
  * stdlib, encoding takes 0.73× as long, decoding 0.88× and the decoded models
  * hold 0.85× the bytes. JSON drops fields whose value is `undefined`, which
  * the model's readers never tell apart from absent ones, and copies the one
  * object a model holds in two places (an import statement's span, shared by
- * the names it binds), which nothing compares by identity.
+ * the names it binds), which nothing compares by identity. For the language
+ * server's index, a model's lines cross packed beside its JSON and stay packed
+ * until read (packedLines.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -74,7 +75,7 @@ export interface PoolOptions {
   onOutcome?: (index: number, outcome: ModelOutcome) => void;
   /**
    * Keep each model's lines packed until something reads them (packedLines.ts), for models kept a long
-   * time: the language server's index of 2,672 files settled at 0.94x the RSS. `check` keeps plain lines:
+   * time: the language server's index of 2,672 files settled at about 0.95x the RSS. `check` keeps plain lines:
    * its models live seconds, its peak is set by the analysis' garbage, and there packing raised the peak
    * by the native memory zlib and the posted buffers take, about 14 MB on the same files.
    */
