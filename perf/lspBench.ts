@@ -15,13 +15,17 @@
  * at the end of function and parameter names where they are defined, so each
  * edit renames something other code refers to (issue 14's rename measure).
  * It is a benchmark script, not a timed test: it prints the figures and the
- * targets next to them and exits 0. Usage: node dist/lspBench.js [edits].
+ * targets next to them and exits 0. Given a folder, it also starts a fresh
+ * server on that folder, opens nothing, and prints its resident memory once
+ * the workspace index is built (issue 14: what closed files cost the server).
+ * Usage: node dist/lspBench.js [edits] [folder].
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CodeActionRequest, HoverRequest, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { STATUS_NOTIFICATION } from '../server/src/protocol';
 import { block, generateBigFile, HEADER } from './bigFile';
 import { type LspSession, rssMb, startLspSession } from './lspSession';
 
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
   try {
     await benchBigFile(dir);
     await benchManyFiles(path.join(dir, 'many'));
+    if (process.argv[3]) await benchIndex(path.resolve(process.argv[3]));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -248,6 +253,28 @@ async function benchManyFiles(dir: string): Promise<void> {
     const settled = mb(server.pid);
     console.log(
       `opened ${OPEN_FILES} files in ${openMs} ms (fresh server): RSS ${afterOpen} MB, ${settled} MB after settling (target ≤ 150 MB)`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A fresh server on `folder`, nothing open: its RSS once the background index of the folder is built. */
+async function benchIndex(folder: string): Promise<void> {
+  const started = performance.now();
+  const server = await startLspSession(path.join(__dirname, 'server.js'), folder);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.connection.onNotification(STATUS_NOTIFICATION, (p: { state: string }) => {
+        if (p.state === 'ready') resolve();
+      });
+      setTimeout(() => reject(new Error(`the index of ${folder} was not ready after 10 minutes`)), 600_000).unref();
+    });
+    const indexMs = (performance.now() - started).toFixed(0);
+    const indexed = mb(server.pid);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    console.log(
+      `indexed ${folder} in ${indexMs} ms (fresh server, nothing open): RSS ${indexed} MB, ${mb(server.pid)} MB after settling (no target)`,
     );
   } finally {
     await server.stop();
