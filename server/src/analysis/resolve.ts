@@ -172,6 +172,16 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /**
+ * Replace each list of `map` that push has grown by a copy of its exact length, and hand the map back. A
+ * list keeps room for 17 items after its second push, and an index by name holds thousands of short
+ * lists; the copies are made once, when the index is complete, and the grown lists die young.
+ */
+export function exactLists<K, V>(map: Map<K, V[]>): Map<K, V[]> {
+  for (const [key, list] of map) if (list.length > 1) map.set(key, list.slice());
+  return map;
+}
+
+/**
  * Groups items by scope into `map`, in source order, each scope's list made at its exact length: a list
  * grown by push keeps room for 17 items after its first, and most scopes hold a few, so on the stdlib
  * pushed lists took about three times the room of their items. Lists enter the map in the order their
@@ -238,6 +248,9 @@ export function indexModule(model: ModuleModel, token: Epoch = newEpoch()): Modu
     if (s.kind === 'class') push(mod.classes, s.name, s);
     if (s.kind === 'function' && s.parent >= 0 && model.scopes[s.parent].kind === 'class') push(mod.methods, s.name, s);
   }
+  exactLists(mod.children);
+  exactLists(mod.classes);
+  exactLists(mod.methods);
   groupByScope(model.calls, mod.callsByScope);
   groupByScope(model.writes, mod.writesByScope);
   groupByScope(model.regions, mod.regionsByScope);
@@ -309,7 +322,7 @@ export function bindingsIn(mod: ModuleIndex, scopeId: number): Map<string, Write
     for (const w of mod.writesByScope.get(scopeId) ?? []) {
       if (w.kind === 'assign' && w.targets.length === 1) push(byName, w.targets[0].text, w);
     }
-    mod.bindings.set(scopeId, byName);
+    mod.bindings.set(scopeId, exactLists(byName));
   }
   return byName;
 }

@@ -28,6 +28,7 @@ import {
   bindingOf,
   bindingsIn,
   enclosingClass,
+  exactLists,
   headOf,
   LOCAL_MARK,
   localNames,
@@ -191,7 +192,7 @@ export function handedPoolMethod(
         out.set(call.callee, list);
       }
     }
-    return out;
+    return exactLists(out);
   });
   // A name that is no plain parameter of `fn` (`*args`, `self`) is handed nothing by position or keyword.
   for (const { mod: at, call } of index < 0 ? [] : (byCallee.get(fn.name) ?? [])) {

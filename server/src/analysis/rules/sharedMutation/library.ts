@@ -29,7 +29,7 @@ import {
 } from '../../locks';
 import { type MemoKey, memo, memoKey } from '../../memo';
 import { calleeOf, classAcross, instanceClass, isThreadClass, valueCalleeOf } from '../../origins';
-import { type ModuleIndex, mentions, methodOf, type ProjectIndex, qualify } from '../../resolve';
+import { exactLists, type ModuleIndex, mentions, methodOf, type ProjectIndex, qualify } from '../../resolve';
 import type { SpawnSite } from '../../targets';
 import type { Config } from '../../types';
 import { type LoopThread, onCallersThread } from './loopThread';
@@ -975,7 +975,7 @@ export function callsNamed(project: ProjectIndex, name: string): { mod: ModuleIn
         byName.set(call.method, list);
       }
     }
-    return byName;
+    return exactLists(byName);
   });
   return index.get(name) ?? [];
 }
