@@ -5,7 +5,7 @@
  * a plain field that reads, writes, spreads and serialises like any other.
  */
 import { describe, expect, it } from 'vitest';
-import { packLines, readLinesOnDemand, unpackLines } from '../../server/src/files/packedLines';
+import { packLines, readLinesOnDemand, takeLines, unpackLines } from '../../server/src/files/packedLines';
 import type { ModuleModel } from '../../server/src/model/types';
 
 const LINES = ['# -*- coding: utf-8 -*-', 'naïve = "日本語 🐍"', '', '    ', 'x = 1\r', '\ttab', '😀'.repeat(40), ''];
@@ -38,8 +38,12 @@ describe('packed lines', () => {
     expect(packed.buffer.byteLength).toBe(packed.byteLength);
   });
 
-  it('are unpacked on first read only, then held as a plain field', () => {
-    const m = readLinesOnDemand(model([]), packLines(LINES));
+  it('are taken from a model, leaving an empty list, and given back on first read only', () => {
+    const taken = model([...LINES]);
+    const packed = takeLines(taken);
+    expect(taken.lines).toEqual([]);
+    expect(Object.keys(taken)).toEqual(Object.keys(model(LINES)));
+    const m = readLinesOnDemand(taken, packed);
     expect(typeof Object.getOwnPropertyDescriptor(m, 'lines')?.get).toBe('function');
     expect(m.lines).toEqual(LINES);
     const held = Object.getOwnPropertyDescriptor(m, 'lines');

@@ -188,20 +188,19 @@ export function exactLists<K, V>(map: Map<K, V[]>): Map<K, V[]> {
  * scopes first appear, as they did when pushed.
  */
 function groupByScope<T extends { scope: number }>(items: T[], map: Map<number, T[]>): void {
-  const counts: number[] = [];
-  for (const item of items) counts[item.scope] = (counts[item.scope] ?? 0) + 1;
+  // Items each scope has still to place: a list's next slot is its length less that count.
+  const left: number[] = [];
+  for (const item of items) left[item.scope] = (left[item.scope] ?? 0) + 1;
   const lists: T[][] = [];
-  const filled: number[] = [];
   for (const item of items) {
     const scope = item.scope;
     let list = lists[scope];
     if (list === undefined) {
-      list = new Array<T>(counts[scope]);
+      list = new Array<T>(left[scope]);
       lists[scope] = list;
-      filled[scope] = 0;
       map.set(scope, list);
     }
-    list[filled[scope]++] = item;
+    list[list.length - left[scope]--] = item;
   }
 }
 

@@ -33,7 +33,7 @@ import { Worker } from 'node:worker_threads';
 import type { Syntax } from '../engine';
 import { newShareTable, shareValues } from '../model/shareValues';
 import { isSkipped, type ModelOutcome, type ModelRequest, modelOrSkip } from './modelFile';
-import { packLines, readLinesOnDemand } from './packedLines';
+import { readLinesOnDemand, takeLines } from './packedLines';
 
 /** The worker bundle's file name; esbuild.mjs writes it next to the other bundles. */
 export const WORKER_FILE = 'modelWorker.js';
@@ -75,9 +75,9 @@ export interface PoolOptions {
   onOutcome?: (index: number, outcome: ModelOutcome) => void;
   /**
    * Keep each model's lines packed until something reads them (packedLines.ts), for models kept a long
-   * time: the language server's index of 2,672 files settled at about 0.95x the RSS. `check` keeps plain lines:
-   * its models live seconds, its peak is set by the analysis' garbage, and there packing raised the peak
-   * by the native memory zlib and the posted buffers take, about 14 MB on the same files.
+   * time: the language server's index of 2,672 files settled at about 0.95x the RSS. `check` keeps plain
+   * lines: its models live seconds, its peak is set by the analysis' garbage, and there packing raised
+   * the peak by the native memory zlib and the posted buffers take, about 14 MB on the same files.
    */
   packLines?: boolean;
   /** Asked after each file; once true, no file is claimed any more and the outcomes are left incomplete. */
@@ -104,8 +104,7 @@ export async function modelFiles(syntax: Syntax, files: ModelRequest[], options:
     if (!pack || isSkipped(outcome)) outcomes[index] = shareValues(outcome, shares);
     else {
       // A model made on this thread is packed here; a worker's arrives packed, its `lines` left empty.
-      const lines = packed ?? packLines(outcome.lines);
-      outcome.lines = [];
+      const lines = packed ?? takeLines(outcome);
       outcomes[index] = readLinesOnDemand(shareValues(outcome, shares), lines);
     }
     if (++landed === files.length) allLanded();

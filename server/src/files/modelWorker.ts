@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initSyntax } from '../engine';
 import { isSkipped, modelOrSkip } from './modelFile';
 import type { WorkerInput, WorkerMessage } from './modelPool';
-import { packLines } from './packedLines';
+import { takeLines } from './packedLines';
 
 async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
   const counter = new Int32Array(input.claims);
@@ -25,13 +25,9 @@ async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): P
   for (let i = Atomics.add(counter, 0, 1); i < input.files.length; i = Atomics.add(counter, 0, 1)) {
     try {
       const outcome = modelOrSkip(syntax, input.files[i]);
-      if (!input.packLines || isSkipped(outcome)) post({ index: i, json: JSON.stringify(outcome) });
-      else {
-        // The lines cross packed, beside the rest (packedLines.ts); the empty list keeps the model's fields in order.
-        const lines = packLines(outcome.lines);
-        outcome.lines = [];
-        post({ index: i, json: JSON.stringify(outcome), lines });
-      }
+      // Asked to, the lines cross packed, beside the rest (packedLines.ts).
+      const lines = input.packLines && !isSkipped(outcome) ? takeLines(outcome) : undefined;
+      post({ index: i, json: JSON.stringify(outcome), lines });
     } catch (error) {
       post({ index: i, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       return;

@@ -31,6 +31,16 @@ export function unpackLines(packed: Uint8Array): string[] {
 }
 
 /**
+ * Pack the model's lines and leave an empty list in their place, which keeps the model's fields in their
+ * order (so models keep one shape) until readLinesOnDemand puts the packing there.
+ */
+export function takeLines(model: ModuleModel): Uint8Array {
+  const packed = packLines(model.lines);
+  model.lines = [];
+  return packed;
+}
+
+/**
  * Make `model.lines` unpack `packed` when first read. From then on, or once
  * something assigns it, `lines` is a plain field again and the packing is dropped.
  */
