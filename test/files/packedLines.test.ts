@@ -43,7 +43,7 @@ describe('packed lines', () => {
     const packed = takeLines(taken);
     expect(taken.lines).toEqual([]);
     expect(Object.keys(taken)).toEqual(Object.keys(model(LINES)));
-    const m = readLinesOnDemand(taken, packed);
+    const m = readLinesOnDemand(taken, () => unpackLines(packed));
     expect(typeof Object.getOwnPropertyDescriptor(m, 'lines')?.get).toBe('function');
     expect(m.lines).toEqual(LINES);
     const held = Object.getOwnPropertyDescriptor(m, 'lines');
@@ -54,8 +54,10 @@ describe('packed lines', () => {
   });
 
   it('serialise like plain lines before any read, and yield to a write', () => {
-    expect(JSON.stringify(readLinesOnDemand(model([]), packLines(LINES)))).toBe(JSON.stringify(model(LINES)));
-    const m = readLinesOnDemand(model([]), packLines(LINES));
+    expect(JSON.stringify(readLinesOnDemand(model([]), () => unpackLines(packLines(LINES))))).toBe(
+      JSON.stringify(model(LINES)),
+    );
+    const m = readLinesOnDemand(model([]), () => unpackLines(packLines(LINES)));
     m.lines = ['replaced'];
     expect(m.lines).toEqual(['replaced']);
     expect(Object.getOwnPropertyDescriptor(m, 'lines')?.get).toBeUndefined();

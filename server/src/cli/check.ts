@@ -5,7 +5,8 @@
  * files, reads and models each one on all cores or `--jobs N` threads
  * (skipping binary, non-UTF-8 and oversized files, devices, FIFOs and broken
  * links, and files the parser refuses, with a message), analyses all the
- * others together so calls between them resolve,
+ * others together so calls between them resolve (reading a file's lines again
+ * only when a finding quotes them or a fix needs them),
  * and prints the chosen format on stdout. Messages about the run go to stderr
  * so stdout stays parseable. Input and output are passed in, which keeps the
  * command testable without a child process.
@@ -85,7 +86,13 @@ export async function analyse(files: PythonFile[], config: Config, io: Pick<CliI
   const models: ModuleModel[] = [];
   const analysed: CheckedFile[] = [];
   let unreadable = false;
-  const outcomes = await modelFiles(await initSyntax(), files, { jobs });
+  // Lines are read again from the files that need them (linesOnDisk.ts); these had changed by then.
+  const changed = new Set<number>();
+  const outcomes = await modelFiles(await initSyntax(), files, {
+    jobs,
+    lines: 'disk',
+    onChangedOnDisk: (index) => changed.add(index),
+  });
   files.forEach((file, i) => {
     const entry: CheckedFile = { path: file.displayPath, absPath: file.absPath };
     checked.push(entry);
@@ -111,7 +118,26 @@ export async function analyse(files: PythonFile[], config: Config, io: Pick<CliI
       }
     });
   }
+  if (changed.size > 0) {
+    leaveOutChanged(checked, changed, io);
+    unreadable = true;
+  }
   return { checked, unreadable };
+}
+
+/**
+ * Files (by index) that had changed on disk when their lines were read again: their findings stand for the
+ * text that was modelled, which is gone, so a fix would edit the wrong text. Fixes are left out and each
+ * file is named on stderr, in file order; the caller counts the run as incomplete.
+ */
+export function leaveOutChanged(checked: CheckedFile[], changed: Set<number>, io: Pick<CliIo, 'stderr'>): void {
+  checked.forEach((file, i) => {
+    if (!changed.has(i)) return;
+    for (const finding of file.report?.findings ?? []) finding.fixes = [];
+    io.stderr(
+      `gil-lens: ${file.path}: changed while being checked: its findings are for the version read first, any source text they quote is missing, and their fixes are left out\n`,
+    );
+  });
 }
 
 /** `--config FILE` when given, else the nearest pyproject.toml; warnings go to stderr. */

@@ -40,12 +40,7 @@ export function isSkipped(outcome: ModelOutcome): outcome is Skipped {
 
 /** Read and model one file; any error but a refusal by the reader or the parser is a bug and is thrown. */
 export function modelOrSkip(syntax: Syntax, file: ModelRequest): ModelOutcome {
-  // Structured clone turns a Buffer into a plain Uint8Array; fs wants the Buffer back.
-  const fsPath = file.fsPath
-    ? Buffer.from(file.fsPath.buffer, file.fsPath.byteOffset, file.fsPath.byteLength)
-    : undefined;
-  const read =
-    file.maxBytes === undefined ? readSource(fsPath ?? file.absPath) : readWithin(file.absPath, file.maxBytes);
+  const read = readRequest(file);
   if (!read.ok) return read.unreadable ? { reason: read.reason, unreadable: true } : { reason: read.reason };
   try {
     return modelOf(syntax, { path: file.displayPath, text: read.text, moduleName: file.moduleName });
@@ -53,6 +48,15 @@ export function modelOrSkip(syntax: Syntax, file: ModelRequest): ModelOutcome {
     if (error instanceof SkippedSource) return { reason: error.reason };
     throw error;
   }
+}
+
+/** Read the file as the request says: as `check` reads it, or within the language server's size limit. */
+export function readRequest(file: ModelRequest): ReadResult {
+  // Structured clone turns a Buffer into a plain Uint8Array; fs wants the Buffer back.
+  const fsPath = file.fsPath
+    ? Buffer.from(file.fsPath.buffer, file.fsPath.byteOffset, file.fsPath.byteLength)
+    : undefined;
+  return file.maxBytes === undefined ? readSource(fsPath ?? file.absPath) : readWithin(file.absPath, file.maxBytes);
 }
 
 /** Read a file for the language server's index: anything but a regular file within `maxBytes` is skipped. */

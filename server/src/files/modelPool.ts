@@ -24,7 +24,8 @@
  * object a model holds in two places (an import statement's span, shared by
  * the names it binds), which nothing compares by identity. For the language
  * server's index, a model's lines cross packed beside its JSON and stay packed
- * until read (packedLines.ts).
+ * until read (packedLines.ts); for `check`, they do not cross at all and are
+ * read from the file again if asked for (linesOnDisk.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,8 +33,9 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Syntax } from '../engine';
 import { newShareTable, shareValues } from '../model/shareValues';
+import { type DroppedLines, dropLines, readLinesFromDisk } from './linesOnDisk';
 import { isSkipped, type ModelOutcome, type ModelRequest, modelOrSkip } from './modelFile';
-import { readLinesOnDemand, takeLines } from './packedLines';
+import { readLinesOnDemand, takeLines, unpackLines } from './packedLines';
 
 /** The worker bundle's file name; esbuild.mjs writes it next to the other bundles. */
 export const WORKER_FILE = 'modelWorker.js';
@@ -43,15 +45,24 @@ export interface WorkerInput {
   files: ModelRequest[];
   /** One Int32: the index of the next file nobody has claimed. */
   claims: SharedArrayBuffer;
-  /** Post each model's lines packed (PoolOptions.packLines). */
-  packLines: boolean;
+  /** What becomes of each model's lines (PoolOptions.lines). */
+  lines: KeptLines;
 }
 
-/** What a worker posts: an outcome per file it claimed, as JSON text, then `done`, or the error that stopped it. */
+/**
+ * What a worker posts: an outcome per file it claimed, as JSON text (with its lines packed, or what is kept
+ * of them once dropped, as PoolOptions.lines says), then `done`, or the error that stopped it.
+ */
 export type WorkerMessage =
-  | { index: number; json: string; lines?: Uint8Array }
+  | ({ index: number; json: string } & PostedLines)
   | { done: true }
   | { index: number; error: string };
+
+/** A model's lines as a worker posts them: packed, or what is kept of them once dropped. */
+export interface PostedLines {
+  packed?: Uint8Array;
+  dropped?: DroppedLines;
+}
 
 /** All cores: the number of threads `check` models files on by default. */
 export function defaultJobs(): number {
@@ -64,6 +75,9 @@ export function findWorkerScript(dir: string = __dirname): string | undefined {
   return fs.existsSync(file) ? file : undefined;
 }
 
+/** What becomes of a model's lines once it is made (PoolOptions.lines). */
+export type KeptLines = 'plain' | 'packed' | 'disk';
+
 export interface PoolOptions {
   /** Threads that model files, the main thread included unless `workersOnly`. */
   jobs: number;
@@ -74,12 +88,16 @@ export interface PoolOptions {
   /** Called as each file's outcome arrives, in whatever order the threads finish. */
   onOutcome?: (index: number, outcome: ModelOutcome) => void;
   /**
-   * Keep each model's lines packed until something reads them (packedLines.ts), for models kept a long
-   * time: the language server's index of 2,672 files settled at about 0.95x the RSS. `check` keeps plain
-   * lines: its models live seconds, its peak is set by the analysis' garbage, and there packing raised
-   * the peak by the native memory zlib and the posted buffers take, about 14 MB on the same files.
+   * What becomes of each model's lines; `plain` (the default) keeps them as strings. `packed` keeps them
+   * packed until something reads them (packedLines.ts), for models kept a long time while their files
+   * may change: the language server's index of 2,672 files settled at about 0.95x the RSS. `disk` drops
+   * them and reads the file again if something asks (linesOnDisk.ts), for `check`, whose models live
+   * seconds. For `check`, packing had raised the peak by the native memory zlib and the posted buffers
+   * take; dropping lowers it (about 0.93x on four stdlib copies) and shortens what workers post.
    */
-  packLines?: boolean;
+  lines?: KeptLines;
+  /** With `lines: 'disk'`: called when a file's lines were asked for and it had changed since it was modelled. */
+  onChangedOnDisk?: (index: number) => void;
   /** Asked after each file; once true, no file is claimed any more and the outcomes are left incomplete. */
   cancelled?: () => boolean;
 }
@@ -99,13 +117,18 @@ export async function modelFiles(syntax: Syntax, files: ModelRequest[], options:
     allLanded = resolve;
   });
   const shares = newShareTable();
-  const pack = options.packLines === true;
-  const land = (index: number, outcome: ModelOutcome, packed?: Uint8Array) => {
-    if (!pack || isSkipped(outcome)) outcomes[index] = shareValues(outcome, shares);
-    else {
-      // A model made on this thread is packed here; a worker's arrives packed, its `lines` left empty.
-      const lines = packed ?? takeLines(outcome);
-      outcomes[index] = readLinesOnDemand(shareValues(outcome, shares), lines);
+  const kept = options.lines ?? 'plain';
+  const onChanged = options.onChangedOnDisk ?? (() => {});
+  const land = (index: number, outcome: ModelOutcome, posted?: PostedLines) => {
+    // A model made on this thread has its lines packed or dropped here; a worker's arrives that way, `lines` empty.
+    if (kept === 'plain' || isSkipped(outcome)) outcomes[index] = shareValues(outcome, shares);
+    else if (kept === 'packed') {
+      const packed = posted?.packed ?? takeLines(outcome);
+      outcomes[index] = readLinesOnDemand(shareValues(outcome, shares), () => unpackLines(packed));
+    } else {
+      const dropped = posted?.dropped ?? dropLines(outcome);
+      const model = shareValues(outcome, shares);
+      outcomes[index] = readLinesFromDisk(model, files[index], dropped, () => onChanged(index));
     }
     if (++landed === files.length) allLanded();
     options.onOutcome?.(index, outcome);
@@ -123,9 +146,7 @@ export async function modelFiles(syntax: Syntax, files: ModelRequest[], options:
   }
   const script = options.script ?? findWorkerScript();
   if (!script) throw new Error(`cannot find ${WORKER_FILE} next to ${__dirname}; run "npm run build"`);
-  const started = Array.from({ length: workers }, () =>
-    runWorker(script, { files, claims, packLines: pack }, land, files),
-  );
+  const started = Array.from({ length: workers }, () => runWorker(script, { files, claims, lines: kept }, land, files));
   try {
     if (mainHelps) {
       for (let i = Atomics.add(counter, 0, 1); i < files.length; i = Atomics.add(counter, 0, 1)) {
@@ -154,7 +175,7 @@ interface RunningWorker {
 function runWorker(
   script: string,
   input: WorkerInput,
-  land: (index: number, outcome: ModelOutcome, packed?: Uint8Array) => void,
+  land: (index: number, outcome: ModelOutcome, posted: PostedLines) => void,
   files: ModelRequest[],
 ): RunningWorker {
   const worker = new Worker(script, { workerData: input });
@@ -167,7 +188,7 @@ function runWorker(
       } else if ('error' in message) {
         reject(new Error(`while modelling ${files[message.index].displayPath}: ${message.error}`));
       } else {
-        land(message.index, JSON.parse(message.json) as ModelOutcome, message.lines);
+        land(message.index, JSON.parse(message.json) as ModelOutcome, message);
       }
     });
     worker.on('error', reject);

@@ -2,13 +2,14 @@
  * A model worker's entry point, bundled to dist/modelWorker.js and started by
  * modelPool.ts. It loads its own parser, then claims files from the shared
  * counter until none are left, posting each file's model (or the reason it is
- * skipped) as soon as it has it, its lines packed when asked, and `done` at
+ * skipped) as soon as it has it, its lines packed or dropped when asked, and `done` at
  * the end. An error other than a refusal is posted with the file's index and
  * ends the worker: it is a bug, and the main thread reports it as the serial
  * check would.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initSyntax } from '../engine';
+import { dropLines } from './linesOnDisk';
 import { isSkipped, modelOrSkip } from './modelFile';
 import type { WorkerInput, WorkerMessage } from './modelPool';
 import { takeLines } from './packedLines';
@@ -25,9 +26,11 @@ async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): P
   for (let i = Atomics.add(counter, 0, 1); i < input.files.length; i = Atomics.add(counter, 0, 1)) {
     try {
       const outcome = modelOrSkip(syntax, input.files[i]);
-      // Asked to, the lines cross packed, beside the rest (packedLines.ts).
-      const lines = input.packLines && !isSkipped(outcome) ? takeLines(outcome) : undefined;
-      post({ index: i, json: JSON.stringify(outcome), lines });
+      // Asked to, the lines cross packed beside the rest (packedLines.ts), or only what is kept of them once dropped.
+      const model = isSkipped(outcome) ? undefined : outcome;
+      const packed = model && input.lines === 'packed' ? takeLines(model) : undefined;
+      const dropped = model && input.lines === 'disk' ? dropLines(model) : undefined;
+      post({ index: i, json: JSON.stringify(outcome), packed, dropped });
     } catch (error) {
       post({ index: i, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       return;

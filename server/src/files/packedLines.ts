@@ -41,10 +41,11 @@ export function takeLines(model: ModuleModel): Uint8Array {
 }
 
 /**
- * Make `model.lines` unpack `packed` when first read. From then on, or once
- * something assigns it, `lines` is a plain field again and the packing is dropped.
+ * Make `model.lines` call `load` when first read: unpack packed lines (`() => unpackLines(packed)`), or read
+ * the file again (linesOnDisk.ts). From then on, or once something assigns it, `lines` is a plain field
+ * again and the loader is dropped.
  */
-export function readLinesOnDemand(model: ModuleModel, packed: Uint8Array): ModuleModel {
+export function readLinesOnDemand(model: ModuleModel, load: () => string[]): ModuleModel {
   const settle = (lines: string[]) => {
     Object.defineProperty(model, 'lines', { value: lines, writable: true, enumerable: true, configurable: true });
     return lines;
@@ -52,7 +53,7 @@ export function readLinesOnDemand(model: ModuleModel, packed: Uint8Array): Modul
   Object.defineProperty(model, 'lines', {
     enumerable: true,
     configurable: true,
-    get: () => settle(unpackLines(packed)),
+    get: () => settle(load()),
     set: settle,
   });
   return model;

@@ -127,7 +127,7 @@ export class WorkspaceIndex {
     await modelFiles(this.syntax, requests, {
       ...pool,
       workersOnly: true,
-      packLines: true,
+      lines: 'packed',
       onOutcome,
       cancelled: superseded,
     });

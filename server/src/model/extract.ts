@@ -64,6 +64,11 @@ function captureParts(name: string): [string, string] {
   return parts;
 }
 
+/** The lines a model of `text` holds (extractModel): split where the parser saw line breaks, lone `\r` ones included. */
+export function sourceLines(text: string): string[] {
+  return splitLines(lspLineBreaks(text));
+}
+
 /** `text.split(/\r?\n/)`, without the regular expression when there is no carriage return (most files). */
 export function splitLines(text: string): string[] {
   return text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
