@@ -58,6 +58,22 @@ describe('collectPythonFiles', () => {
     expect(rels(loose, ['src'])).toEqual(['src/app.py', 'src/secret.py']);
   });
 
+  it('walks a named folder that a .gitignore above ignores as a whole, honouring its own', () => {
+    const dir = project({
+      '.git/HEAD': '',
+      '.gitignore': '/versions/\n*.gen.py\n',
+      'versions/3.11/lib/os.py': '',
+      'versions/3.11/lib/x.gen.py': '',
+      'versions/3.11/lib/.gitignore': 'local_*.py\n',
+      'versions/3.11/lib/local_a.py': '',
+      'src/app.py': '',
+    });
+    // Walking the repository still skips the ignored folder.
+    expect(rels(dir)).toEqual(['src/app.py']);
+    expect(rels(dir, ['versions/3.11/lib'])).toEqual(['versions/3.11/lib/os.py', 'versions/3.11/lib/x.gen.py']);
+    expect(rels(dir, ['versions'])).toEqual(['versions/3.11/lib/os.py', 'versions/3.11/lib/x.gen.py']);
+  });
+
   it('always checks files named on the command line, once each', () => {
     const dir = project({ '.gitignore': 'ignored.py\n', 'ignored.py': '', script: '' });
     expect(rels(dir, ['ignored.py', 'script', '.', 'ignored.py'])).toEqual(['ignored.py', 'script']);

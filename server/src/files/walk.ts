@@ -1,11 +1,14 @@
 /**
  * Turns the paths on the command line (or a workspace folder, for the language
- * server's index) into the sorted list of Python files to check. Named files are always checked. Named folders are walked for `*.py`,
+ * server's index) into the sorted list of Python files to check. Named files
+ * are always checked. Named folders are walked for `*.py`,
  * skipping tool and environment folders and whatever the `.gitignore` files say
  * (with git's precedence: a deeper .gitignore overrides a shallower one, and a
  * folder that is ignored is not entered). The `.gitignore` files above a named
  * folder count too, up to the enclosing git repository's root, because
- * `gil-lens check src/` should skip what `git status` skips.
+ * `gil-lens check src/` should skip what `git status` skips; but a named
+ * folder they ignore as a whole is walked all the same, as a named file is
+ * checked.
  *
  * Symbolic links to folders are not followed, which rules out cycles; links to
  * files are checked once, under the first path that reaches them. A `*.py`
@@ -118,7 +121,7 @@ export function collectPythonFiles(paths: string[], options: WalkOptions = {}): 
         skipped: [],
         problems: result.problems,
       };
-      walkDir(walk, { fsPath, abs: absPath, rel: '' }, walk.gitignore ? ancestorLayers(absPath) : []);
+      walkDir(walk, { fsPath, abs: absPath, rel: '' }, walk.gitignore ? layersAbove(absPath) : []);
       found = walkedFiles(walk, given, absPath);
       for (const { rel, reason } of walk.skipped.sort((a, b) => compareCodePoints(a.rel, b.rel))) {
         result.skipped.push({ absPath: path.join(absPath, rel), displayPath: path.join(given, rel), reason });
@@ -265,6 +268,17 @@ function ancestorLayers(dir: string): IgnoreLayer[] {
     .reverse()
     .map((abs) => readGitignore({ fsPath: abs, abs, rel: '' }))
     .filter((layer): layer is IgnoreLayer => layer !== undefined);
+}
+
+/**
+ * The .gitignore layers that apply inside a named folder: those above it, unless they ignore the folder
+ * itself. Naming a folder that a .gitignore above ignores as a whole (a virtual environment, a pyenv
+ * version, a vendored copy) asks for it, as naming a file does: it is walked, honouring only its own
+ * .gitignore files and deeper ones. Keeping the layers above would skip every file in it.
+ */
+function layersAbove(dir: string): IgnoreLayer[] {
+  const layers = ancestorLayers(dir);
+  return isIgnored(layers, dir, true) ? [] : layers;
 }
 
 /** The same key for every path that reaches one file. */
