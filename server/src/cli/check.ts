@@ -11,9 +11,12 @@
  * so stdout stays parseable. Input and output are passed in, which keeps the
  * command testable without a child process.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { analyzeProject } from '../analysis/index';
 import type { Config } from '../analysis/types';
+import { MAX_FILE_BYTES } from '../config/limits';
 import { ConfigFileError, discoverConfig, type LoadedConfig, loadConfigFile } from '../config/loadConfig';
 import { initSyntax } from '../engine';
 import { isSkipped } from '../files/modelFile';
@@ -24,6 +27,7 @@ import { CHECK_USAGE, type CheckOptions, parseCheckArgs, UsageError } from './ar
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
+import { heapWarning } from './heapNeed';
 import { type CheckedFile, exitCodeFor } from './results';
 
 export interface CliIo {
@@ -62,6 +66,8 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   if (walk.files.length + walk.skipped.length === 0) {
     io.stderr(`gil-lens: no Python files found in ${options.paths.join(', ')}\n`);
   }
+  const heap = heapWarning(walk.files.length, sourceBytes(walk.files), v8.getHeapStatistics().heap_size_limit);
+  if (heap) io.stderr(`gil-lens: ${heap}\n`);
   const { checked, unreadable } = await analyse(walk.files, loaded.config, io, options.jobs);
   // Broken links and devices met in a folder are reported like any skipped file.
   for (const entry of walk.skipped) {
@@ -138,6 +144,20 @@ export function leaveOutChanged(checked: CheckedFile[], changed: Set<number>, io
       `gil-lens: ${file.path}: changed while being checked: its findings are for the version read first, any source text they quote is missing, and their fixes are left out\n`,
     );
   });
+}
+
+/** The bytes of Python the files hold, leaving out those too large to be checked; an unreadable file counts 0. */
+function sourceBytes(files: PythonFile[]): number {
+  let total = 0;
+  for (const file of files) {
+    try {
+      const size = fs.statSync(file.fsPath ?? file.absPath).size;
+      if (size <= MAX_FILE_BYTES) total += size;
+    } catch {
+      // Reading it will say why.
+    }
+  }
+  return total;
 }
 
 /** `--config FILE` when given, else the nearest pyproject.toml; warnings go to stderr. */
