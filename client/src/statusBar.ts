@@ -23,6 +23,11 @@ export function statusText(server: ServerState, index?: StatusParams): { text: s
     const count = index.total ? ` ${index.done ?? 0}/${index.total}` : '';
     return { text: `$(sync~spin) gil-lens: indexing${count}`, tooltip: 'gil-lens: indexing the workspace' };
   }
+  if (index?.leftOut)
+    return {
+      text: '$(check) gil-lens',
+      tooltip: `gil-lens: ready; ${index.leftOut} Python files are beyond gil-lens.maxIndexedFiles and not indexed`,
+    };
   return { text: '$(check) gil-lens', tooltip: 'gil-lens: ready' };
 }
 

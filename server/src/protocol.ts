@@ -7,7 +7,7 @@
  * client bundle stays small.
  */
 import { RULE_IDS, type RuleId, type Severity } from './analysis/types';
-import { MAX_FILE_BYTES } from './config/limits';
+import { MAX_FILE_BYTES, MAX_INDEXED_FILES } from './config/limits';
 
 /** The settings section, and the language client's id (so `gil-lens.trace.server` works). */
 export const SECTION = 'gil-lens';
@@ -36,6 +36,8 @@ export interface StatusParams {
   /** Files indexed so far and in total, while indexing. */
   done?: number;
   total?: number;
+  /** When ready: the workspace's Python files beyond `gil-lens.maxIndexedFiles`, left out of the index. */
+  leftOut?: number;
 }
 
 /** Client notification sent when the user grants workspace trust after start-up. */
@@ -70,6 +72,8 @@ export interface Settings {
   trace: { server: TraceSetting };
   /** Files larger than this many bytes are skipped. */
   maxFileSize: number;
+  /** The workspace index holds at most this many files (0: none, only open documents are analysed). */
+  maxIndexedFiles: number;
   /** Quiet time after an edit before diagnostics are recomputed; 0 (the default) adapts to the analysis time. */
   diagnosticsDelayMs: number;
   pythonPath: string;
@@ -88,6 +92,7 @@ export const DEFAULT_SETTINGS: Settings = {
   codeLens: { enable: true },
   trace: { server: 'off' },
   maxFileSize: MAX_FILE_BYTES,
+  maxIndexedFiles: MAX_INDEXED_FILES,
   diagnosticsDelayMs: 0,
   pythonPath: '',
   freeThreadedPythonPath: '',

@@ -111,10 +111,11 @@ describe('model pool', () => {
 describe("the language server's index on worker threads", () => {
   const FIXTURES = path.join(ROOT, 'test/fixtures');
 
-  async function build(jobs: number, isOpen: (file: string) => boolean = () => false) {
+  async function build(jobs: number, isOpen: (file: string) => boolean = () => false, maxFiles?: number) {
     const logged: string[] = [];
     const index = new WorkspaceIndex(await initSyntax(), {
       maxFileSize: () => 2 * 1024 * 1024,
+      maxFiles: maxFiles === undefined ? undefined : () => maxFiles,
       isOpen,
       log: (message) => logged.push(message),
       jobs,
@@ -124,8 +125,27 @@ describe("the language server's index on worker threads", () => {
     const complete = await index.build([FIXTURES], (done, total) => {
       last = [done, total];
     });
-    return { complete, models: [...index.models.entries()], logged, last };
+    return { complete, models: [...index.models.entries()], logged, last, index };
   }
+
+  it('holds the first files of the walk up to gil-lens.maxIndexedFiles, on workers as on the main thread', async () => {
+    const all = await build(0);
+    for (const jobs of [0, 2]) {
+      const limited = await build(jobs, () => false, 20);
+      expect(limited.models.map(([file]) => file)).toEqual(all.models.slice(0, 20).map(([file]) => file));
+      expect(limited.index.leftOut).toBe(all.models.length - 20);
+      expect(limited.logged.filter((l) => l.includes('gil-lens.maxIndexedFiles'))).toHaveLength(1);
+      // A file the index does not hold is not added past the limit; one it holds is read again.
+      const outside = all.models[25][0];
+      await limited.index.update(outside);
+      expect(limited.index.models.has(outside)).toBe(false);
+      const inside = all.models[3][0];
+      const before = limited.index.models.get(inside);
+      await limited.index.update(inside);
+      expect(limited.index.models.get(inside)).not.toBe(before);
+      expect(limited.index.models.get(inside)).toEqual(before);
+    }
+  });
 
   it('holds the models, in the order, of a build on the main thread', async () => {
     const serial = await build(0);

@@ -82,6 +82,10 @@ describe('settings', () => {
     expect(s.rules['shared-mutation']).toBe('default');
     expect(s.rules['cpu-bound-thread']).toBe('off');
     expect(s.codeLens.enable).toBe(false);
+    for (const bad of [-1, 1.5, 'many', Number.NaN]) {
+      expect(normalizeSettings({ maxIndexedFiles: bad }).maxIndexedFiles).toBe(DEFAULT_SETTINGS.maxIndexedFiles);
+    }
+    expect(normalizeSettings({ maxIndexedFiles: 0 }).maxIndexedFiles).toBe(0);
   });
 
   it('reads the section whether or not it is nested under gil-lens', () => {

@@ -60,6 +60,32 @@ describe('workspace index', () => {
   });
 });
 
+describe('gil-lens.maxIndexedFiles', () => {
+  it('leaves files past the limit out of the index, says so, and builds the index again when it changes', async () => {
+    const limited = await startServer({
+      rootDir: dir,
+      initializationOptions: { settings: { diagnosticsDelayMs: 0, maxIndexedFiles: 0 } },
+    });
+    try {
+      fs.writeFileSync(path.join(dir, 'helpers.py'), CROSS_HELPERS);
+      const uri = fileUri(path.join(dir, 'main.py'));
+      const ready = () => limited.logs.some((l) => /index: \d+ Python files in \d+ ms/.test(l));
+      for (let i = 0; i < 100 && !ready(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(limited.logs.filter((l) => l.includes('gil-lens.maxIndexedFiles'))).toEqual([
+        '[gil-lens] index: 1 Python file in the workspace; indexing the first 0 (gil-lens.maxIndexedFiles), so calls into the other file are not followed.',
+      ]);
+      limited.open(uri, CROSS_MAIN);
+      // The helper is not indexed, so the thread's target cannot be classified.
+      expect(hasRule('cpu-bound-thread')(await limited.diagnostics(uri))).toBe(false);
+      limited.configure({ diagnosticsDelayMs: 0, maxIndexedFiles: 10 });
+      const cpu = await limited.diagnostics(uri, hasRule('cpu-bound-thread'));
+      expect(cpu.diagnostics.find((d) => d.code === 'cpu-bound-thread')?.range.start.line).toBe(4);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('lock hover', () => {
   it('says what a lock guards, on its creation and on a with-site', async () => {
     const uri = fileUri(path.join(dir, 'locked.py'));

@@ -18,7 +18,7 @@ import { type InitOptions, SECTION } from '../protocol';
 import { TreeCache } from '../syntax/documents';
 import { initSyntax } from '../syntax/parser';
 import { createDiagnosticsScheduler, type DiagnosticsScheduler } from './diagnostics';
-import type { IndexingDeps } from './indexing';
+import { type IndexingDeps, indexWorkspace } from './indexing';
 import { createLog, type Log } from './logging';
 import { createProjectConfigs, type ProjectConfigs } from './projectConfig';
 import { Session, uriToFile } from './session';
@@ -63,6 +63,7 @@ export async function createApp(connection: Connection, params: InitializeParams
   let session: Session | undefined;
   const index = new WorkspaceIndex(syntax, {
     maxFileSize: () => session?.settings.maxFileSize ?? Number.POSITIVE_INFINITY,
+    maxFiles: () => session?.settings.maxIndexedFiles ?? Number.POSITIVE_INFINITY,
     isOpen: (file) => session?.isOpenFile(file) ?? false,
     log,
   });
@@ -100,10 +101,12 @@ export function initializeResult(commands: string[], version: string): Initializ
 /**
  * Re-read the settings: pulled from the client when it supports that, else
  * taken from the pushed object. Everything cached goes stale, and the
- * diagnostics and lenses of open documents are refreshed.
+ * diagnostics and lenses of open documents are refreshed; a new
+ * `maxIndexedFiles` builds the workspace index again.
  */
 export async function reloadSettings(app: App, pushed?: unknown): Promise<void> {
   const { session, connection } = app;
+  const limit = session.settings.maxIndexedFiles;
   if (app.support.configuration) {
     const pulled = await connection.workspace.getConfiguration({ section: SECTION });
     session.settings = normalizeSettings(pulled);
@@ -111,6 +114,8 @@ export async function reloadSettings(app: App, pushed?: unknown): Promise<void> 
     session.settings = normalizeSettings(pushed);
   }
   session.invalidate();
+  // A new limit changes which files the index holds: build it again (the build refreshes what is open).
+  if (session.settings.maxIndexedFiles !== limit) void indexWorkspace(app.indexing, app.folders);
   app.scheduler.refreshAll();
   refreshLenses(app);
 }

@@ -59,7 +59,7 @@ export async function indexWorkspace(deps: IndexingDeps, folders: string[]): Pro
   }
   // A superseded build leaves reporting and refreshing to the build that replaced it.
   if (!complete) return;
-  sendStatus(connection, { state: 'ready' });
+  sendStatus(connection, index.leftOut > 0 ? { state: 'ready', leftOut: index.leftOut } : { state: 'ready' });
   log(`index: ${index.models.size} Python files in ${Math.round(performance.now() - started)} ms`);
   session.indexChanged();
   scheduler.refreshAll();

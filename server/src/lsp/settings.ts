@@ -41,6 +41,9 @@ export function normalizeSettings(raw: unknown): Settings {
   if (!Number.isFinite(settings.maxFileSize) || settings.maxFileSize <= 0) {
     settings.maxFileSize = DEFAULT_SETTINGS.maxFileSize;
   }
+  if (!Number.isInteger(settings.maxIndexedFiles) || settings.maxIndexedFiles < 0) {
+    settings.maxIndexedFiles = DEFAULT_SETTINGS.maxIndexedFiles;
+  }
   if (!Number.isFinite(settings.diagnosticsDelayMs) || settings.diagnosticsDelayMs < 0) {
     settings.diagnosticsDelayMs = DEFAULT_SETTINGS.diagnosticsDelayMs;
   }

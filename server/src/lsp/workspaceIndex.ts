@@ -29,6 +29,8 @@ import type { Syntax } from '../syntax/parser';
 
 export interface IndexOptions {
   maxFileSize: () => number;
+  /** The index holds at most this many files (`gil-lens.maxIndexedFiles`); by default, no limit. */
+  maxFiles?: () => number;
   /** Files open in the editor are modelled from their text, not from disk. */
   isOpen: (file: string) => boolean;
   log: (message: string) => void;
@@ -43,6 +45,8 @@ const MIN_FILES_FOR_WORKERS = 16;
 
 export class WorkspaceIndex {
   readonly models = new Map<string, ModuleModel>();
+  /** The Python files the last build found beyond the limit, and did not index. */
+  leftOut = 0;
   private readonly roots = new Map<string, string>();
   /** Bumped by every build, so an older build still running stops quietly. */
   private buildId = 0;
@@ -70,8 +74,16 @@ export class WorkspaceIndex {
   async build(folders: string[], progress: (done: number, total: number) => void): Promise<boolean> {
     const id = ++this.buildId;
     const existing = folders.filter((folder) => folder.length > 0);
-    const { files, problems } = existing.length > 0 ? collectPythonFiles(existing) : { files: [], problems: [] };
-    for (const problem of problems) this.options.log(`index: cannot list ${problem.path}: ${problem.reason}`);
+    const found = existing.length > 0 ? collectPythonFiles(existing) : { files: [], problems: [] };
+    for (const problem of found.problems) this.options.log(`index: cannot list ${problem.path}: ${problem.reason}`);
+    // Past the limit, the files that come first in the walk's order are indexed.
+    const files = found.files.slice(0, this.limit());
+    this.leftOut = found.files.length - files.length;
+    if (this.leftOut > 0) {
+      this.options.log(
+        `index: ${plural(found.files.length, 'Python file')} in the workspace; indexing the first ${files.length} (gil-lens.maxIndexedFiles), so calls into the other ${this.leftOut === 1 ? 'file' : `${this.leftOut} files`} are not followed.`,
+      );
+    }
     this.models.clear();
     this.roots.clear();
     const jobs = this.options.jobs ?? defaultJobs();
@@ -143,8 +155,12 @@ export class WorkspaceIndex {
     }
   }
 
-  /** Read one file from disk and replace its model; a file that cannot be read is dropped. */
+  /**
+   * Read one file from disk and replace its model; a file that cannot be read is dropped. A file the
+   * index does not hold yet is added only below the limit.
+   */
   async update(file: string): Promise<void> {
+    if (!this.models.has(file) && this.models.size >= this.limit()) return;
     const text = await this.read(file);
     if (text === undefined) {
       this.models.delete(file);
@@ -160,6 +176,10 @@ export class WorkspaceIndex {
 
   remove(file: string): void {
     this.models.delete(file);
+  }
+
+  private limit(): number {
+    return this.options.maxFiles?.() ?? Number.POSITIVE_INFINITY;
   }
 
   private async read(file: string): Promise<string | undefined> {
@@ -178,6 +198,10 @@ export class WorkspaceIndex {
       return undefined;
     }
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function describe(error: unknown): string {
