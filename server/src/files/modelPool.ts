@@ -93,7 +93,8 @@ export interface PoolOptions {
    * may change: the language server's index of 2,672 files settled at about 0.95x the RSS. `disk` drops
    * them and reads the file again if something asks (linesOnDisk.ts), for `check`, whose models live
    * seconds. For `check`, packing had raised the peak by the native memory zlib and the posted buffers
-   * take; dropping lowers it (about 0.93x on four stdlib copies) and shortens what workers post.
+   * take; dropping lowered the bench's peak RSS (732 stdlib files) to about 0.92x, and shortens what
+   * workers post. On four stdlib copies the peak, set later by the analysis, moved within noise.
    */
   lines?: KeptLines;
   /** With `lines: 'disk'`: called when a file's lines were asked for and it had changed since it was modelled. */
