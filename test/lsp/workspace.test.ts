@@ -72,7 +72,7 @@ describe('gil-lens.maxIndexedFiles', () => {
       const ready = () => limited.logs.some((l) => /index: \d+ Python files in \d+ ms/.test(l));
       for (let i = 0; i < 100 && !ready(); i++) await new Promise((r) => setTimeout(r, 50));
       expect(limited.logs.filter((l) => l.includes('gil-lens.maxIndexedFiles'))).toEqual([
-        '[gil-lens] index: 1 Python file in the workspace; indexing the first 0 (gil-lens.maxIndexedFiles), so calls into the other file are not followed.',
+        '[gil-lens] index: 1 Python file in the workspace; indexing the first 0 (gil-lens.maxIndexedFiles), so calls into the other 1 file are not followed.',
       ]);
       limited.open(uri, CROSS_MAIN);
       // The helper is not indexed, so the thread's target cannot be classified.

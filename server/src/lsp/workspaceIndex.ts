@@ -81,7 +81,7 @@ export class WorkspaceIndex {
     this.leftOut = found.files.length - files.length;
     if (this.leftOut > 0) {
       this.options.log(
-        `index: ${plural(found.files.length, 'Python file')} in the workspace; indexing the first ${files.length} (gil-lens.maxIndexedFiles), so calls into the other ${this.leftOut === 1 ? 'file' : `${this.leftOut} files`} are not followed.`,
+        `index: ${plural(found.files.length, 'Python file')} in the workspace; indexing the first ${files.length} (gil-lens.maxIndexedFiles), so calls into the other ${plural(this.leftOut, 'file')} are not followed.`,
       );
     }
     this.models.clear();
