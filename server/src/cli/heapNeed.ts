@@ -13,12 +13,12 @@
  * times the source bytes, plus a little for the program itself, covers both.
  */
 
+const MB = 1024 * 1024;
+
 /** Heap bytes a check needs per byte of Python source, with the margin above. */
 const HEAP_PER_SOURCE_BYTE = 10;
 /** The program, its parser and the analysis' fixed tables. */
-const FIXED_HEAP_BYTES = 40 * 1024 * 1024;
-
-const MB = 1024 * 1024;
+const FIXED_HEAP_BYTES = 40 * MB;
 
 /** The heap a check of `sourceBytes` of Python needs, in bytes. */
 export function heapNeeded(sourceBytes: number): number {

@@ -33,6 +33,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Syntax } from '../engine';
 import { newShareTable, shareValues } from '../model/shareValues';
+import type { ModuleModel } from '../model/types';
 import { type DroppedLines, dropLines, readLinesFromDisk } from './linesOnDisk';
 import { isSkipped, type ModelOutcome, type ModelRequest, modelOrSkip } from './modelFile';
 import { readLinesOnDemand, takeLines, unpackLines } from './packedLines';
@@ -62,6 +63,16 @@ export type WorkerMessage =
 export interface PostedLines {
   packed?: Uint8Array;
   dropped?: DroppedLines;
+}
+
+/**
+ * Take the model's lines out as `kept` asks, leaving an empty list in their place: the worker does it before
+ * posting, the main thread for the models it makes itself.
+ */
+export function detachLines(model: ModuleModel, kept: KeptLines): PostedLines {
+  if (kept === 'packed') return { packed: takeLines(model) };
+  if (kept === 'disk') return { dropped: dropLines(model) };
+  return {};
 }
 
 /** All cores: the number of threads `check` models files on by default. */
@@ -121,15 +132,14 @@ export async function modelFiles(syntax: Syntax, files: ModelRequest[], options:
   const kept = options.lines ?? 'plain';
   const onChanged = options.onChangedOnDisk ?? (() => {});
   const land = (index: number, outcome: ModelOutcome, posted?: PostedLines) => {
-    // A model made on this thread has its lines packed or dropped here; a worker's arrives that way, `lines` empty.
     if (kept === 'plain' || isSkipped(outcome)) outcomes[index] = shareValues(outcome, shares);
-    else if (kept === 'packed') {
-      const packed = posted?.packed ?? takeLines(outcome);
-      outcomes[index] = readLinesOnDemand(shareValues(outcome, shares), () => unpackLines(packed));
-    } else {
-      const dropped = posted?.dropped ?? dropLines(outcome);
+    else {
+      // A worker's model arrives with its lines taken out; one made on this thread has them taken out here.
+      const { packed, dropped } = posted ?? detachLines(outcome, kept);
       const model = shareValues(outcome, shares);
-      outcomes[index] = readLinesFromDisk(model, files[index], dropped, () => onChanged(index));
+      outcomes[index] = packed
+        ? readLinesOnDemand(model, () => unpackLines(packed))
+        : readLinesFromDisk(model, files[index], dropped as DroppedLines, () => onChanged(index));
     }
     if (++landed === files.length) allLanded();
     options.onOutcome?.(index, outcome);

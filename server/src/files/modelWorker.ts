@@ -9,10 +9,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initSyntax } from '../engine';
-import { dropLines } from './linesOnDisk';
 import { isSkipped, modelOrSkip } from './modelFile';
-import type { WorkerInput, WorkerMessage } from './modelPool';
-import { takeLines } from './packedLines';
+import { detachLines, type WorkerInput, type WorkerMessage } from './modelPool';
 
 async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
   const counter = new Int32Array(input.claims);
@@ -27,10 +25,8 @@ async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): P
     try {
       const outcome = modelOrSkip(syntax, input.files[i]);
       // Asked to, the lines cross packed beside the rest (packedLines.ts), or only what is kept of them once dropped.
-      const model = isSkipped(outcome) ? undefined : outcome;
-      const packed = model && input.lines === 'packed' ? takeLines(model) : undefined;
-      const dropped = model && input.lines === 'disk' ? dropLines(model) : undefined;
-      post({ index: i, json: JSON.stringify(outcome), packed, dropped });
+      const lines = isSkipped(outcome) ? {} : detachLines(outcome, input.lines);
+      post({ index: i, json: JSON.stringify(outcome), ...lines });
     } catch (error) {
       post({ index: i, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       return;

@@ -1,6 +1,6 @@
 /**
  * The lines of a model in the language server's index, packed until
- * something reads them (modelPool.ts `packLines`). The analysis
+ * something reads them (modelPool.ts, `lines: 'packed'`). The analysis
  * reads a file's lines only to word a finding, build a fix or honour a
  * suppression comment (and model.directiveLines says which lines hold one), so
  * on a large project most files' lines are never read. Kept as strings they

@@ -201,7 +201,8 @@ export interface ModuleModel {
   moduleName: string;
   /**
    * The source's lines. A model in the language server's index holds them packed and unpacks them on
-   * first read (files/packedLines.ts), so a reader that can do without them should.
+   * first read (files/packedLines.ts), and one made by `check` reads its file again (files/linesOnDisk.ts),
+   * so a reader that can do without them should.
    */
   lines: string[];
   /** The lines that mention `gil-lens`, as suppression comments do: analysis/suppress.ts reads only these. */
